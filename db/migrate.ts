@@ -1,0 +1,16 @@
+// npm run db:migrate — applies db/migrations to DATABASE_URL_DIRECT (or DATABASE_URL).
+import { ConfigError, loadConfig, MigrationError, runMigrations } from '@series-killer/shared';
+
+try {
+  const config = loadConfig();
+  const result = await runMigrations(config.database.directUrl, { log: (line) => console.log(line) });
+  console.log(
+    result.applied.length === 0
+      ? `database is up to date (${result.skipped.length} migrations)`
+      : `applied ${result.applied.length} migration(s)`,
+  );
+} catch (error) {
+  if (error instanceof ConfigError || error instanceof MigrationError) console.error(error.message);
+  else console.error(`migration failed: ${(error as Error).message}`);
+  process.exitCode = 1;
+}

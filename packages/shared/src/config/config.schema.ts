@@ -1,0 +1,225 @@
+import { z } from 'zod';
+import { parseDuration } from './parse-duration.ts';
+
+const url = (what: string) => z.string().refine((value) => URL.canParse(value), { message: `must be a URL (${what})` });
+
+const positiveInt = z.coerce.number().int().positive();
+
+const flag = z.enum(['0', '1', 'true', 'false']).transform((value) => value === '1' || value === 'true');
+
+const duration = z.string().transform((value, ctx) => {
+  const ms = parseDuration(value);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'must be a duration such as 90s, 15m or 24h' });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const clusterNodes = z.string().transform((value, ctx) => {
+  const nodes = value
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map((part) => {
+      const [host, port] = part.split(':');
+      return { host: host ?? '', port: Number(port) };
+    });
+  if (nodes.length === 0 || nodes.some((n) => !n.host || !Number.isInteger(n.port) || n.port <= 0)) {
+    ctx.addIssue({ code: 'custom', message: 'must be comma-separated host:port pairs' });
+    return z.NEVER;
+  }
+  return nodes;
+});
+
+/**
+ * Every environment variable the services read, with its default and meaning.
+ * `description` feeds the README's configuration table; a test keeps the two in agreement.
+ * A default of `undefined` means unset; sandbox-mode fallbacks are applied in `loadConfig`.
+ */
+export const configVariables = {
+  DATABASE_URL: {
+    schema: url('postgres://…'),
+    default: 'postgres://postgres:postgres@127.0.0.1:5432/postgres',
+    description: 'Postgres (Supabase: the direct or session-pooler URL)',
+  },
+  DATABASE_URL_DIRECT: {
+    schema: url('postgres://…').optional(),
+    default: undefined,
+    description:
+      'A direct or session-mode URL for migrations and advisory locks when `DATABASE_URL` is Supabase’s transaction-mode pooler (unset: `DATABASE_URL`)',
+  },
+  DATABASE_POOL_SIZE: {
+    schema: positiveInt,
+    default: '10',
+    description: 'Postgres connections per process',
+  },
+  REDIS_URL: {
+    schema: url('redis://…'),
+    default: 'redis://127.0.0.1:6379',
+    description: 'Redis for BullMQ',
+  },
+  REDIS_CLUSTER_NODES: {
+    schema: clusterNodes.optional(),
+    default: undefined,
+    description:
+      'Comma-separated `host:port` seeds of a Redis Cluster; when set, every queue runs on the cluster and `REDIS_URL` is not used',
+  },
+  QUEUE_PREFIX: {
+    schema: z.string().regex(/^[a-zA-Z0-9_-]+$/, 'must be letters, digits, - or _'),
+    default: 'sk',
+    description: 'BullMQ key prefix (wrapped as a Redis Cluster hash tag)',
+  },
+  PORT: {
+    schema: positiveInt.max(65535),
+    default: '3000',
+    description: 'Ingress HTTP port',
+  },
+  PUBLIC_BASE_URL: {
+    schema: url('https://…'),
+    default: 'http://127.0.0.1:3000',
+    description: 'The URL Twilio calls; signatures are checked against it and callback URLs are built from it',
+  },
+  TWILIO_ACCOUNT_SID: {
+    schema: z
+      .string()
+      .regex(/^AC[0-9a-fA-F]{32}$/, 'must be AC followed by 32 hex digits')
+      .optional(),
+    default: undefined,
+    description: 'Twilio account SID (unset: sandbox mode with the sandbox’s account)',
+  },
+  TWILIO_AUTH_TOKEN: {
+    schema: z.string().min(1).optional(),
+    default: undefined,
+    description: 'Twilio auth token; also validates webhook signatures (sandbox value in sandbox mode)',
+  },
+  TWILIO_FROM_NUMBER: {
+    schema: z
+      .string()
+      .regex(/^\+[1-9]\d{1,14}$/, 'must be an E.164 number such as +15551234567')
+      .optional(),
+    default: undefined,
+    description: 'Sender number (sandbox number in sandbox mode); or set `TWILIO_MESSAGING_SERVICE_SID`',
+  },
+  TWILIO_MESSAGING_SERVICE_SID: {
+    schema: z
+      .string()
+      .regex(/^MG[0-9a-fA-F]{32}$/, 'must be MG followed by 32 hex digits')
+      .optional(),
+    default: undefined,
+    description: 'Messaging Service used as the sender instead of `TWILIO_FROM_NUMBER`',
+  },
+  TWILIO_API_BASE_URL: {
+    schema: url('http://…').optional(),
+    default: undefined,
+    description: 'Where the Twilio SDK sends REST calls (unset: real Twilio; the sandbox in sandbox mode)',
+  },
+  SANDBOX: {
+    schema: flag.optional(),
+    default: undefined,
+    description:
+      'Sandbox mode: `npm start` also runs the sandbox and the Twilio and OpenAI SDKs are pointed at it (default: `1` when `TWILIO_ACCOUNT_SID` is unset)',
+  },
+  SANDBOX_PORT: {
+    schema: positiveInt.max(65535),
+    default: '3100',
+    description: 'The sandbox listens on `http://127.0.0.1:$SANDBOX_PORT`',
+  },
+  SMS_MAX_PER_SECOND: {
+    schema: z.coerce.number().positive(),
+    default: '1',
+    description: 'Outbound SMS per second per sender (a Twilio long code sends 1 segment/s)',
+  },
+  WORKER_CONCURRENCY: {
+    schema: positiveInt,
+    default: '10',
+    description: 'Jobs each worker process runs at once',
+  },
+  WORKER_REPLICAS: {
+    schema: positiveInt,
+    default: '1',
+    description: 'How many processes of each worker `npm start` runs',
+  },
+  OPENAI_API_KEY: {
+    schema: z.string().min(1).optional(),
+    default: undefined,
+    description: 'OpenAI API key (sandbox key in sandbox mode)',
+  },
+  OPENAI_BASE_URL: {
+    schema: url('https://…/v1').optional(),
+    default: undefined,
+    description: 'Any OpenAI-compatible server (unset: OpenAI; the sandbox in sandbox mode)',
+  },
+  OPENAI_MODEL: {
+    schema: z.string().min(1),
+    default: 'gpt-4o-mini',
+    description: 'Model used for call summaries',
+  },
+  SUPABASE_URL: {
+    schema: url('https://<project>.supabase.co').optional(),
+    default: undefined,
+    description:
+      'When set (with the service-role key), new auth users are created through Supabase Auth instead of SQL',
+  },
+  SUPABASE_SERVICE_ROLE_KEY: {
+    schema: z.string().min(1).optional(),
+    default: undefined,
+    description: 'Supabase service-role key for the Auth admin API',
+  },
+  INTERNAL_API_TOKEN: {
+    schema: z.string().min(16, 'must be at least 16 characters').optional(),
+    default: undefined,
+    description: 'Bearer token for `/api/*` and `/hooks/*` (unset: both disabled)',
+  },
+  DASHBOARD_USER: {
+    schema: z.string().min(1).optional(),
+    default: undefined,
+    description: 'Basic-auth user for `/admin/queues` (unset: dashboard disabled)',
+  },
+  DASHBOARD_PASSWORD: {
+    schema: z.string().min(8, 'must be at least 8 characters').optional(),
+    default: undefined,
+    description: 'Basic-auth password for `/admin/queues`; `npm start` generates one for local use',
+  },
+  ONBOARDING_REMINDER_DELAY: {
+    schema: duration,
+    default: '24h',
+    description: 'Delay before a reminder when a user has not verified',
+  },
+  ONBOARDING_MAX_REMINDERS: {
+    schema: z.coerce.number().int().min(0),
+    default: '2',
+    description: 'Reminders sent at most per user',
+  },
+  ONBOARDING_SWEEP_INTERVAL: {
+    schema: duration,
+    default: '5m',
+    description: 'How often pending profiles that nobody started are picked up',
+  },
+  VERIFICATION_MAX_ATTEMPTS: {
+    schema: positiveInt,
+    default: '5',
+    description: 'Wrong codes before the code is void',
+  },
+  VERIFICATION_CODE_SECRET: {
+    schema: z.string().min(16, 'must be at least 16 characters').optional(),
+    default: undefined,
+    description:
+      'Key of the HMAC under which verification codes are stored; required outside sandbox mode (a fixed development value in sandbox mode)',
+  },
+  VOICE_BOT_WS_URL: {
+    schema: z
+      .string()
+      .regex(/^wss?:\/\//, 'must be a ws:// or wss:// URL')
+      .optional(),
+    default: undefined,
+    description: 'When set, incoming calls are connected to this ConversationRelay voice bot',
+  },
+  LOG_LEVEL: {
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    default: 'info',
+    description: 'pino log level',
+  },
+} as const;
+
+export type ConfigVariableName = keyof typeof configVariables;

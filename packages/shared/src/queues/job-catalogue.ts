@@ -1,0 +1,179 @@
+import { z } from 'zod';
+
+/** The six queues; every job belongs to exactly one. */
+export const QUEUE_NAMES = ['onboarding', 'sms-outbound', 'sms-inbound', 'sms-status', 'calls', 'summaries'] as const;
+export type QueueName = (typeof QUEUE_NAMES)[number];
+
+const e164 = z.string().regex(/^\+[1-9]\d{1,14}$/, 'must be an E.164 phone number');
+const uuid = z.uuid();
+const messageSid = z.string().regex(/^(SM|MM)[0-9a-fA-F]{32}$/, 'must be a Twilio Message SID');
+const callSid = z.string().regex(/^CA[0-9a-fA-F]{32}$/, 'must be a Twilio Call SID');
+const isoTime = z.iso.datetime({ offset: true });
+
+/** Twilio's message statuses, in the order a message moves through them. */
+export const SMS_STATUSES = [
+  'accepted',
+  'scheduled',
+  'queued',
+  'sending',
+  'sent',
+  'receiving',
+  'received',
+  'delivered',
+  'undelivered',
+  'failed',
+  'read',
+  'canceled',
+] as const;
+export type SmsStatus = (typeof SMS_STATUSES)[number];
+
+/** Twilio's call statuses. */
+export const CALL_STATUSES = [
+  'queued',
+  'initiated',
+  'ringing',
+  'in-progress',
+  'completed',
+  'busy',
+  'failed',
+  'no-answer',
+  'canceled',
+] as const;
+export type CallStatus = (typeof CALL_STATUSES)[number];
+
+export const TRANSCRIPTION_TRACKS = ['inbound_track', 'outbound_track'] as const;
+
+/**
+ * Payload schema of every job, by job name. Producers and consumers both validate against
+ * these, so they cannot disagree. Payloads carry identifiers and the validated event only.
+ */
+export const jobSchemas = {
+  /** Begin onboarding a user whose profile is `pending`. */
+  'start-onboarding': z.object({
+    userId: uuid,
+    trigger: z.enum(['api', 'db-webhook', 'sweep']),
+  }),
+  /** A 6-digit reply from a phone number, to be checked against its pending code. */
+  'verify-code': z.object({
+    phoneNumber: e164,
+    code: z.string().regex(/^\d{6}$/, 'must be 6 digits'),
+    messageSid,
+  }),
+  /** Re-send a fresh code to a user who has not verified yet. */
+  'send-reminder': z.object({
+    userId: uuid,
+    reminderNumber: z.number().int().positive(),
+  }),
+  /** Periodic pick-up of `pending` profiles that no trigger started. */
+  'sweep-pending-profiles': z.object({}),
+
+  /** Send one SMS. The only job that calls Twilio's Messages API. */
+  'send-sms': z.object({
+    /** Stable business key: the same key never produces a second Twilio message. */
+    sendKey: z.string().min(1).max(200),
+    to: e164,
+    body: z.string().min(1).max(1600),
+    /** What is stored in history instead of the body when the body holds a secret (a code). */
+    storedBody: z.string().min(1).max(1600).optional(),
+    userId: uuid.nullable(),
+    /** The onboarding_messages row this send fulfils, if any. */
+    onboardingMessageId: z.number().int().positive().optional(),
+  }),
+
+  /** An inbound SMS as Twilio posted it (validated subset). */
+  'record-inbound-sms': z.object({
+    messageSid,
+    accountSid: z.string(),
+    from: e164,
+    to: z.string(),
+    body: z.string().max(1600 * 2),
+    numMedia: z.number().int().min(0),
+    numSegments: z.number().int().min(0),
+    receivedAt: isoTime,
+  }),
+
+  /** One SMS status callback. */
+  'apply-sms-status': z.object({
+    messageSid,
+    status: z.enum(SMS_STATUSES),
+    errorCode: z.number().int().nullable(),
+    /** The callback's form parameters, kept verbatim for the event log. */
+    raw: z.record(z.string(), z.string()),
+    receivedAt: isoTime,
+  }),
+
+  /** An incoming call reached POST /twilio/voice. */
+  'call-started': z.object({
+    callSid,
+    from: z.string(),
+    to: z.string(),
+    direction: z.string(),
+    callStatus: z.enum(CALL_STATUSES),
+    receivedAt: isoTime,
+  }),
+  /** One call status callback. */
+  'call-status': z.object({
+    callSid,
+    callStatus: z.enum(CALL_STATUSES),
+    from: z.string(),
+    to: z.string(),
+    direction: z.string(),
+    /** Seconds; present on completion. */
+    callDuration: z.number().int().min(0).nullable(),
+    sequenceNumber: z.number().int().min(0).nullable(),
+    receivedAt: isoTime,
+  }),
+  /** One real-time transcription event (started / content / stopped). */
+  'transcription-event': z.object({
+    callSid,
+    transcriptionSid: z.string().min(1),
+    event: z.enum(['transcription-started', 'transcription-content', 'transcription-stopped', 'transcription-error']),
+    sequenceId: z.number().int().min(0),
+    track: z.enum(TRANSCRIPTION_TRACKS).nullable(),
+    text: z.string().nullable(),
+    confidence: z.number().min(0).max(1).nullable(),
+    final: z.boolean(),
+    receivedAt: isoTime,
+  }),
+  /** A legacy `<Record transcribe>` callback carrying the whole transcript. */
+  'legacy-transcription': z.object({
+    callSid,
+    transcriptionSid: z.string().min(1),
+    transcriptionText: z.string(),
+    receivedAt: isoTime,
+  }),
+
+  /** Summarise one call's assembled transcript. */
+  'summarize-call': z.object({
+    callSid,
+  }),
+} as const;
+
+export type JobName = keyof typeof jobSchemas;
+export type JobData<N extends JobName> = z.output<(typeof jobSchemas)[N]>;
+
+/** Which queue carries each job. */
+export const queueOfJob = {
+  'start-onboarding': 'onboarding',
+  'verify-code': 'onboarding',
+  'send-reminder': 'onboarding',
+  'sweep-pending-profiles': 'onboarding',
+  'send-sms': 'sms-outbound',
+  'record-inbound-sms': 'sms-inbound',
+  'apply-sms-status': 'sms-status',
+  'call-started': 'calls',
+  'call-status': 'calls',
+  'transcription-event': 'calls',
+  'legacy-transcription': 'calls',
+  'summarize-call': 'summaries',
+} as const satisfies Record<JobName, QueueName>;
+
+/** The job names a queue carries. */
+export type JobNameOf<Q extends QueueName> = {
+  [N in JobName]: (typeof queueOfJob)[N] extends Q ? N : never;
+}[JobName];
+
+/** A `{ name, data }` pair of a queue, discriminated by name. */
+export type JobOf<Q extends QueueName> = {
+  [N in JobNameOf<Q>]: { name: N; data: JobData<N> };
+}[JobNameOf<Q>];

@@ -1,0 +1,68 @@
+import { Queue } from 'bullmq';
+import type { Config } from '../config/load-config.ts';
+import { PayloadValidationError } from '../errors/errors.ts';
+import { bullPrefix, type RedisConnection } from '../redis/redis-connection.ts';
+import { type JobData, type JobName, jobSchemas, QUEUE_NAMES, type QueueName, queueOfJob } from './job-catalogue.ts';
+import { jobIdFor } from './job-ids.ts';
+import { defaultJobOptions } from './job-options.ts';
+
+export type Queues = { [Q in QueueName]: Queue };
+
+/** Opens every queue on one (producer) connection, with the catalogue's default options. */
+export function createQueues(connection: RedisConnection, redis: Config['redis']): Queues {
+  const entries = QUEUE_NAMES.map((name) => [
+    name,
+    new Queue(name, {
+      connection,
+      prefix: bullPrefix(redis.queuePrefix),
+      defaultJobOptions: defaultJobOptions[name],
+      skipWaitingForReady: true,
+    }),
+  ]);
+  return Object.fromEntries(entries) as Queues;
+}
+
+export async function closeQueues(queues: Queues): Promise<void> {
+  await Promise.all(Object.values(queues).map((queue) => queue.close()));
+}
+
+/** Validates a payload against the catalogue; throws PayloadValidationError naming each bad field. */
+export function parseJobData<N extends JobName>(name: N, data: unknown): JobData<N> {
+  const result = jobSchemas[name].safeParse(data);
+  if (result.success) return result.data as JobData<N>;
+  const issues = result.error.issues.map((issue) => `${issue.path.join('.') || '(payload)'} ${issue.message}`);
+  throw new PayloadValidationError(`invalid ${name} payload`, issues, { cause: result.error });
+}
+
+/** A job ready for `Queue.add`/`addBulk`: validated, on its queue, with its business-key id. */
+export interface PreparedJob<N extends JobName = JobName> {
+  queue: QueueName;
+  name: N;
+  data: JobData<N>;
+  opts: { jobId?: string; delay?: number };
+}
+
+export function prepareJob<N extends JobName>(
+  name: N,
+  data: JobData<N>,
+  opts: { delay?: number } = {},
+): PreparedJob<N> {
+  const parsed = parseJobData(name, data);
+  const jobId = jobIdFor[name](parsed);
+  return { queue: queueOfJob[name], name, data: parsed, opts: { ...opts, ...(jobId ? { jobId } : {}) } };
+}
+
+/**
+ * Adds one job to its queue with its deterministic id. Adding the same business event
+ * twice returns the existing job instead of creating another.
+ */
+export async function addJob<N extends JobName>(
+  queues: Queues,
+  name: N,
+  data: JobData<N>,
+  opts: { delay?: number } = {},
+): Promise<string | undefined> {
+  const job = prepareJob(name, data, opts);
+  const added = await queues[job.queue].add(job.name, job.data, job.opts);
+  return added.id;
+}

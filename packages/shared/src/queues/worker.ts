@@ -1,0 +1,67 @@
+import { type Job, UnrecoverableError, Worker, type WorkerOptions } from 'bullmq';
+import type { Logger } from 'pino';
+import type { Config } from '../config/load-config.ts';
+import { PayloadValidationError } from '../errors/errors.ts';
+import { bullPrefix, type RedisConnection } from '../redis/redis-connection.ts';
+import type { JobData, JobNameOf, QueueName } from './job-catalogue.ts';
+import { parseJobData } from './queues.ts';
+
+/** One handler per job name of a queue; the compiler checks that none is missing. */
+export type JobHandlers<Q extends QueueName> = {
+  [N in JobNameOf<Q>]: (data: JobData<N>, job: Job) => Promise<unknown>;
+};
+
+export interface CreateWorkerOptions {
+  connection: RedisConnection;
+  redis: Config['redis'];
+  logger: Logger;
+  /** Jobs run at once by this process. Default 10. */
+  concurrency?: number;
+  /** BullMQ's global rate limiter (holds across every worker process of the queue). */
+  limiter?: WorkerOptions['limiter'];
+}
+
+/**
+ * A thin worker: validates the payload against the job catalogue (a bad payload fails at
+ * once as unrecoverable, with the reason visible in the dashboard), then calls the job's
+ * handler. Handlers return when done or skipped, throw to retry, or throw
+ * UnrecoverableError for what can never succeed.
+ */
+export function createWorker<Q extends QueueName>(
+  queue: Q,
+  handlers: JobHandlers<Q>,
+  options: CreateWorkerOptions,
+): Worker {
+  const log = options.logger.child({ queue });
+  const worker = new Worker(
+    queue,
+    async (job: Job) => {
+      const handler = handlers[job.name as JobNameOf<Q>] as ((data: unknown, job: Job) => Promise<unknown>) | undefined;
+      if (!handler) throw new UnrecoverableError(`no handler for job "${job.name}" on queue ${queue}`);
+      let data: unknown;
+      try {
+        data = parseJobData(job.name as JobNameOf<Q>, job.data);
+      } catch (error) {
+        if (error instanceof PayloadValidationError) throw new UnrecoverableError(error.message);
+        throw error;
+      }
+      return handler(data, job);
+    },
+    {
+      connection: options.connection,
+      prefix: bullPrefix(options.redis.queuePrefix),
+      concurrency: options.concurrency ?? 10,
+      limiter: options.limiter,
+      autorun: false,
+    },
+  );
+  worker.on('failed', (job, error) => {
+    const final = !job || error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
+    log[final ? 'error' : 'warn'](
+      { jobId: job?.id, job: job?.name, attempt: job?.attemptsMade, err: error },
+      final ? 'job failed' : 'job will retry',
+    );
+  });
+  worker.on('error', (error) => log.error({ err: error }, 'worker error'));
+  return worker;
+}

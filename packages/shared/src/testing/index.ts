@@ -1,0 +1,4 @@
+export * from './test-config.ts';
+export * from './test-database.ts';
+export * from './test-redis.ts';
+export * from './wait-for.ts';

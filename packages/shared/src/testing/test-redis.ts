@@ -1,0 +1,26 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { bullPrefix } from '../redis/redis-connection.ts';
+
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** A queue prefix of one test file's own, so test files never share a queue. */
+export function createTestQueuePrefix(): string {
+  return `sktest-${randomBytes(5).toString('hex')}`;
+}
+
+/** Deletes every key under a test file's queue prefix. */
+export async function deleteQueuePrefix(queuePrefix: string): Promise<void> {
+  const redis = new Redis(TEST_REDIS_URL, { lazyConnect: true });
+  await redis.connect();
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${bullPrefix(queuePrefix)}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
