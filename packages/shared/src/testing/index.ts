@@ -1,3 +1,4 @@
+export * from './free-port.ts';
 export * from './test-config.ts';
 export * from './test-database.ts';
 export * from './test-redis.ts';
