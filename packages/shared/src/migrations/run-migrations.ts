@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
+import { type SqlStatement, splitStatements } from './split-statements.ts';
 
 /** Where the SQL migrations live, relative to this file. */
 export const MIGRATIONS_DIR = new URL('../../../../db/migrations/', import.meta.url).pathname;
@@ -39,26 +40,6 @@ export async function readMigrations(dir: string = MIGRATIONS_DIR): Promise<Migr
       return { version: match[1] as string, name: match[2] as string, file, sql, checksum };
     }),
   );
-}
-
-/** Points at the failing statement: its line number and text, from the error's position. */
-function describeFailure(sql: string, error: unknown): string {
-  const pgError = error as { message?: string; position?: string; internalPosition?: string; where?: string };
-  const message = pgError.message ?? String(error);
-  const position = Number(pgError.position);
-  if (!Number.isFinite(position) || position <= 0) {
-    return pgError.where ? `${message} (${pgError.where.split('\n')[0]})` : message;
-  }
-  const before = sql.slice(0, position - 1);
-  const line = before.split('\n').length;
-  const statementStart = before.lastIndexOf(';') + 1;
-  const statementEnd = sql.indexOf(';', position - 1);
-  const statement = sql
-    .slice(statementStart, statementEnd === -1 ? undefined : statementEnd + 1)
-    .trim()
-    .replace(/\s+/g, ' ')
-    .slice(0, 200);
-  return `${message} at line ${line}: ${statement}`;
 }
 
 export interface MigrateResult {
@@ -118,8 +99,13 @@ export async function runMigrations(
 
 async function applyOne(client: pg.Client, migration: Migration): Promise<void> {
   await client.query('BEGIN');
+  let current: SqlStatement | undefined;
   try {
-    await client.query(migration.sql);
+    for (const statement of splitStatements(migration.sql)) {
+      current = statement;
+      await client.query(statement.text);
+    }
+    current = undefined;
     await client.query('INSERT INTO series_killer_migrations.applied (version, name, checksum) VALUES ($1, $2, $3)', [
       migration.version,
       migration.name,
@@ -128,6 +114,7 @@ async function applyOne(client: pg.Client, migration: Migration): Promise<void> 
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
-    throw new MigrationError(migration.file, describeFailure(migration.sql, error), { cause: error });
+    const where = current ? ` at line ${current.line}: ${current.text.replace(/\s+/g, ' ').slice(0, 200)}` : '';
+    throw new MigrationError(migration.file, `${(error as Error).message}${where}`, { cause: error });
   }
 }

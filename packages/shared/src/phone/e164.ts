@@ -9,14 +9,15 @@ export function isE164(value: string): boolean {
 /**
  * Normalises a phone number to E.164 (`+19713364433`). Supabase Auth stores phones without
  * the `+` (`19713364433`), so digits alone are read as already carrying a country code.
- * Returns undefined when the number is not a valid phone number.
+ * Returns undefined when the input cannot be a phone number.
  */
 export function toE164(value: string, defaultCountry: 'US' = 'US'): string | undefined {
   const trimmed = value.trim();
   if (trimmed === '') return undefined;
   const withPlus = /^\d{11,15}$/.test(trimmed) ? `+${trimmed}` : trimmed;
   const parsed = parsePhoneNumberFromString(withPlus, defaultCountry);
-  if (!parsed?.isValid()) return undefined;
+  // Possible, not valid: numbering-plan metadata lags real allocations, and Twilio is the authority.
+  if (!parsed?.isPossible()) return undefined;
   return parsed.number;
 }
 

@@ -1,0 +1,96 @@
+import { describe, expect, it } from '@jest/globals';
+import { ConfigError } from '../errors/errors.ts';
+import { loadConfig } from './load-config.ts';
+import { SANDBOX_DEFAULTS } from './sandbox-defaults.ts';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('runs on its defaults in sandbox mode', () => {
+    const config = loadConfig({});
+    expect(config.sandbox.enabled).toBe(true);
+    expect(config.database.url).toBe('postgres://postgres:postgres@127.0.0.1:5432/postgres');
+    expect(config.database.directUrl).toBe(config.database.url);
+    expect(config.twilio.accountSid).toBe(SANDBOX_DEFAULTS.twilioAccountSid);
+    expect(config.twilio.apiBaseUrl).toBe('http://127.0.0.1:3100');
+    expect(config.openai.baseUrl).toBe('http://127.0.0.1:3100/v1');
+    expect(config.onboarding.reminderDelayMs).toBe(24 * 60 * 60 * 1000);
+    expect(config.internalApiToken).toBeUndefined();
+    expect(config.dashboard).toBeUndefined();
+  });
+
+  it.each([
+    ['DATABASE_URL', 'not a url', 'DATABASE_URL must be a URL (postgres://…) (got "not a url")'],
+    ['DATABASE_POOL_SIZE', '0', 'DATABASE_POOL_SIZE Too small: expected number to be >0 (got "0")'],
+    ['PORT', 'eighty', 'PORT Invalid input: expected number, received NaN (got "eighty")'],
+    ['QUEUE_PREFIX', 'a:b', 'QUEUE_PREFIX must be letters, digits, - or _ (got "a:b")'],
+    ['TWILIO_ACCOUNT_SID', 'AC123', 'TWILIO_ACCOUNT_SID must be AC followed by 32 hex digits (got "AC123")'],
+    [
+      'TWILIO_FROM_NUMBER',
+      '5551234',
+      'TWILIO_FROM_NUMBER must be an E.164 number such as +15551234567 (got "5551234")',
+    ],
+    [
+      'ONBOARDING_REMINDER_DELAY',
+      'tomorrow',
+      'ONBOARDING_REMINDER_DELAY must be a duration such as 90s, 15m or 24h (got "tomorrow")',
+    ],
+    ['REDIS_CLUSTER_NODES', 'a,b:x', 'REDIS_CLUSTER_NODES must be comma-separated host:port pairs (got "a,b:x")'],
+    ['VOICE_BOT_WS_URL', 'http://bot', 'VOICE_BOT_WS_URL must be a ws:// or wss:// URL (got "http://bot")'],
+    ['SANDBOX', 'maybe', 'SANDBOX Invalid option: expected one of "0"|"1"|"true"|"false" (got "maybe")'],
+  ])('%s=%s gets its own readable line', (name, value, line) => {
+    expect(problemsOf({ [name]: value })).toContain(line);
+  });
+
+  it('reports every problem at once, one line each', () => {
+    const problems = problemsOf({ DATABASE_URL: 'x', REDIS_URL: 'y', PORT: '-1' });
+    expect(problems).toHaveLength(3);
+    expect(problems.map((p) => p.split(' ')[0])).toEqual(['DATABASE_URL', 'REDIS_URL', 'PORT']);
+  });
+
+  it('requires real credentials and the code secret outside sandbox mode', () => {
+    const problems = problemsOf({ TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}` });
+    expect(problems).toEqual([
+      'TWILIO_AUTH_TOKEN is required when TWILIO_ACCOUNT_SID is set',
+      'TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID is required outside sandbox mode',
+      'OPENAI_API_KEY is required outside sandbox mode',
+      'VERIFICATION_CODE_SECRET is required outside sandbox mode (at least 16 characters)',
+    ]);
+  });
+
+  it('accepts a complete production configuration and never points it at the sandbox', () => {
+    const config = loadConfig({
+      TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}`,
+      TWILIO_AUTH_TOKEN: 'token',
+      TWILIO_MESSAGING_SERVICE_SID: `MG${'b'.repeat(32)}`,
+      OPENAI_API_KEY: 'sk-test',
+      VERIFICATION_CODE_SECRET: 's'.repeat(32),
+      DATABASE_URL: 'postgres://u:p@pooler:6543/postgres',
+      DATABASE_URL_DIRECT: 'postgres://u:p@db:5432/postgres',
+      REDIS_CLUSTER_NODES: '10.0.0.1:7000, 10.0.0.2:7001',
+    });
+    expect(config.sandbox.enabled).toBe(false);
+    expect(config.twilio.apiBaseUrl).toBeUndefined();
+    expect(config.twilio.fromNumber).toBeUndefined();
+    expect(config.openai.baseUrl).toBeUndefined();
+    expect(config.database.directUrl).toBe('postgres://u:p@db:5432/postgres');
+    expect(config.redis.clusterNodes).toEqual([
+      { host: '10.0.0.1', port: 7000 },
+      { host: '10.0.0.2', port: 7001 },
+    ]);
+  });
+
+  it('needs dashboard user and password together', () => {
+    expect(problemsOf({ DASHBOARD_USER: 'ops' })).toEqual([
+      'DASHBOARD_USER and DASHBOARD_PASSWORD must be set together',
+    ]);
+  });
+});
