@@ -1,0 +1,41 @@
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import type { Config } from '@series-killer/shared';
+import type { ProcessSpec } from './supervisor.ts';
+
+const entry = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
+
+export const ENTRY_POINTS = {
+  sandbox: entry('packages/sandbox/src/main.ts'),
+  ingress: entry('services/ingress/src/main.ts'),
+  sms: entry('services/sms/src/main.ts'),
+  onboarding: entry('services/onboarding/src/main.ts'),
+  summarizer: entry('services/summarizer/src/main.ts'),
+} as const;
+
+/** Settings `npm start` generates for local use when they are unset; printed once at start. */
+export function localSecrets(config: Config): Record<string, string> {
+  const generated: Record<string, string> = {};
+  if (!config.dashboard) {
+    generated.DASHBOARD_USER = 'admin';
+    generated.DASHBOARD_PASSWORD = randomBytes(12).toString('base64url');
+  }
+  if (!config.internalApiToken && config.sandbox.enabled) {
+    generated.INTERNAL_API_TOKEN = randomBytes(24).toString('base64url');
+  }
+  return generated;
+}
+
+/** Every process of the stack: the sandbox in sandbox mode, the ingress, and each worker × replicas. */
+export function stackProcesses(config: Config, env: Record<string, string>): ProcessSpec[] {
+  const specs: ProcessSpec[] = [];
+  if (config.sandbox.enabled) specs.push({ name: 'sandbox', entry: ENTRY_POINTS.sandbox, env });
+  specs.push({ name: 'ingress', entry: ENTRY_POINTS.ingress, env });
+  for (const worker of ['sms', 'onboarding', 'summarizer'] as const) {
+    for (let replica = 1; replica <= config.workers.replicas; replica += 1) {
+      const name = config.workers.replicas === 1 ? worker : `${worker}-${replica}`;
+      specs.push({ name, entry: ENTRY_POINTS[worker], env });
+    }
+  }
+  return specs;
+}

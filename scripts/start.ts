@@ -1,0 +1,54 @@
+// npm start — validates config, checks Postgres and Redis, migrates, then runs the sandbox
+// (in sandbox mode), the ingress and every worker as supervised child processes.
+import { ConfigError, loadConfig, runMigrations } from '@series-killer/shared';
+import { checkBackingServices } from './stack/preflight.ts';
+import { localSecrets, stackProcesses } from './stack/stack-processes.ts';
+import { superviseProcesses } from './stack/supervisor.ts';
+
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+function loadOrExit() {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
+}
+
+const config = loadOrExit();
+const problems = await checkBackingServices(config);
+if (problems.length > 0) {
+  for (const problem of problems) console.error(problem);
+  process.exit(1);
+}
+
+await runMigrations(config.database.directUrl, { log: (line) => say(`[migrate] ${line}`) });
+
+const secrets = localSecrets(config);
+if (config.sandbox.enabled) {
+  say('');
+  say('*** SANDBOX MODE: no Twilio credentials set. Twilio and OpenAI calls go to the local sandbox at');
+  say(`*** ${config.sandbox.baseUrl}; no real SMS is sent and no real model is called.`);
+  say('');
+}
+if (secrets.DASHBOARD_PASSWORD) {
+  say(
+    `Queue dashboard: ${config.http.publicBaseUrl}/admin/queues  user ${secrets.DASHBOARD_USER}  password ${secrets.DASHBOARD_PASSWORD}`,
+  );
+}
+if (secrets.INTERNAL_API_TOKEN) say(`Internal API token (local only): ${secrets.INTERNAL_API_TOKEN}`);
+
+const supervisor = superviseProcesses(stackProcesses(config, secrets), say);
+let stopping = false;
+const stop = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  say(`${signal}: stopping every process…`);
+  await supervisor.stop();
+  say('stopped');
+  process.exit(0);
+};
+process.on('SIGINT', () => void stop('SIGINT'));
+process.on('SIGTERM', () => void stop('SIGTERM'));
