@@ -17,4 +17,5 @@ export * from './queues/job-options.ts';
 export * from './queues/queues.ts';
 export * from './queues/worker.ts';
 export * from './redis/redis-connection.ts';
+export * from './service/run-service.ts';
 export * from './twilio/twilio-client.ts';

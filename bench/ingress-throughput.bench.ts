@@ -1,0 +1,117 @@
+// Ingress throughput: signed status callbacks against (a) bare Express and (b) our ingress with Redis.
+import { SANDBOX_DEFAULTS } from '@series-killer/shared';
+import { createTestQueuePrefix, deleteQueuePrefix, freePort } from '@series-killer/shared/testing';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { type LoadSummary, runLoad } from './lib/load.ts';
+import { repoPath, sampleRss, startProcess, waitForHttp } from './lib/processes.ts';
+import type { BenchResult } from './lib/results.ts';
+import { median, round } from './lib/stats.ts';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const DURATION_SECONDS = Number(process.env.BENCH_DURATION ?? 8);
+const CONNECTIONS = 50;
+
+async function measure(entry: string, env: Record<string, string>, port: number) {
+  const server = startProcess(entry, { ...env, PORT: String(port) });
+  try {
+    await waitForHttp(`http://127.0.0.1:${port}/healthz`, server);
+    const url = `http://127.0.0.1:${port}/twilio/sms/status`;
+    // A short warm-up lets the JIT and connection pools settle before measuring.
+    await runLoad({
+      target: url,
+      publicUrl: url,
+      authToken: SANDBOX_DEFAULTS.twilioAuthToken,
+      connections: CONNECTIONS,
+      durationSeconds: 2,
+    });
+    const rss = sampleRss(server.pid);
+    const load = await runLoad({
+      target: url,
+      publicUrl: url,
+      authToken: SANDBOX_DEFAULTS.twilioAuthToken,
+      connections: CONNECTIONS,
+      durationSeconds: DURATION_SECONDS,
+    });
+    return { load, peakRssMb: rss.stop() };
+  } finally {
+    await server.stop();
+  }
+}
+
+export async function ingressThroughput(): Promise<BenchResult> {
+  const rounds: { bare: LoadSummary; ingress: LoadSummary; ingressRssMb: number; stored: number }[] = [];
+  for (let round_ = 0; round_ < ROUNDS; round_ += 1) {
+    const barePort = await freePort();
+    const bare = await measure(repoPath('bench/servers/bare-express.ts'), {}, barePort);
+
+    const prefix = createTestQueuePrefix();
+    const ingressPort = await freePort();
+    const ingress = await measure(
+      repoPath('services/ingress/src/main.ts'),
+      { QUEUE_PREFIX: prefix, PUBLIC_BASE_URL: `http://127.0.0.1:${ingressPort}` },
+      ingressPort,
+    );
+    const stored = await countStoredJobs(prefix);
+    await deleteQueuePrefix(prefix);
+    rounds.push({ bare: bare.load, ingress: ingress.load, ingressRssMb: ingress.peakRssMb, stored });
+  }
+
+  const bareRps = median(rounds.map((r) => r.bare.requestsPerSecond));
+  const ingressRps = median(rounds.map((r) => r.ingress.requestsPerSecond));
+  const ratio = median(rounds.map((r) => r.ingress.requestsPerSecond / r.bare.requestsPerSecond));
+  const p99 = median(rounds.map((r) => r.ingress.latencyP99Ms));
+  const errors = rounds.reduce((sum, r) => sum + r.ingress.non2xx + r.ingress.errors + r.ingress.timeouts, 0);
+  const rss = Math.max(...rounds.map((r) => r.ingressRssMb));
+  // Every 2xx answer must correspond to a job already in Redis (warm-up included).
+  const lost = rounds.reduce((sum, r) => sum + Math.max(0, r.ingress.ok - r.stored), 0);
+
+  return {
+    name: 'ingress-throughput',
+    goals: [
+      { goal: 'ingress/bare ratio ≥ 0.60', value: round(ratio), met: ratio >= 0.6 },
+      { goal: 'ingress p99 ≤ 20 ms', value: p99, met: p99 <= 20 },
+      { goal: 'zero errors', value: errors, met: errors === 0 },
+      { goal: 'ingress RSS ≤ 150 MB', value: round(rss, 1), met: rss <= 150 },
+      { goal: 'every accepted request stored in Redis', value: lost, met: lost === 0 },
+    ],
+    figures: {
+      rounds: ROUNDS,
+      durationSeconds: DURATION_SECONDS,
+      connections: CONNECTIONS,
+      bare: {
+        requestsPerSecond: round(bareRps),
+        p50Ms: median(rounds.map((r) => r.bare.latencyP50Ms)),
+        p99Ms: median(rounds.map((r) => r.bare.latencyP99Ms)),
+      },
+      ingress: {
+        requestsPerSecond: round(ingressRps),
+        p50Ms: median(rounds.map((r) => r.ingress.latencyP50Ms)),
+        p99Ms: p99,
+      },
+      ratio: round(ratio),
+      latency: [
+        {
+          label: 'bare Express (a)',
+          p50: median(rounds.map((r) => r.bare.latencyP50Ms)),
+          p99: median(rounds.map((r) => r.bare.latencyP99Ms)),
+        },
+        { label: 'ingress + Redis (b)', p50: median(rounds.map((r) => r.ingress.latencyP50Ms)), p99 },
+      ],
+      peakIngressRssMb: round(rss, 1),
+      perRound: rounds,
+    },
+  };
+}
+
+async function countStoredJobs(prefix: string): Promise<number> {
+  const connection = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
+  const queue = new Queue('sms-status', { connection, prefix: `{${prefix}}` });
+  try {
+    const counts = await queue.getJobCounts('wait', 'active', 'completed', 'failed', 'delayed', 'prioritized');
+    return Object.values(counts).reduce((sum, n) => sum + n, 0);
+  } finally {
+    await queue.close();
+    connection.disconnect();
+  }
+}

@@ -1,0 +1,33 @@
+/** A horizontal bar chart as SVG: one group per benchmark, bars for p50 and p99 latency in ms. */
+export function latencyChartSvg(rows: { label: string; p50: number; p99: number }[], title: string): string {
+  const barHeight = 16;
+  const gap = 14;
+  const left = 230;
+  const width = 760;
+  const max = Math.max(1, ...rows.map((r) => r.p99));
+  const scale = (width - left - 80) / max;
+  const height = 50 + rows.length * (2 * barHeight + gap);
+  const bars = rows
+    .map((row, i) => {
+      const y = 40 + i * (2 * barHeight + gap);
+      const bar = (value: number, dy: number, colour: string, name: string) =>
+        `<rect x="${left}" y="${y + dy}" width="${Math.max(1, value * scale)}" height="${barHeight - 2}" fill="${colour}"/>` +
+        `<text x="${left + Math.max(1, value * scale) + 6}" y="${y + dy + 12}" font-size="12">${name} ${value} ms</text>`;
+      return (
+        `<text x="${left - 8}" y="${y + 20}" font-size="13" text-anchor="end">${escapeXml(row.label)}</text>` +
+        bar(row.p50, 0, '#4c78a8', 'p50') +
+        bar(row.p99, barHeight, '#f58518', 'p99')
+      );
+    })
+    .join('\n');
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">
+<rect width="100%" height="100%" fill="white"/>
+<text x="${width / 2}" y="22" font-size="15" text-anchor="middle">${escapeXml(title)}</text>
+${bars}
+</svg>
+`;
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}

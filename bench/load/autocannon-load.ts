@@ -1,0 +1,73 @@
+// Load generator, run in its own process: `node autocannon-load.ts '<json options>'`.
+// Sends pre-signed status callbacks (one distinct MessageSid per request) and prints a JSON summary.
+import autocannon from 'autocannon';
+import { signedStatusCallbacks } from './signed-status-callbacks.ts';
+
+interface LoadOptions {
+  target: string;
+  publicUrl: string;
+  authToken: string;
+  connections: number;
+  durationSeconds?: number;
+  /** Stop after this many requests instead of a duration. */
+  amount?: number;
+  /** Requests per second across all connections (unset: as fast as possible). */
+  overallRate?: number;
+  sids?: string[];
+}
+
+const options = JSON.parse(process.argv[2] ?? '{}') as LoadOptions;
+const planned = options.amount ?? Math.ceil((options.overallRate ?? 20_000) * (options.durationSeconds ?? 10) * 1.2);
+const requests = signedStatusCallbacks(planned, {
+  authToken: options.authToken,
+  url: options.publicUrl,
+  sids: options.sids,
+});
+let next = 0;
+
+autocannon(
+  {
+    url: options.target,
+    connections: options.connections,
+    duration: options.amount ? undefined : options.durationSeconds,
+    amount: options.amount,
+    overallRate: options.overallRate,
+    requests: [
+      {
+        method: 'POST',
+        path: new URL(options.publicUrl).pathname,
+        setupRequest: (request) => {
+          const signed = requests[next % requests.length] as (typeof requests)[number];
+          next += 1;
+          return {
+            ...request,
+            headers: {
+              'content-type': 'application/x-www-form-urlencoded',
+              'x-twilio-signature': signed.signature,
+            },
+            body: signed.body,
+          };
+        },
+      },
+    ],
+  },
+  (error, result) => {
+    if (error) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    const summary = {
+      requestsPerSecond: result.requests.average,
+      total: result.requests.total,
+      latencyP50Ms: result.latency.p50,
+      latencyP99Ms: result.latency.p99,
+      latencyMaxMs: result.latency.max,
+      non2xx: result.non2xx,
+      errors: result.errors,
+      timeouts: result.timeouts,
+      ok: result['2xx'],
+      durationSeconds: result.duration,
+    };
+    process.stdout.write(`${JSON.stringify(summary)}\n`);
+  },
+);
