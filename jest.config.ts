@@ -20,15 +20,21 @@ const transform: Config['transform'] = {
   ],
 };
 
+const project = (displayName: string, rootDir: string, testMatch: string) => ({
+  displayName,
+  rootDir,
+  testMatch: [testMatch],
+  extensionsToTreatAsEsm: ['.ts'],
+  transform,
+  testEnvironment: 'node',
+});
+
 const config: Config = {
-  projects: workspaces.map((dir) => ({
-    displayName: dir.split('/')[1],
-    rootDir: `<rootDir>/${dir}`,
-    testMatch: ['<rootDir>/src/**/*.test.ts'],
-    extensionsToTreatAsEsm: ['.ts'],
-    transform,
-    testEnvironment: 'node',
-  })),
+  projects: [
+    ...workspaces.map((dir) => project(dir.split('/')[1] as string, `<rootDir>/${dir}`, '<rootDir>/src/**/*.test.ts')),
+    // The stack as a whole: npm start, the demo, docker-compose and the Dockerfile.
+    project('stack', '<rootDir>/scripts', '<rootDir>/**/*.test.ts'),
+  ],
   testTimeout: 30_000,
 };
 

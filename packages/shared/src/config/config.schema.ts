@@ -120,10 +120,16 @@ export const configVariables = {
     description:
       'Sandbox mode: `npm start` also runs the sandbox and the Twilio and OpenAI SDKs are pointed at it (default: `1` when `TWILIO_ACCOUNT_SID` is unset)',
   },
+  SANDBOX_HOST: {
+    schema: z.string().min(1),
+    default: '127.0.0.1',
+    description:
+      'Host the sandbox listens on and the services reach it at (in docker-compose: the `sandbox` service name)',
+  },
   SANDBOX_PORT: {
     schema: positiveInt.max(65535),
     default: '3100',
-    description: 'The sandbox listens on `http://127.0.0.1:$SANDBOX_PORT`',
+    description: 'The sandbox listens on `http://$SANDBOX_HOST:$SANDBOX_PORT`',
   },
   SMS_MAX_PER_SECOND: {
     schema: z.coerce.number().positive(),

@@ -19,7 +19,7 @@ export interface Config {
     messagingServiceSid?: string;
     apiBaseUrl?: string;
   };
-  sandbox: { enabled: boolean; port: number; baseUrl: string };
+  sandbox: { enabled: boolean; host: string; port: number; baseUrl: string };
   sms: { maxPerSecond: number };
   workers: { concurrency: number; replicas: number };
   openai: { apiKey: string; baseUrl?: string; model: string };
@@ -64,7 +64,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const { raw, problems } = readRaw(env);
   const r = raw as Raw;
   const sandbox = r.SANDBOX ?? r.TWILIO_ACCOUNT_SID === undefined;
-  const sandboxUrl = sandboxBaseUrl(r.SANDBOX_PORT ?? SANDBOX_DEFAULTS.port);
+  const sandboxUrl = sandboxBaseUrl(r.SANDBOX_HOST ?? '127.0.0.1', r.SANDBOX_PORT ?? SANDBOX_DEFAULTS.port);
 
   if (!sandbox) {
     if (r.TWILIO_ACCOUNT_SID === undefined && !problems.some((p) => p.startsWith('TWILIO_ACCOUNT_SID')))
@@ -99,7 +99,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       messagingServiceSid: r.TWILIO_MESSAGING_SERVICE_SID,
       apiBaseUrl: r.TWILIO_API_BASE_URL ?? (sandbox ? sandboxUrl : undefined),
     },
-    sandbox: { enabled: sandbox, port: r.SANDBOX_PORT, baseUrl: sandboxUrl },
+    sandbox: { enabled: sandbox, host: r.SANDBOX_HOST, port: r.SANDBOX_PORT, baseUrl: sandboxUrl },
     sms: { maxPerSecond: r.SMS_MAX_PER_SECOND },
     workers: { concurrency: r.WORKER_CONCURRENCY, replicas: r.WORKER_REPLICAS },
     openai: {

@@ -13,6 +13,6 @@ export const SANDBOX_DEFAULTS = {
   port: 3100,
 } as const;
 
-export function sandboxBaseUrl(port: number): string {
-  return `http://127.0.0.1:${port}`;
+export function sandboxBaseUrl(host: string, port: number): string {
+  return `http://${host}:${port}`;
 }
