@@ -8,7 +8,12 @@ import { defaultJobOptions } from './job-options.ts';
 
 export type Queues = { [Q in QueueName]: Queue };
 
-/** Opens every queue on one (producer) connection, with the catalogue's default options. */
+/**
+ * Opens every queue on one connection, with the catalogue's default options. Each queue waits
+ * for the connection's first `ready` before its one-time set-up: on a producer connection
+ * (offline queue disabled) that set-up would otherwise fail while Redis is still connecting
+ * or down, and the queue would stay unusable after Redis returns.
+ */
 export function createQueues(connection: RedisConnection, redis: Config['redis']): Queues {
   const entries = QUEUE_NAMES.map((name) => [
     name,
@@ -16,7 +21,6 @@ export function createQueues(connection: RedisConnection, redis: Config['redis']
       connection,
       prefix: bullPrefix(redis.queuePrefix),
       defaultJobOptions: defaultJobOptions[name],
-      skipWaitingForReady: true,
     }),
   ]);
   return Object.fromEntries(entries) as Queues;
