@@ -1,0 +1,122 @@
+import express, { type Response, Router } from 'express';
+import { z } from 'zod';
+import type { SandboxControl } from '../sandbox.ts';
+
+const phone = z.string().min(1);
+
+const callbackMode = z.strictObject({
+  duplicate: z.boolean().optional(),
+  shuffle: z.boolean().optional(),
+  delayMs: z.number().int().min(0).optional(),
+  outcome: z.enum(['delivered', 'undelivered', 'failed']).optional(),
+  errorCode: z.number().int().positive().optional(),
+  enabled: z.boolean().optional(),
+});
+
+const twilioMode = z.strictObject({
+  failWith: z.union([z.literal(429), z.literal(500), z.literal(503)]).optional(),
+  times: z.number().int().positive().optional(),
+});
+
+const openaiMode = z.strictObject({
+  failWith: z.union([z.literal(400), z.literal(401), z.literal(429), z.literal(500)]).optional(),
+  times: z.number().int().positive().optional(),
+  latencyMs: z.number().int().min(0).optional(),
+  retryAfterMs: z.number().int().min(0).optional(),
+  contextWindowTokens: z.number().int().positive().optional(),
+});
+
+const inboundSms = z.strictObject({
+  from: phone,
+  to: phone,
+  body: z.string(),
+  messagingServiceSid: z.string().optional(),
+});
+
+const call = z.strictObject({
+  from: phone,
+  to: phone,
+  outcome: z.enum(['completed', 'busy', 'no-answer', 'failed']).optional(),
+  durationSeconds: z.number().int().min(0).optional(),
+  transcript: z
+    .array(z.strictObject({ track: z.enum(['inbound_track', 'outbound_track']), text: z.string() }))
+    .optional(),
+  shuffle: z.boolean().optional(),
+  duplicate: z.boolean().optional(),
+});
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, res: Response): T | undefined {
+  const result = schema.safeParse(value ?? {});
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`);
+  res.status(400).json({ error: 'invalid request', issues });
+  return undefined;
+}
+
+/**
+ * The sandbox's own control API under /sandbox: read what the real APIs received, flip
+ * their switches, and drive Twilio's side (inbound SMS, calls). Documented in the README.
+ */
+export function controlRouter(control: SandboxControl): Router {
+  const router = Router();
+  router.use(express.json({ limit: '1mb' }));
+
+  router.get('/', (_req, res) => {
+    res.json(control.urls());
+  });
+  router.get('/messages', (_req, res) => {
+    res.json(control.messages());
+  });
+  router.get('/twilio/requests', (_req, res) => {
+    res.json(control.twilioRequests());
+  });
+  router.put('/twilio/mode', (req, res) => {
+    const mode = parse(twilioMode, req.body, res);
+    if (!mode) return;
+    control.setTwilioMode(mode);
+    res.status(204).end();
+  });
+  router.get('/webhooks', (_req, res) => {
+    res.json(control.webhooks());
+  });
+  router.put('/callbacks/mode', (req, res) => {
+    const mode = parse(callbackMode, req.body, res);
+    if (!mode) return;
+    control.setCallbackMode(mode);
+    res.status(204).end();
+  });
+  router.put('/callbacks/numbers/:to', (req, res) => {
+    const mode = parse(callbackMode, req.body, res);
+    if (!mode) return;
+    control.setCallbackModeFor(String(req.params.to), mode);
+    res.status(204).end();
+  });
+  router.delete('/callbacks/numbers/:to', (req, res) => {
+    control.setCallbackModeFor(String(req.params.to), undefined);
+    res.status(204).end();
+  });
+  router.get('/openai/requests', (_req, res) => {
+    res.json(control.openaiRequests());
+  });
+  router.put('/openai/mode', (req, res) => {
+    const mode = parse(openaiMode, req.body, res);
+    if (!mode) return;
+    control.setOpenAIMode(mode);
+    res.status(204).end();
+  });
+  router.post('/sms/inbound', async (req, res) => {
+    const input = parse(inboundSms, req.body, res);
+    if (!input) return;
+    res.json(await control.sendInboundSms(input));
+  });
+  router.post('/calls', async (req, res) => {
+    const input = parse(call, req.body, res);
+    if (!input) return;
+    res.json(await control.simulateCall(input));
+  });
+  router.post('/reset', (_req, res) => {
+    control.reset();
+    res.status(204).end();
+  });
+  return router;
+}

@@ -1,0 +1,72 @@
+import type { AuthUsers, Db } from '@series-killer/shared';
+import type { Selectable } from 'kysely';
+
+export type AuthUserRow = Omit<Selectable<AuthUsers>, 'instance_id'>;
+
+export interface NewAuthUser {
+  id: string;
+  email: string | null;
+  /** Supabase's form: E.164 digits without the `+`. */
+  phone: string | null;
+  emailConfirmedAt: Date | null;
+  phoneConfirmedAt: Date | null;
+  appMetadata: Record<string, unknown>;
+  userMetadata: Record<string, unknown>;
+  role: string;
+}
+
+/** Which unique column a failed insert collided on, from Postgres' unique-violation error. */
+export type UniqueColumn = 'phone' | 'email' | 'id';
+
+const USER_COLUMNS = [
+  'id',
+  'aud',
+  'role',
+  'email',
+  'phone',
+  'email_confirmed_at',
+  'phone_confirmed_at',
+  'confirmed_at',
+  'raw_app_meta_data',
+  'raw_user_meta_data',
+  'is_anonymous',
+  'created_at',
+  'updated_at',
+] as const;
+
+export async function insertAuthUser(db: Db, user: NewAuthUser): Promise<AuthUserRow> {
+  const now = new Date();
+  return db
+    .insertInto('auth.users')
+    .values({
+      instance_id: '00000000-0000-0000-0000-000000000000',
+      id: user.id,
+      aud: 'authenticated',
+      role: user.role,
+      email: user.email,
+      phone: user.phone,
+      email_confirmed_at: user.emailConfirmedAt,
+      phone_confirmed_at: user.phoneConfirmedAt,
+      raw_app_meta_data: JSON.stringify(user.appMetadata),
+      raw_user_meta_data: JSON.stringify(user.userMetadata),
+      created_at: now,
+      updated_at: now,
+    })
+    .returning(USER_COLUMNS)
+    .executeTakeFirstOrThrow();
+}
+
+export async function findAuthUser(db: Db, id: string): Promise<AuthUserRow | undefined> {
+  return db.selectFrom('auth.users').select(USER_COLUMNS).where('id', '=', id).executeTakeFirst();
+}
+
+/** The column of a unique violation (SQLSTATE 23505), or undefined for any other error. */
+export function uniqueViolationColumn(error: unknown): UniqueColumn | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { code, constraint, detail } = error as { code?: string; constraint?: string; detail?: string };
+  if (code !== '23505') return undefined;
+  const where = `${constraint ?? ''} ${detail ?? ''}`;
+  if (where.includes('phone')) return 'phone';
+  if (where.includes('email')) return 'email';
+  return 'id';
+}

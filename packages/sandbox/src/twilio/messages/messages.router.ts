@@ -1,0 +1,52 @@
+import { type Request, Router } from 'express';
+import type { StatusCallbackDeps } from '../status-callbacks/status-callbacks.ts';
+import { scheduleStatusCallbacks } from '../status-callbacks/status-callbacks.ts';
+import { sendTwilioError } from '../twilio-error.ts';
+import { type CreateParams, createMessage } from './create-message.ts';
+import { type ListQuery, messagesPage, pageSizeOf } from './list-messages.ts';
+import { messageResource } from './message-resource.ts';
+
+export type MessagesRouterDeps = StatusCallbackDeps;
+
+function accountOf(req: Request): string {
+  return String(req.params.accountSid);
+}
+
+/** Twilio's Messages resource: create, list and fetch under /2010-04-01/Accounts/{AccountSid}. */
+export function messagesRouter(deps: MessagesRouterDeps): Router {
+  const router = Router({ mergeParams: true });
+  router.post('/Messages.json', (req, res) => {
+    const result = createMessage(accountOf(req), (req.body ?? {}) as CreateParams, Date.now());
+    if ('rejection' in result) {
+      const { status, code, message } = result.rejection;
+      sendTwilioError(res, status, code, message);
+      return;
+    }
+    deps.store.add(result.message);
+    res.status(201).json(messageResource(result.message));
+    scheduleStatusCallbacks(deps, result.message);
+  });
+
+  router.get('/Messages.json', (req, res) => {
+    const query = req.query as ListQuery;
+    const pageSize = pageSizeOf(query);
+    if (pageSize === undefined) {
+      sendTwilioError(res, 400, 20001, 'PageSize must be an integer between 1 and 1000');
+      return;
+    }
+    const listPath = `/2010-04-01/Accounts/${accountOf(req)}/Messages.json`;
+    res.json(messagesPage(deps.store.all(), query, listPath, pageSize, messageResource));
+  });
+
+  router.get('/Messages/:file', (req, res) => {
+    const sid = String(req.params.file).replace(/\.json$/, '');
+    const message = deps.store.get(sid);
+    if (!message || message.accountSid !== accountOf(req)) {
+      sendTwilioError(res, 404, 20404, `The requested resource ${req.originalUrl.split('?')[0]} was not found`);
+      return;
+    }
+    res.json(messageResource(message));
+  });
+
+  return router;
+}

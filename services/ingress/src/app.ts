@@ -1,0 +1,88 @@
+import type { Config, Db, Logger, Queues, RedisConnection } from '@series-killer/shared';
+import express, { type Express } from 'express';
+import { DASHBOARD_PATH, dashboardRoutes } from './dashboard/dashboard.ts';
+import { createJobBatcher } from './enqueue/job-batcher.ts';
+import { healthRoutes } from './health/health.routes.ts';
+import { errorHandler, notFound } from './http/error-handler.ts';
+import { createIngressMetrics } from './metrics/ingress-metrics.ts';
+import { smsWebhookRoutes } from './sms/sms-webhooks.ts';
+import { twilioWebhookGate } from './twilio/twilio-webhook.ts';
+import type { AuthUsers } from './users/auth-users.ts';
+import { userRoutes } from './users/users.routes.ts';
+import { voiceWebhookRoutes } from './voice/voice-webhooks.ts';
+
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  /** Queues on a producer connection (fails fast while Redis is down). */
+  queues: Queues;
+  /** The queues' producer connection, pinged by `/readyz`. */
+  redis: RedisConnection;
+  authUsers: AuthUsers;
+  logger: Logger;
+  /** Milliseconds Redis has to acknowledge a job before the request answers 503. Default 750. */
+  enqueueTimeoutMs?: number;
+  /** Milliseconds the caller lookup of an incoming call may take. Default 300. */
+  callerLookupTimeoutMs?: number;
+}
+
+/** Every route, for the request metrics' `route` label. */
+const ROUTES = [
+  '/twilio/sms',
+  '/twilio/sms/status',
+  '/twilio/voice',
+  '/twilio/voice/recorded',
+  '/twilio/voice/status',
+  '/twilio/voice/transcription',
+  '/hooks/user-profiles',
+  '/api/users',
+  '/healthz',
+  '/readyz',
+  '/metrics',
+  DASHBOARD_PATH,
+] as const;
+
+/** The ingress: Twilio webhooks to jobs, internal API, dashboard, health and metrics. */
+export function createApp(deps: AppDeps): Express {
+  const { config, logger } = deps;
+  const metrics = createIngressMetrics(deps.queues);
+  const batcher = createJobBatcher(deps.queues, {
+    timeoutMs: deps.enqueueTimeoutMs,
+    onSettled: metrics.observeEnqueue,
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(metrics.observeRequests(ROUTES));
+
+  app.use('/twilio', twilioWebhookGate(config.twilio.authToken, config.http.publicBaseUrl));
+  app.use(smsWebhookRoutes(batcher));
+  app.use(
+    voiceWebhookRoutes({
+      db: deps.db,
+      batcher,
+      logger,
+      publicBaseUrl: config.http.publicBaseUrl,
+      voiceBotWsUrl: config.voiceBotWsUrl,
+      callerLookupTimeoutMs: deps.callerLookupTimeoutMs,
+    }),
+  );
+  app.use(
+    userRoutes({
+      db: deps.db,
+      authUsers: deps.authUsers,
+      batcher,
+      logger,
+      internalApiToken: config.internalApiToken,
+    }),
+  );
+  app.use(healthRoutes({ db: deps.db, redis: deps.redis }));
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  app.use(dashboardRoutes(deps.queues, config));
+
+  app.use(notFound);
+  app.use(errorHandler(logger));
+  return app;
+}

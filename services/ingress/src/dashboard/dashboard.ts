@@ -1,0 +1,73 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import type { Config, Queues } from '@series-killer/shared';
+import { type Request, type RequestHandler, Router } from 'express';
+import { HttpError } from '../http/http-errors.ts';
+
+/** Where the dashboard is mounted. */
+export const DASHBOARD_PATH = '/admin/queues';
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+function requireBasicAuth(dashboard: NonNullable<Config['dashboard']>): RequestHandler {
+  const expected = digest(`${dashboard.user}:${dashboard.password}`);
+  return (req, res, next) => {
+    const match = /^Basic ([A-Za-z0-9+/=]+)$/.exec(req.get('Authorization') ?? '');
+    const given = match?.[1] ? Buffer.from(match[1], 'base64').toString('utf8') : '';
+    if (!timingSafeEqual(digest(given), expected)) {
+      res.set('WWW-Authenticate', 'Basic realm="queues", charset="UTF-8"');
+      throw new HttpError(401, 'authentication required');
+    }
+    next();
+  };
+}
+
+function originOf(value: string | undefined): string | undefined {
+  if (!value || !URL.canParse(value)) return undefined;
+  return new URL(value).origin;
+}
+
+function requestOrigin(req: Request): string {
+  return `${req.protocol}://${req.get('host') ?? ''}`;
+}
+
+/**
+ * Retrying, removing or promoting jobs only from the dashboard's own pages: a non-GET
+ * request must carry an Origin (or Referer) of the public URL or of the request itself,
+ * so a third-party page cannot act with the browser's stored credentials.
+ */
+function requireSameOrigin(publicBaseUrl: string): RequestHandler {
+  const publicOrigin = new URL(publicBaseUrl).origin;
+  return (req, _res, next) => {
+    if (req.method === 'GET' || req.method === 'HEAD') return next();
+    const origin = originOf(req.get('Origin')) ?? originOf(req.get('Referer'));
+    if (origin !== publicOrigin && origin !== requestOrigin(req)) {
+      throw new HttpError(403, 'cross-origin dashboard actions are refused');
+    }
+    next();
+  };
+}
+
+/** Bull Board over every queue, behind basic auth; 404 when no dashboard credentials are set. */
+export function dashboardRoutes(queues: Queues, config: Pick<Config, 'dashboard' | 'http'>): Router {
+  const router = Router();
+  const { dashboard } = config;
+  // Unconfigured, the path falls through to the JSON 404.
+  if (!dashboard) return router;
+  const serverAdapter = new ExpressAdapter();
+  serverAdapter.setBasePath(DASHBOARD_PATH);
+  createBullBoard({
+    queues: Object.values(queues).map((queue) => new BullMQAdapter(queue)),
+    serverAdapter,
+    options: { uiConfig: { boardTitle: 'Series Killer queues' } },
+  });
+  router.use(
+    DASHBOARD_PATH,
+    requireBasicAuth(dashboard),
+    requireSameOrigin(config.http.publicBaseUrl),
+    serverAdapter.getRouter(),
+  );
+  return router;
+}

@@ -1,0 +1,73 @@
+import { type PreparedJob, prepareJob, SMS_STATUSES } from '@series-killer/shared';
+import { Router } from 'express';
+import twilio from 'twilio';
+import { z } from 'zod';
+import type { JobBatcher } from '../enqueue/job-batcher.ts';
+import { parseRequest } from '../http/parse-request.ts';
+import { formInt, phoneParam, twilioSid } from '../twilio/twilio-params.ts';
+
+const messageSid = twilioSid(['SM', 'MM'], 'Message SID');
+
+const inboundSmsParams = z.object({
+  MessageSid: messageSid,
+  AccountSid: twilioSid(['AC'], 'Account SID'),
+  From: phoneParam,
+  To: z.string().min(1),
+  Body: z.string().default(''),
+  NumMedia: formInt.default(0),
+  NumSegments: formInt.default(1),
+});
+
+const smsStatusParams = z.object({
+  MessageSid: messageSid,
+  MessageStatus: z.enum(SMS_STATUSES),
+  ErrorCode: formInt.optional(),
+});
+
+/** Every parameter of a status callback, kept verbatim for the event log. */
+const rawParams = z.record(z.string(), z.string());
+
+/** The `record-inbound-sms` job of an inbound-SMS webhook. */
+export function inboundSmsJob(params: unknown, receivedAt: string): PreparedJob<'record-inbound-sms'> {
+  const p = parseRequest(inboundSmsParams, params);
+  return prepareJob('record-inbound-sms', {
+    messageSid: p.MessageSid,
+    accountSid: p.AccountSid,
+    from: p.From,
+    to: p.To,
+    body: p.Body,
+    numMedia: p.NumMedia,
+    numSegments: p.NumSegments,
+    receivedAt,
+  });
+}
+
+/** The `apply-sms-status` job of a message status callback. */
+export function smsStatusJob(params: unknown, receivedAt: string): PreparedJob<'apply-sms-status'> {
+  const p = parseRequest(smsStatusParams, params);
+  return prepareJob('apply-sms-status', {
+    messageSid: p.MessageSid,
+    status: p.MessageStatus,
+    errorCode: p.ErrorCode ?? null,
+    raw: parseRequest(rawParams, params),
+    receivedAt,
+  });
+}
+
+/** `POST /twilio/sms` and `POST /twilio/sms/status`, behind the Twilio webhook gate. */
+export function smsWebhookRoutes(batcher: JobBatcher): Router {
+  const router = Router();
+  const emptyTwiml = new twilio.twiml.MessagingResponse().toString();
+
+  router.post('/twilio/sms', async (req, res) => {
+    await batcher.enqueue(inboundSmsJob(req.body, new Date().toISOString()));
+    res.type('text/xml').send(emptyTwiml);
+  });
+
+  router.post('/twilio/sms/status', async (req, res) => {
+    await batcher.enqueue(smsStatusJob(req.body, new Date().toISOString()));
+    res.status(204).end();
+  });
+
+  return router;
+}

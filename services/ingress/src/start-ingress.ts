@@ -1,0 +1,70 @@
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import {
+  type Config,
+  closeQueues,
+  createDb,
+  createLogger,
+  createQueues,
+  createRedisConnection,
+  type Logger,
+} from '@series-killer/shared';
+import { createClient } from '@supabase/supabase-js';
+import { createApp } from './app.ts';
+import { type AuthUsers, sqlAuthUsers, supabaseAuthUsers } from './users/auth-users.ts';
+
+export interface StartIngressOptions {
+  /** Default: the shared JSON logger at `config.logLevel`. */
+  logger?: Logger;
+  /** Milliseconds in-flight requests get to finish on close before their connections are cut. Default 10000. */
+  shutdownGraceMs?: number;
+}
+
+export interface RunningIngress {
+  /** Where the ingress listens, e.g. `http://127.0.0.1:3000`. */
+  url: string;
+  /** Stops accepting, lets in-flight requests finish, then closes queues, Redis and Postgres. */
+  close(): Promise<void>;
+}
+
+function authUsersFor(config: Config): AuthUsers {
+  if (!config.supabase) return sqlAuthUsers();
+  const supabase = createClient(config.supabase.url, config.supabase.serviceRoleKey, {
+    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+  });
+  return supabaseAuthUsers(supabase);
+}
+
+/** Starts the ingress on `config.http.port`. */
+export async function startIngress(config: Config, options: StartIngressOptions = {}): Promise<RunningIngress> {
+  const logger = options.logger ?? createLogger('ingress', config.logLevel);
+  const db = createDb(config.database, 'series-killer-ingress');
+  const redis = createRedisConnection(config.redis, 'producer');
+  // Logged, not thrown: while Redis is down requests answer 503 and ioredis keeps reconnecting.
+  redis.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error'));
+  const queues = createQueues(redis, config.redis);
+  for (const [name, queue] of Object.entries(queues)) {
+    // Mostly the connection's own errors again, already logged above.
+    queue.on('error', (error: Error) => logger.debug({ err: error, queue: name }, 'queue error'));
+  }
+  const app = createApp({ config, db, queues, redis, authUsers: authUsersFor(config), logger });
+
+  const server = app.listen(config.http.port);
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  logger.info({ url, publicBaseUrl: config.http.publicBaseUrl }, 'ingress listening');
+
+  async function close(): Promise<void> {
+    const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+    const grace = setTimeout(() => server.closeAllConnections(), options.shutdownGraceMs ?? 10_000);
+    await stopped;
+    clearTimeout(grace);
+    await closeQueues(queues);
+    redis.disconnect();
+    await db.destroy();
+    logger.info('ingress stopped');
+  }
+
+  return { url, close };
+}

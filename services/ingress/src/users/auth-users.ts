@@ -1,0 +1,67 @@
+import { randomUUID } from 'node:crypto';
+import { type Db, toAuthPhone } from '@series-killer/shared';
+import type { SupabaseClient } from '@supabase/supabase-js';
+import type { NewUser } from './new-user.ts';
+import { UserConflictError } from './user-errors.ts';
+
+/** Where auth users are created: Supabase Auth when configured, else `auth.users` directly. */
+export interface AuthUsers {
+  /** Creates the auth user and returns its id; `trx` is the transaction the profile rows go into. */
+  create(trx: Db, user: NewUser): Promise<string>;
+  /** Removes a user `create` made outside `trx` when the transaction failed afterwards. */
+  discard(userId: string): Promise<void>;
+}
+
+function userMetadata(user: NewUser) {
+  return { first_name: user.firstName, last_name: user.lastName };
+}
+
+/** Bootstrap mode: the auth user is a row in `auth.users`, written in the same transaction. */
+export function sqlAuthUsers(): AuthUsers {
+  return {
+    async create(trx, user) {
+      const row = await trx
+        .insertInto('auth.users')
+        .values({
+          id: randomUUID(),
+          aud: 'authenticated',
+          role: 'authenticated',
+          // Supabase Auth stores phones without the leading +.
+          phone: toAuthPhone(user.phone),
+          email: user.email ?? null,
+          raw_app_meta_data: JSON.stringify({ provider: 'phone', providers: ['phone'] }),
+          raw_user_meta_data: JSON.stringify(userMetadata(user)),
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      return row.id;
+    },
+    async discard() {
+      // Rolled back with the transaction.
+    },
+  };
+}
+
+/** Supabase mode: the Auth admin API creates the user (and owns its row in `auth.users`). */
+export function supabaseAuthUsers(supabase: SupabaseClient): AuthUsers {
+  return {
+    async create(_trx, user) {
+      const { data, error } = await supabase.auth.admin.createUser({
+        phone: user.phone,
+        email: user.email,
+        phone_confirm: false,
+        user_metadata: userMetadata(user),
+      });
+      if (error) {
+        if (error.code === 'phone_exists') throw new UserConflictError('phone', { cause: error });
+        if (error.code === 'email_exists') throw new UserConflictError('email', { cause: error });
+        throw new Error(`Supabase Auth refused the user: ${error.message}`, { cause: error });
+      }
+      return data.user.id;
+    },
+    async discard(userId) {
+      const { error } = await supabase.auth.admin.deleteUser(userId);
+      if (error) throw new Error(`could not remove Supabase user ${userId}: ${error.message}`, { cause: error });
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import type { Db, Logger } from '@series-killer/shared';
+import { prepareJob } from '@series-killer/shared';
+import express, { Router } from 'express';
+import type { JobBatcher } from '../enqueue/job-batcher.ts';
+import { HttpError } from '../http/http-errors.ts';
+import { parseRequest } from '../http/parse-request.ts';
+import { requireBearerToken } from '../internal-api/require-bearer-token.ts';
+import type { AuthUsers } from './auth-users.ts';
+import { createUser } from './create-user.ts';
+import { newUserSchema } from './new-user.ts';
+import { UserConflictError } from './user-errors.ts';
+import { userProfilesHookJob } from './user-profiles-hook.ts';
+
+export interface UserRoutesOptions {
+  db: Db;
+  authUsers: AuthUsers;
+  batcher: JobBatcher;
+  logger: Logger;
+  internalApiToken?: string;
+}
+
+/** Largest JSON body of the internal API, in bytes. */
+const JSON_BODY_LIMIT_BYTES = 16 * 1024;
+
+/** `POST /api/users` and `POST /hooks/user-profiles`, behind the internal bearer token. */
+export function userRoutes(options: UserRoutesOptions): Router {
+  const router = Router();
+  const guard = [requireBearerToken(options.internalApiToken), express.json({ limit: JSON_BODY_LIMIT_BYTES })];
+
+  router.post('/api/users', ...guard, async (req, res) => {
+    const user = parseRequest(newUserSchema, req.body ?? {});
+    const { userId } = await createUser(options.db, options.authUsers, user).catch((error: unknown) => {
+      if (error instanceof UserConflictError) throw new HttpError(409, error.message, { field: error.field });
+      throw error;
+    });
+    try {
+      await options.batcher.enqueue(prepareJob('start-onboarding', { userId, trigger: 'api' }));
+    } catch (error) {
+      // The user exists; the periodic sweep starts any pending profile nobody started.
+      options.logger.warn({ err: error, userId }, 'onboarding not enqueued; the sweep will start it');
+    }
+    res.status(201).json({ userId });
+  });
+
+  router.post('/hooks/user-profiles', ...guard, async (req, res) => {
+    const job = userProfilesHookJob(req.body ?? {});
+    if (!job) {
+      res.status(202).json({ ignored: true });
+      return;
+    }
+    const jobId = await options.batcher.enqueue(job);
+    res.status(202).json({ jobId });
+  });
+
+  return router;
+}

@@ -1,0 +1,69 @@
+import { addJob, type Db, type JobData, type Queues } from '@series-killer/shared';
+import { recordOptChoice } from '../opt-outs/sms-opt-outs.repository.ts';
+import { type InboundIntent, readInboundIntent } from './inbound-intent.ts';
+
+/** What an inbound verification code is stored as. */
+export const REDACTED_CODE = '******';
+
+export interface RecordInboundDeps {
+  db: Db;
+  queues: Queues;
+}
+
+export interface RecordInboundResult {
+  outcome: 'recorded' | 'duplicate';
+  intent: InboundIntent['kind'];
+}
+
+/**
+ * Records one inbound SMS: its history row (one per MessageSid), with the user found through
+ * phone_links, and an opt-out or opt-in keyword, in one transaction. A 6-digit reply is then
+ * handed to onboarding verification; the job id is the MessageSid, so a retry after the
+ * commit enqueues nothing twice.
+ */
+export async function recordInboundSms(
+  deps: RecordInboundDeps,
+  data: JobData<'record-inbound-sms'>,
+): Promise<RecordInboundResult> {
+  const intent = readInboundIntent(data.body);
+  const inserted = await deps.db.transaction().execute(async (trx) => {
+    const link = await trx
+      .selectFrom('phone_links')
+      .select(['user_id'])
+      .where('phone_number', '=', data.from)
+      .executeTakeFirst();
+    const userId = link?.user_id ?? null;
+    const row = await trx
+      .insertInto('sms_history')
+      .values({
+        message_sid: data.messageSid,
+        user_id: userId,
+        phone_number: data.from,
+        direction: 'inbound',
+        // A verification code is a secret: history keeps that a code was sent, not the code.
+        content: intent.kind === 'verification-code' ? REDACTED_CODE : data.body,
+      })
+      .onConflict((oc) => oc.column('message_sid').doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (intent.kind === 'opt-out' || intent.kind === 'opt-in') {
+      await recordOptChoice(trx, {
+        phoneNumber: data.from,
+        userId,
+        optedOut: intent.kind === 'opt-out',
+        keyword: intent.keyword,
+        changedAt: new Date(data.receivedAt),
+      });
+    }
+    return row !== undefined;
+  });
+
+  if (intent.kind === 'verification-code') {
+    await addJob(deps.queues, 'verify-code', {
+      phoneNumber: data.from,
+      code: intent.code,
+      messageSid: data.messageSid,
+    });
+  }
+  return { outcome: inserted ? 'recorded' : 'duplicate', intent: intent.kind };
+}

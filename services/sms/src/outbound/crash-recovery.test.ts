@@ -1,0 +1,107 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { addJob } from '@series-killer/shared';
+import { waitFor } from '@series-killer/shared/testing';
+import { createOnboardingMessage, createUser, uniquePhoneNumber } from '../testing/sms-fixtures.ts';
+import { type SmsHarness, startSmsHarness } from '../testing/sms-harness.ts';
+
+const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+const SENDS = 150;
+/** A worker whose lock was lost is recovered after BullMQ's stalled-job check: up to two 30 s intervals. */
+const RECOVERY_TIMEOUT_MS = 100_000;
+
+let h: SmsHarness;
+const children: ChildProcess[] = [];
+
+/** The SMS service as it runs in production: `node services/sms/src/main.ts`, configured by environment. */
+function startWorkerProcess(): ChildProcess {
+  const child = spawn(`${REPO_ROOT}scripts/node`, ['services/sms/src/main.ts'], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...h.env, LOG_LEVEL: 'silent' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  children.push(child);
+  return child;
+}
+
+async function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+  const exited = once(child, 'exit');
+  child.kill(signal);
+  const [code] = (await exited) as [number | null];
+  return code;
+}
+
+beforeAll(async () => {
+  h = await startSmsHarness({ ingress: false, workers: false, env: { SMS_MAX_PER_SECOND: '500' } });
+  h.sandbox.setCallbackMode({ enabled: false });
+});
+
+afterAll(async () => {
+  for (const child of children) await stop(child, 'SIGKILL');
+  await h.close();
+});
+
+describe('a worker process killed mid-batch', () => {
+  it(
+    'sends and records every message exactly once after a restart',
+    async () => {
+      const onboardingIds: number[] = [];
+      for (let i = 0; i < SENDS; i += 1) {
+        const user = await createUser(h.testDb.db, { phoneNumber: uniquePhoneNumber() });
+        const onboardingMessageId = await createOnboardingMessage(h.testDb.db, user, 'welcome');
+        onboardingIds.push(onboardingMessageId);
+        await addJob(h.queues, 'send-sms', {
+          sendKey: `onboarding-message.${onboardingMessageId}`,
+          to: user.phoneNumber,
+          body: `Welcome #${i}`,
+          userId: user.userId,
+          onboardingMessageId,
+        });
+      }
+
+      const first = startWorkerProcess();
+      await waitFor('part of the batch to be sent', () => h.sandbox.messages().length >= SENDS / 4, {
+        timeoutMs: 20_000,
+      });
+      await stop(first, 'SIGKILL');
+      expect(h.sandbox.messages().length).toBeLessThan(SENDS);
+      // The kill caught sends in flight: their jobs are still active, locked by a dead process.
+      expect((await h.queues['sms-outbound'].getJobCounts('active')).active).toBeGreaterThan(0);
+
+      const second = startWorkerProcess();
+      await waitFor(
+        'every send to complete',
+        async () => (await h.queues['sms-outbound'].getJobCounts('completed')).completed === SENDS,
+        { timeoutMs: RECOVERY_TIMEOUT_MS, intervalMs: 250 },
+      );
+      expect(await stop(second, 'SIGTERM')).toBe(0);
+
+      const bodies = h.sandbox.messages().map((message) => message.body);
+      expect(bodies).toHaveLength(SENDS);
+      expect(new Set(bodies).size).toBe(SENDS);
+
+      const history = await h.testDb.db
+        .selectFrom('sms_history')
+        .select(['message_sid'])
+        .where('direction', '=', 'outbound')
+        .execute();
+      expect(history.map((row) => row.message_sid).sort()).toEqual(
+        h.sandbox
+          .messages()
+          .map((m) => m.sid)
+          .sort(),
+      );
+
+      const rows = await h.testDb.db
+        .selectFrom('onboarding_messages')
+        .select(['status', 'message_sid'])
+        .where('id', 'in', onboardingIds)
+        .execute();
+      expect(rows.every((row) => row.status === 'sent' && row.message_sid !== null)).toBe(true);
+    },
+    RECOVERY_TIMEOUT_MS + 30_000,
+  );
+});

@@ -1,0 +1,40 @@
+import type { JobHandlers } from '@series-killer/shared';
+import { type Job, Worker } from 'bullmq';
+import { type SendSmsDeps, sendSms, TwilioRateLimitedError } from './send-sms.ts';
+
+export interface SmsOutboundWorkerDeps extends SendSmsDeps {
+  /** Pauses the whole queue (every replica) for `ms` milliseconds. */
+  rateLimit(ms: number): Promise<void>;
+}
+
+/** How long the queue pauses after Twilio answers 429, in milliseconds. */
+const TWILIO_RATE_LIMIT_PAUSE_MS = 1_000;
+
+/** The SID a send saved on its job as soon as Twilio accepted it. */
+interface SavedSend {
+  messageSid: string;
+}
+
+function savedMessageSid(job: Job): string | undefined {
+  const progress = job.progress as Partial<SavedSend> | number | string | boolean;
+  return typeof progress === 'object' && typeof progress.messageSid === 'string' ? progress.messageSid : undefined;
+}
+
+export function smsOutboundHandlers(deps: SmsOutboundWorkerDeps): JobHandlers<'sms-outbound'> {
+  return {
+    'send-sms': async (data, job) => {
+      try {
+        return await sendSms(deps, data, {
+          queuedAt: new Date(job.timestamp),
+          retried: job.attemptsStarted > 1,
+          savedMessageSid: savedMessageSid(job),
+          saveMessageSid: (messageSid) => job.updateProgress({ messageSid } satisfies SavedSend),
+        });
+      } catch (error) {
+        if (!(error instanceof TwilioRateLimitedError)) throw error;
+        await deps.rateLimit(TWILIO_RATE_LIMIT_PAUSE_MS);
+        throw Worker.RateLimitError();
+      }
+    },
+  };
+}

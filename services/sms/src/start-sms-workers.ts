@@ -1,0 +1,85 @@
+import {
+  type Config,
+  closeQueues,
+  createDb,
+  createLogger,
+  createQueues,
+  createRedisConnection,
+  createTwilioClient,
+  createWorker,
+  type Logger,
+} from '@series-killer/shared';
+import type { Worker } from 'bullmq';
+import type { Registry } from 'prom-client';
+import { smsInboundHandlers } from './inbound/sms-inbound.worker.ts';
+import { createSmsMetrics } from './metrics/sms-metrics.ts';
+import { smsOutboundHandlers } from './outbound/sms-outbound.worker.ts';
+import { createTwilioSmsSender } from './outbound/sms-sender.ts';
+import { smsStatusHandlers } from './status/sms-status.worker.ts';
+
+export interface StartSmsWorkersOptions {
+  /** Logger of the workers; default a pino logger named "sms" at the configured level. */
+  logger?: Logger;
+  /** Prometheus registry the SMS counters are registered on; default a new registry. */
+  registry?: Registry;
+}
+
+export interface SmsWorkers {
+  /** The registry holding the SMS counters, for the process to expose. */
+  metrics: Registry;
+  /** Stops taking jobs, waits for the active ones, then closes every connection. */
+  close(): Promise<void>;
+}
+
+/**
+ * The limiter of the outbound queue: one send per 1/`maxPerSecond` seconds, held in Redis so
+ * it applies across every replica. The queue has one sender (the configured number or
+ * messaging service), so this is the per-sender rate.
+ */
+export function outboundLimiter(maxPerSecond: number): { max: number; duration: number } {
+  return { max: 1, duration: Math.ceil(1_000 / maxPerSecond) };
+}
+
+/** Starts the outbound, inbound and status workers of the SMS service. */
+export async function startSmsWorkers(config: Config, options: StartSmsWorkersOptions = {}): Promise<SmsWorkers> {
+  const logger = options.logger ?? createLogger('sms', config.logLevel);
+  const metrics = createSmsMetrics(options.registry);
+  const db = createDb(config.database, 'series-killer-sms');
+  const workerConnection = createRedisConnection(config.redis, 'worker');
+  // Logged, not thrown: ioredis keeps reconnecting and jobs wait while Redis is away.
+  workerConnection.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error'));
+  // Jobs added from inside a job (verify-code) wait out a Redis outage like the workers do.
+  const queues = createQueues(workerConnection, config.redis);
+  const sender = createTwilioSmsSender(createTwilioClient(config.twilio), {
+    fromNumber: config.twilio.fromNumber,
+    messagingServiceSid: config.twilio.messagingServiceSid,
+    statusCallbackUrl: `${config.http.publicBaseUrl}/twilio/sms/status`,
+  });
+  const common = { connection: workerConnection, redis: config.redis, logger, concurrency: config.workers.concurrency };
+
+  const workers: Worker[] = [
+    createWorker(
+      'sms-outbound',
+      smsOutboundHandlers({ db, sender, metrics, rateLimit: (ms) => queues['sms-outbound'].rateLimit(ms) }),
+      { ...common, limiter: outboundLimiter(config.sms.maxPerSecond) },
+    ),
+    createWorker('sms-inbound', smsInboundHandlers({ db, queues }), common),
+    createWorker('sms-status', smsStatusHandlers({ db, metrics }), common),
+  ];
+  for (const worker of workers) {
+    worker.run().catch((error: unknown) => logger.error({ err: error, queue: worker.name }, 'worker stopped'));
+  }
+  await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+  logger.info({ maxPerSecond: config.sms.maxPerSecond }, 'sms workers started');
+
+  return {
+    metrics: metrics.registry,
+    async close() {
+      await Promise.all(workers.map((worker) => worker.close()));
+      await closeQueues(queues);
+      await workerConnection.quit();
+      await db.destroy();
+      logger.info('sms workers stopped');
+    },
+  };
+}

@@ -1,0 +1,67 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Db } from '@series-killer/shared';
+import { sql } from 'kysely';
+
+/** A Twilio-shaped Message SID. */
+export function fakeMessageSid(): string {
+  return `SM${randomBytes(16).toString('hex')}`;
+}
+
+let phoneCounter = 0;
+/** A distinct E.164 number per call within a test file (each file has its own database). */
+export function uniquePhoneNumber(): string {
+  phoneCounter += 1;
+  return `+1415555${String(1000 + phoneCounter)}`;
+}
+
+/** An auth user with a profile and a phone link, as onboarding leaves them. */
+export async function createUser(
+  db: Db,
+  { phoneNumber = uniquePhoneNumber(), onboardingStatus = 'pending' } = {},
+): Promise<{ userId: string; phoneNumber: string }> {
+  const userId = randomUUID();
+  await sql`select public.create_integration_test_user(${userId}::uuid, ${phoneNumber}, ${null})`.execute(db);
+  await db
+    .insertInto('user_profiles')
+    .values({ user_id: userId, first_name: 'Ada', last_name: 'Lovelace', onboarding_status: onboardingStatus })
+    .execute();
+  await db.insertInto('phone_links').values({ user_id: userId, phone_number: phoneNumber }).execute();
+  return { userId, phoneNumber };
+}
+
+/** A pending onboarding message, as onboarding creates it before enqueuing its send. */
+export async function createOnboardingMessage(
+  db: Db,
+  user: { userId: string; phoneNumber: string },
+  messageType: 'welcome' | 'verification' | 'reminder' = 'welcome',
+): Promise<number> {
+  const row = await db
+    .insertInto('onboarding_messages')
+    .values({
+      user_id: user.userId,
+      phone_number: user.phoneNumber,
+      message_type: messageType,
+      content: `${messageType} message`,
+      status: 'pending',
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export async function readOnboardingMessage(db: Db, id: number) {
+  return db
+    .selectFrom('onboarding_messages')
+    .select(['status', 'message_sid', 'sent_at', 'delivered_at', 'error_message'])
+    .where('id', '=', id)
+    .executeTakeFirstOrThrow();
+}
+
+export async function readProfileStatus(db: Db, userId: string): Promise<string> {
+  const row = await db
+    .selectFrom('user_profiles')
+    .select(['onboarding_status'])
+    .where('user_id', '=', userId)
+    .executeTakeFirstOrThrow();
+  return row.onboarding_status;
+}

@@ -1,0 +1,45 @@
+/**
+ * What Twilio's error codes mean, in one place: the text stored as a message's
+ * `error_message` ("<code>: <meaning>") and the reason of a failed send.
+ * https://www.twilio.com/docs/api/errors
+ */
+const MEANINGS: Record<number, string> = {
+  20003: 'authentication failed',
+  20404: 'resource not found',
+  20429: 'too many requests',
+  21211: "invalid 'To' phone number",
+  21212: "invalid 'From' phone number",
+  21408: 'permission to send an SMS to this region is not enabled',
+  21601: "'To' phone number is not a valid SMS-capable number",
+  21602: 'message body is required',
+  21606: "'From' phone number is not a valid SMS-capable number for this account",
+  21610: 'recipient has unsubscribed (replied STOP)',
+  21612: "'To' phone number is not reachable or not supported by this sender",
+  21614: "'To' phone number is not a mobile number",
+  21617: 'message body exceeds the 1600 character limit',
+  30001: 'queue overflow',
+  30002: 'account suspended',
+  30003: 'unreachable destination handset',
+  30004: 'message blocked',
+  30005: 'unknown destination handset',
+  30006: 'landline or unreachable carrier',
+  30007: 'message filtered as spam by the carrier',
+  30008: 'unknown error',
+  30009: 'missing message segment',
+  30010: 'message price exceeds the maximum price',
+};
+
+/** The meaning of a Twilio error code, or a generic phrase for codes not listed. */
+export function twilioErrorMeaning(code: number): string {
+  return MEANINGS[code] ?? 'Twilio error';
+}
+
+/** The text stored for a failed message: "<code>: <meaning>". */
+export function describeTwilioError(code: number): string {
+  return `${code}: ${twilioErrorMeaning(code)}`;
+}
+
+/** 21610: the recipient replied STOP to this sender; Twilio refuses every further message. */
+export const TWILIO_UNSUBSCRIBED = 21610;
+/** Twilio's own rate limit on API requests. */
+export const TWILIO_TOO_MANY_REQUESTS = 20429;
