@@ -1,0 +1,71 @@
+// npm run demo — starts the stack on its defaults (or uses one already running), plays the
+// whole product through real signed webhooks from the sandbox, prints the resulting rows,
+// and exits 0; non-zero naming the step that failed and what it waited for.
+import { ConfigError, createDb, loadConfig, runMigrations } from '@series-killer/shared';
+import { playDemo } from './demo/demo-scenario.ts';
+import { waitUntil } from './demo/wait-until.ts';
+import { checkBackingServices } from './stack/preflight.ts';
+import { localSecrets, stackProcesses } from './stack/stack-processes.ts';
+import { type Supervisor, superviseProcesses } from './stack/supervisor.ts';
+
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    return (await fetch(url, { signal: AbortSignal.timeout(1_000) })).ok;
+  } catch {
+    return false;
+  }
+}
+
+async function main(): Promise<number> {
+  const config = loadConfig();
+  if (!config.sandbox.enabled) {
+    say('The demo plays through the local sandbox: run it without TWILIO_ACCOUNT_SID (sandbox mode).');
+    return 1;
+  }
+  let supervisor: Supervisor | undefined;
+  let token = process.env.INTERNAL_API_TOKEN ?? config.internalApiToken;
+
+  if (await answers(`${config.http.publicBaseUrl}/readyz`)) {
+    say(`Using the stack already running at ${config.http.publicBaseUrl}`);
+    if (!token) {
+      say('Set INTERNAL_API_TOKEN to the internal API token `npm start` printed, or stop that stack first.');
+      return 1;
+    }
+  } else {
+    const problems = await checkBackingServices(config);
+    if (problems.length > 0) {
+      for (const problem of problems) say(problem);
+      return 1;
+    }
+    await runMigrations(config.database.directUrl);
+    const secrets: Record<string, string> = { ...localSecrets(config), LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
+    token = secrets.INTERNAL_API_TOKEN ?? token;
+    say('Starting the stack (sandbox mode)…');
+    supervisor = superviseProcesses(stackProcesses(config, secrets), say);
+    await waitUntil('the ingress to be ready (/readyz)', () => answers(`${config.http.publicBaseUrl}/readyz`), 60_000);
+    await waitUntil('the sandbox to answer', () => answers(`${config.sandbox.baseUrl}/sandbox/`), 30_000);
+  }
+
+  const db = createDb({ url: config.database.url, poolSize: 2 }, 'series-killer-demo');
+  try {
+    await playDemo({ config, db, internalApiToken: token as string, say });
+    say('\nDemo complete.');
+    return 0;
+  } catch (error) {
+    say(`\nDemo failed: ${(error as Error).message}`);
+    return 1;
+  } finally {
+    await db.destroy();
+    await supervisor?.stop();
+  }
+}
+
+try {
+  process.exitCode = await main();
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  say(error.message);
+  process.exitCode = 1;
+}
