@@ -1,0 +1,5 @@
+export {
+  type OnboardingWorker,
+  type OnboardingWorkerOptions,
+  startOnboardingWorker,
+} from './start-onboarding-worker.ts';

@@ -1,0 +1,103 @@
+import type { Db } from '@series-killer/shared';
+
+export interface PhoneLink {
+  id: number;
+  userId: string | null;
+  phoneNumber: string;
+  verified: boolean;
+  verificationCode: string | null;
+  verificationAttempts: number;
+}
+
+const linkColumns = [
+  'id',
+  'user_id as userId',
+  'phone_number as phoneNumber',
+  'verified',
+  'verification_code as verificationCode',
+  'verification_attempts as verificationAttempts',
+] as const;
+
+function toPhoneLink(row: {
+  id: number;
+  userId: string | null;
+  phoneNumber: string;
+  verified: boolean | null;
+  verificationCode: string | null;
+  verificationAttempts: number | null;
+}): PhoneLink {
+  return { ...row, verified: row.verified ?? false, verificationAttempts: row.verificationAttempts ?? 0 };
+}
+
+/** The user's phone link; the oldest when there are several. */
+export async function findPhoneLinkByUser(db: Db, userId: string): Promise<PhoneLink | undefined> {
+  const row = await db
+    .selectFrom('phone_links')
+    .select(linkColumns)
+    .where('user_id', '=', userId)
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst();
+  return row && toPhoneLink(row);
+}
+
+/** The link of a phone number, locked until the transaction ends. */
+export async function lockPhoneLinkByPhone(db: Db, phoneNumber: string): Promise<PhoneLink | undefined> {
+  const row = await db
+    .selectFrom('phone_links')
+    .select(linkColumns)
+    .where('phone_number', '=', phoneNumber)
+    .forUpdate()
+    .executeTakeFirst();
+  return row && toPhoneLink(row);
+}
+
+/**
+ * Links a phone number to a user: creates the link, or claims an existing link that belongs
+ * to nobody. Returns the link with its owner, which is another user when the number is
+ * already taken.
+ */
+export async function claimPhoneLink(db: Db, userId: string, phoneNumber: string): Promise<PhoneLink> {
+  const row = await db
+    .insertInto('phone_links')
+    .values({ user_id: userId, phone_number: phoneNumber })
+    .onConflict((oc) =>
+      oc.column('phone_number').doUpdateSet((eb) => ({
+        user_id: eb.fn.coalesce('phone_links.user_id', 'excluded.user_id'),
+      })),
+    )
+    .returning(linkColumns)
+    .executeTakeFirstOrThrow();
+  return toPhoneLink(row);
+}
+
+/** Stores the hash of a newly issued code; the new code gets a fresh set of attempts. */
+export async function setVerificationCode(db: Db, linkId: number, codeHash: string): Promise<void> {
+  await db
+    .updateTable('phone_links')
+    .set({ verification_code: codeHash, verification_attempts: 0 })
+    .where('id', '=', linkId)
+    .execute();
+}
+
+/** Counts one wrong code; returns the attempts made on the current code. */
+export async function recordWrongAttempt(db: Db, linkId: number): Promise<number> {
+  const row = await db
+    .updateTable('phone_links')
+    .set((eb) => ({
+      verification_attempts: eb(eb.fn.coalesce('verification_attempts', eb.lit(0)), '+', 1),
+      last_verification_attempt: eb.fn('now'),
+    }))
+    .where('id', '=', linkId)
+    .returning('verification_attempts')
+    .executeTakeFirstOrThrow();
+  return row.verification_attempts ?? 0;
+}
+
+export async function markPhoneLinkVerified(db: Db, linkId: number): Promise<void> {
+  await db
+    .updateTable('phone_links')
+    .set((eb) => ({ verified: true, verification_code: null, last_verification_attempt: eb.fn('now') }))
+    .where('id', '=', linkId)
+    .execute();
+}

@@ -1,0 +1,74 @@
+import { once } from 'node:events';
+import {
+  type Config,
+  closeQueues,
+  createDb,
+  createLogger,
+  createQueues,
+  createRedisConnection,
+  createWorker,
+  type Logger,
+  type RedisConnection,
+} from '@series-killer/shared';
+import { onboardingHandlers } from './onboarding.worker.ts';
+import { scheduleSweep } from './sweep/sweep-pending-profiles.ts';
+
+export interface OnboardingWorkerOptions {
+  /** Default: a pino logger named `onboarding` at `config.logLevel`. */
+  logger?: Logger;
+  /** Pending profiles younger than this are left to their trigger by the sweep. Milliseconds; default 60 000. */
+  sweepGraceMs?: number;
+}
+
+export interface OnboardingWorker {
+  /** Stops taking jobs, waits for the active ones, then closes every connection. */
+  close(): Promise<void>;
+}
+
+async function whenReady(connection: RedisConnection): Promise<void> {
+  if (connection.status !== 'ready') await once(connection, 'ready');
+}
+
+/** Runs the onboarding worker in this process and registers the periodic sweep. */
+export async function startOnboardingWorker(
+  config: Config,
+  options: OnboardingWorkerOptions = {},
+): Promise<OnboardingWorker> {
+  const logger = options.logger ?? createLogger('onboarding', config.logLevel);
+  const db = createDb(config.database, 'series-killer-onboarding');
+  const producer = createRedisConnection(config.redis, 'producer');
+  const consumer = createRedisConnection(config.redis, 'worker');
+  // The producer connection fails fast while not connected: the queues must find it ready.
+  await whenReady(producer);
+  const queues = createQueues(producer, config.redis);
+  for (const queue of Object.values(queues)) {
+    queue.on('error', (error) => logger.error({ err: error, queue: queue.name }, 'queue error'));
+  }
+  const deps = {
+    db,
+    queues,
+    logger,
+    settings: config.onboarding,
+    confirmAuthPhone: config.supabase === undefined,
+  };
+  const worker = createWorker('onboarding', onboardingHandlers(deps, { graceMs: options.sweepGraceMs }), {
+    connection: consumer,
+    redis: config.redis,
+    logger,
+    concurrency: config.workers.concurrency,
+  });
+
+  await scheduleSweep(queues, config.onboarding.sweepIntervalMs);
+  worker.run().catch((error: unknown) => logger.error({ err: error }, 'onboarding worker stopped'));
+  await worker.waitUntilReady();
+  logger.info('onboarding worker started');
+
+  return {
+    async close() {
+      await worker.close();
+      await closeQueues(queues);
+      await Promise.all([producer.quit(), consumer.quit()]);
+      await db.destroy();
+    },
+  };
+}

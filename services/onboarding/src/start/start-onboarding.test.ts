@@ -1,0 +1,182 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Config } from '@series-killer/shared';
+import {
+  createTestConfig,
+  createTestDatabase,
+  createTestQueuePrefix,
+  deleteQueuePrefix,
+  type TestDatabase,
+} from '@series-killer/shared/testing';
+import { CODE_MASK } from '../messages/onboarding-texts.ts';
+import type { OnboardingDeps } from '../onboarding-deps.ts';
+import { codeIn, createTestDeps, insertUser, smsJobs, uniquePhone } from '../test-support/onboarding-fixtures.ts';
+import { hashVerificationCode } from '../verification/verification-code.ts';
+import { startOnboarding } from './start-onboarding.ts';
+
+let testDb: TestDatabase;
+let prefix: string;
+let config: Config;
+let deps: OnboardingDeps;
+let closeDeps: () => Promise<void>;
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  prefix = createTestQueuePrefix();
+  config = createTestConfig({ DATABASE_URL: testDb.url, QUEUE_PREFIX: prefix, ONBOARDING_REMINDER_DELAY: '1h' });
+  const kit = createTestDeps(config, testDb.db);
+  deps = kit.deps;
+  closeDeps = kit.close;
+});
+
+afterAll(async () => {
+  await closeDeps();
+  await testDb.drop();
+  await deleteQueuePrefix(prefix);
+});
+
+async function messagesOf(userId: string) {
+  return testDb.db
+    .selectFrom('onboarding_messages')
+    .select(['id', 'message_type', 'status', 'content', 'phone_number'])
+    .where('user_id', '=', userId)
+    .orderBy('id')
+    .execute();
+}
+
+async function profileOf(userId: string) {
+  return testDb.db
+    .selectFrom('user_profiles')
+    .select(['onboarding_status'])
+    .where('user_id', '=', userId)
+    .executeTakeFirstOrThrow();
+}
+
+describe('startOnboarding', () => {
+  it('creates the welcome and verification messages and hands both to sms-outbound', async () => {
+    const phone = uniquePhone();
+    const userId = await insertUser(testDb.db, { firstName: 'Grace', linkedPhone: phone });
+
+    await expect(startOnboarding(deps, { userId, trigger: 'api' })).resolves.toEqual({ outcome: 'started' });
+
+    const [welcome, verification] = await messagesOf(userId);
+    expect(welcome).toMatchObject({ message_type: 'welcome', status: 'pending', phone_number: phone });
+    expect(welcome?.content).toContain('Grace');
+    expect(verification).toMatchObject({ message_type: 'verification', status: 'pending' });
+    expect(verification?.content).toContain(CODE_MASK);
+
+    const jobs = await smsJobs(deps.queues, phone);
+    expect(jobs.map((job) => job.id)).toEqual([
+      `send.onboarding-message.${welcome?.id}`,
+      `send.onboarding-message.${verification?.id}`,
+    ]);
+    expect(jobs[0]?.data).toMatchObject({ body: welcome?.content, userId, onboardingMessageId: welcome?.id });
+    expect(jobs[0]?.data.storedBody).toBeUndefined();
+    const sentVerification = jobs[1]?.data;
+    expect(sentVerification?.storedBody).toBe(verification?.content);
+    const code = codeIn(sentVerification?.body ?? '');
+
+    const link = await testDb.db
+      .selectFrom('phone_links')
+      .select(['verification_code', 'verification_attempts'])
+      .where('phone_number', '=', phone)
+      .executeTakeFirstOrThrow();
+    expect(link.verification_code).toBe(hashVerificationCode(config.onboarding.verificationCodeSecret, userId, code));
+    expect(link.verification_attempts).toBe(0);
+
+    const reminder = await deps.queues.onboarding.getJob(`reminder.${userId}.1`);
+    expect(reminder?.data).toEqual({ userId, reminderNumber: 1 });
+    expect(reminder?.opts.delay).toBe(60 * 60 * 1000);
+    expect(await profileOf(userId)).toEqual({ onboarding_status: 'pending' });
+  });
+
+  it('sends one welcome however many triggers arrive', async () => {
+    const phone = uniquePhone();
+    const userId = await insertUser(testDb.db, { linkedPhone: phone });
+
+    const results = await Promise.all([
+      startOnboarding(deps, { userId, trigger: 'api' }),
+      startOnboarding(deps, { userId, trigger: 'db-webhook' }),
+      startOnboarding(deps, { userId, trigger: 'sweep' }),
+    ]);
+
+    expect(results.filter((result) => result.outcome === 'started')).toHaveLength(1);
+    expect((await messagesOf(userId)).map((message) => message.message_type)).toEqual(['welcome', 'verification']);
+    expect(await smsJobs(deps.queues, phone)).toHaveLength(2);
+  });
+
+  it('hands over the same texts again when the first run died between commit and enqueue', async () => {
+    const phone = uniquePhone();
+    const userId = await insertUser(testDb.db, { linkedPhone: phone });
+    await startOnboarding(deps, { userId, trigger: 'api' });
+    const firstBodies = (await smsJobs(deps.queues, phone)).map((job) => job.data.body);
+    for (const job of await smsJobs(deps.queues, phone)) await job.remove();
+
+    await expect(startOnboarding(deps, { userId, trigger: 'api' })).resolves.toEqual({
+      outcome: 'resumed',
+      handedOver: 2,
+    });
+
+    expect((await smsJobs(deps.queues, phone)).map((job) => job.data.body)).toEqual(firstBodies);
+    expect(await messagesOf(userId)).toHaveLength(2);
+  });
+
+  it('links the auth user phone, normalised to E.164, when there is no phone link', async () => {
+    const userId = await insertUser(testDb.db, { authPhone: '12125550147' });
+
+    await expect(startOnboarding(deps, { userId, trigger: 'db-webhook' })).resolves.toEqual({ outcome: 'started' });
+
+    const link = await testDb.db
+      .selectFrom('phone_links')
+      .select(['user_id', 'verified'])
+      .where('phone_number', '=', '+12125550147')
+      .executeTakeFirstOrThrow();
+    expect(link).toEqual({ user_id: userId, verified: false });
+    expect(await smsJobs(deps.queues, '+12125550147')).toHaveLength(2);
+  });
+
+  it('fails a profile whose auth phone belongs to another user', async () => {
+    const phone = uniquePhone();
+    await insertUser(testDb.db, { linkedPhone: phone });
+    const userId = await insertUser(testDb.db, { authPhone: phone.slice(1) });
+
+    await expect(startOnboarding(deps, { userId, trigger: 'sweep' })).resolves.toEqual({
+      outcome: 'failed',
+      reason: 'the phone number is linked to another user',
+    });
+    expect(await profileOf(userId)).toEqual({ onboarding_status: 'failed' });
+    expect(await messagesOf(userId)).toEqual([]);
+  });
+
+  it('fails a profile without a usable phone', async () => {
+    const withoutPhone = await insertUser(testDb.db);
+    const withBadPhone = await insertUser(testDb.db, { authPhone: '12' });
+
+    await expect(startOnboarding(deps, { userId: withoutPhone, trigger: 'api' })).resolves.toMatchObject({
+      outcome: 'failed',
+    });
+    await expect(startOnboarding(deps, { userId: withBadPhone, trigger: 'api' })).resolves.toEqual({
+      outcome: 'failed',
+      reason: 'the auth user phone is not a valid phone number',
+    });
+    expect(await profileOf(withoutPhone)).toEqual({ onboarding_status: 'failed' });
+    expect(await profileOf(withBadPhone)).toEqual({ onboarding_status: 'failed' });
+  });
+
+  it('skips profiles that are finished or missing', async () => {
+    const userId = await insertUser(testDb.db, { linkedPhone: uniquePhone() });
+    await testDb.db
+      .updateTable('user_profiles')
+      .set({ onboarding_status: 'completed' })
+      .where('user_id', '=', userId)
+      .execute();
+
+    await expect(startOnboarding(deps, { userId, trigger: 'api' })).resolves.toEqual({
+      outcome: 'skipped',
+      reason: 'onboarding completed',
+    });
+    await expect(
+      startOnboarding(deps, { userId: '00000000-0000-4000-8000-000000000000', trigger: 'api' }),
+    ).resolves.toEqual({ outcome: 'skipped', reason: 'no profile' });
+    expect(await messagesOf(userId)).toEqual([]);
+  });
+});

@@ -1,0 +1,74 @@
+import { type Db, prepareJob, type Queues } from '@series-killer/shared';
+import { sql } from 'kysely';
+import type { OnboardingDeps } from '../onboarding-deps.ts';
+
+export interface SweepOptions {
+  /** Profiles younger than this are left to their own trigger. Milliseconds; default 60 000. */
+  graceMs?: number;
+  /** Profiles picked up per run at most. Default 500. */
+  batchSize?: number;
+}
+
+/** Sweep job scheduler id: one schedule for the queue, however many workers upsert it. */
+export const SWEEP_SCHEDULER_ID = 'onboarding-sweep';
+
+/** Registers the periodic sweep (BullMQ job scheduler). */
+export async function scheduleSweep(queues: Queues, everyMs: number): Promise<void> {
+  await queues.onboarding.upsertJobScheduler(
+    SWEEP_SCHEDULER_ID,
+    { every: everyMs },
+    { name: 'sweep-pending-profiles', data: {} },
+  );
+}
+
+/**
+ * Starts `pending` profiles that no trigger started (no onboarding message after the grace
+ * period), so a missed webhook delays an onboarding but never loses it.
+ */
+export async function sweepPendingProfiles(
+  deps: Pick<OnboardingDeps, 'db' | 'queues' | 'logger'>,
+  { graceMs = 60_000, batchSize = 500 }: SweepOptions = {},
+): Promise<{ outcome: 'swept'; started: number }> {
+  const userIds = await findUnstartedProfiles(deps.db, graceMs, batchSize);
+  for (const userId of userIds) await enqueueStart(deps.queues, userId);
+  if (userIds.length > 0) deps.logger.info({ started: userIds.length }, 'sweep started pending onboardings');
+  return { outcome: 'swept', started: userIds.length };
+}
+
+async function findUnstartedProfiles(db: Db, graceMs: number, batchSize: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('user_profiles')
+    .select('user_id')
+    .where('onboarding_status', '=', 'pending')
+    .where('created_at', '<', sql<Date>`now() - make_interval(secs => ${graceMs / 1000})`)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('onboarding_messages')
+            .select('onboarding_messages.id')
+            .whereRef('onboarding_messages.user_id', '=', 'user_profiles.user_id'),
+        ),
+      ),
+    )
+    .orderBy('created_at')
+    .limit(batchSize)
+    .execute();
+  return rows.map((row) => row.user_id);
+}
+
+/**
+ * Adds the start job under its usual id, so it merges with one a trigger already added. A
+ * finished start job would hold that id for its retention while its profile is still
+ * unstarted (it failed for good, or ran before the profile existed): run it again instead.
+ */
+async function enqueueStart(queues: Queues, userId: string): Promise<void> {
+  const job = prepareJob('start-onboarding', { userId, trigger: 'sweep' });
+  const queue = queues[job.queue];
+  const existing = job.opts.jobId ? await queue.getJob(job.opts.jobId) : undefined;
+  const state = existing ? await existing.getState() : undefined;
+  if (existing && (state === 'failed' || state === 'completed')) {
+    await existing.retry(state);
+    return;
+  }
+  await queue.add(job.name, job.data, job.opts);
+}

@@ -1,0 +1,164 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Config } from '@series-killer/shared';
+import {
+  createTestConfig,
+  createTestDatabase,
+  createTestQueuePrefix,
+  deleteQueuePrefix,
+  type TestDatabase,
+} from '@series-killer/shared/testing';
+import { codeVoidText, confirmationText, wrongCodeText } from '../messages/onboarding-texts.ts';
+import type { OnboardingDeps } from '../onboarding-deps.ts';
+import { sendReminder } from '../reminders/send-reminder.ts';
+import { startOnboarding } from '../start/start-onboarding.ts';
+import {
+  codeIn,
+  createTestDeps,
+  insertUser,
+  messageSid,
+  smsJobs,
+  uniquePhone,
+} from '../test-support/onboarding-fixtures.ts';
+import { verifyCode } from './verify-code.ts';
+
+const MAX_ATTEMPTS = 3;
+
+let testDb: TestDatabase;
+let prefix: string;
+let config: Config;
+let deps: OnboardingDeps;
+let closeDeps: () => Promise<void>;
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  prefix = createTestQueuePrefix();
+  config = createTestConfig({
+    DATABASE_URL: testDb.url,
+    QUEUE_PREFIX: prefix,
+    VERIFICATION_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
+  });
+  const kit = createTestDeps(config, testDb.db);
+  deps = kit.deps;
+  closeDeps = kit.close;
+});
+
+afterAll(async () => {
+  await closeDeps();
+  await testDb.drop();
+  await deleteQueuePrefix(prefix);
+});
+
+/** A started onboarding and the code its verification text carries. */
+async function startedUser(): Promise<{ userId: string; phone: string; code: string }> {
+  const phone = uniquePhone();
+  const userId = await insertUser(testDb.db, { linkedPhone: phone });
+  await startOnboarding(deps, { userId, trigger: 'api' });
+  const verification = (await smsJobs(deps.queues, phone)).find((job) => job.data.storedBody !== undefined);
+  return { userId, phone, code: codeIn(verification?.data.body ?? '') };
+}
+
+function otherCode(code: string): string {
+  return String((Number(code) + 1) % 1_000_000).padStart(6, '0');
+}
+
+async function linkOf(phone: string) {
+  return testDb.db
+    .selectFrom('phone_links')
+    .select(['verified', 'verification_code', 'verification_attempts', 'last_verification_attempt'])
+    .where('phone_number', '=', phone)
+    .executeTakeFirstOrThrow();
+}
+
+async function repliesTo(phone: string): Promise<string[]> {
+  const jobs = await smsJobs(deps.queues, phone);
+  return jobs.filter((job) => job.data.onboardingMessageId === undefined).map((job) => job.data.body);
+}
+
+describe('verifyCode', () => {
+  it('completes onboarding on the right code, in every table, and confirms once', async () => {
+    const { userId, phone, code } = await startedUser();
+
+    await expect(verifyCode(deps, { phoneNumber: phone, code, messageSid: messageSid() })).resolves.toEqual({
+      outcome: 'verified',
+    });
+
+    expect(await linkOf(phone)).toMatchObject({ verified: true, verification_code: null });
+    const profile = await testDb.db
+      .selectFrom('user_profiles')
+      .select(['onboarding_status', 'phone_verified', 'onboarding_completed_at'])
+      .where('user_id', '=', userId)
+      .executeTakeFirstOrThrow();
+    expect(profile).toMatchObject({ onboarding_status: 'completed', phone_verified: true });
+    expect(profile.onboarding_completed_at).toBeInstanceOf(Date);
+    const authUser = await testDb.db
+      .selectFrom('auth.users')
+      .select('phone_confirmed_at')
+      .where('id', '=', userId)
+      .executeTakeFirstOrThrow();
+    expect(authUser.phone_confirmed_at).toBeInstanceOf(Date);
+
+    await expect(verifyCode(deps, { phoneNumber: phone, code, messageSid: messageSid() })).resolves.toEqual({
+      outcome: 'skipped',
+      reason: 'phone already verified',
+    });
+    const confirmation = await deps.queues['sms-outbound'].getJob(`send.confirmation.${userId}`);
+    expect(confirmation?.data).toMatchObject({ to: phone, userId, body: confirmationText() });
+    expect(await repliesTo(phone)).toEqual([confirmationText()]);
+  });
+
+  it('counts a wrong code and says so', async () => {
+    const { phone, code } = await startedUser();
+    const sid = messageSid();
+
+    await expect(verifyCode(deps, { phoneNumber: phone, code: otherCode(code), messageSid: sid })).resolves.toEqual({
+      outcome: 'rejected',
+      attempts: 1,
+    });
+
+    const link = await linkOf(phone);
+    expect(link).toMatchObject({ verified: false, verification_attempts: 1 });
+    expect(link.last_verification_attempt).toBeInstanceOf(Date);
+    const reply = await deps.queues['sms-outbound'].getJob(`send.wrong-code.${sid}`);
+    expect(reply?.data.body).toBe(wrongCodeText());
+  });
+
+  it('voids the code after the maximum, refuses even the right one, and a reminder issues a working code', async () => {
+    const { userId, phone, code } = await startedUser();
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
+      await verifyCode(deps, { phoneNumber: phone, code: otherCode(code), messageSid: messageSid() });
+    }
+    expect(await repliesTo(phone)).toEqual([wrongCodeText(), wrongCodeText(), codeVoidText()]);
+
+    await expect(verifyCode(deps, { phoneNumber: phone, code, messageSid: messageSid() })).resolves.toEqual({
+      outcome: 'refused',
+      reason: 'code void after too many wrong attempts',
+    });
+    expect(await linkOf(phone)).toMatchObject({ verified: false, verification_attempts: MAX_ATTEMPTS });
+    // The void notice goes out once per code.
+    expect(await repliesTo(phone)).toEqual([wrongCodeText(), wrongCodeText(), codeVoidText()]);
+
+    await sendReminder(deps, { userId, reminderNumber: 1 });
+    const codeTexts = (await smsJobs(deps.queues, phone)).filter((job) => job.data.storedBody !== undefined);
+    const newCode = codeIn(codeTexts.at(-1)?.data.body ?? '');
+    expect(codeTexts).toHaveLength(2);
+    expect(await linkOf(phone)).toMatchObject({ verification_attempts: 0 });
+
+    await expect(verifyCode(deps, { phoneNumber: phone, code: newCode, messageSid: messageSid() })).resolves.toEqual({
+      outcome: 'verified',
+    });
+    expect(await linkOf(phone)).toMatchObject({ verified: true });
+  });
+
+  it('skips numbers without a link or without a code', async () => {
+    await expect(
+      verifyCode(deps, { phoneNumber: uniquePhone(), code: '123456', messageSid: messageSid() }),
+    ).resolves.toEqual({ outcome: 'skipped', reason: 'no phone link' });
+
+    const phone = uniquePhone();
+    await insertUser(testDb.db, { linkedPhone: phone });
+    await expect(verifyCode(deps, { phoneNumber: phone, code: '123456', messageSid: messageSid() })).resolves.toEqual({
+      outcome: 'skipped',
+      reason: 'no code issued',
+    });
+  });
+});
