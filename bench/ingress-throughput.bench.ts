@@ -39,7 +39,7 @@ async function measure(entry: string, env: Record<string, string>, port: number)
   }
 }
 
-export async function ingressThroughput(): Promise<BenchResult> {
+async function ingressThroughput(): Promise<BenchResult> {
   const rounds: { bare: LoadSummary; ingress: LoadSummary; ingressRssMb: number; stored: number }[] = [];
   for (let round_ = 0; round_ < ROUNDS; round_ += 1) {
     const barePort = await freePort();
@@ -115,3 +115,5 @@ async function countStoredJobs(prefix: string): Promise<number> {
     connection.disconnect();
   }
 }
+
+export const benchmarks = { 'ingress-throughput': ingressThroughput };
