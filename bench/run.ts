@@ -1,14 +1,26 @@
 // npm run bench [-- name …] — runs the benchmarks and fault drills on loopback, writes
 // bench/results/<name>.json and bench/results/latency.svg, and prints a table of the goals.
-import { writeFile } from 'node:fs/promises';
-import { ingressThroughput } from './ingress-throughput.bench.ts';
+import { glob, writeFile } from 'node:fs/promises';
+import { pathToFileURL } from 'node:url';
 import { latencyChartSvg } from './lib/chart.ts';
 import { repoPath } from './lib/processes.ts';
 import { type BenchResult, writeResult } from './lib/results.ts';
 
-const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
-  'ingress-throughput': ingressThroughput,
-};
+type Benchmarks = Record<string, () => Promise<BenchResult>>;
+
+/** Every `bench/**/*.bench.ts` exports `benchmarks`: name → run. */
+async function discoverBenchmarks(): Promise<Benchmarks> {
+  const files: string[] = [];
+  for await (const file of glob('**/*.bench.ts', { cwd: repoPath('bench') })) files.push(file);
+  const found: Benchmarks = {};
+  for (const file of files.sort()) {
+    const module = (await import(pathToFileURL(repoPath(`bench/${file}`)).href)) as { benchmarks: Benchmarks };
+    Object.assign(found, module.benchmarks);
+  }
+  return found;
+}
+
+const BENCHMARKS = await discoverBenchmarks();
 
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((name) => !(name in BENCHMARKS));
