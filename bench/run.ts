@@ -8,7 +8,7 @@ import { type BenchResult, writeResult } from './lib/results.ts';
 
 type Benchmarks = Record<string, () => Promise<BenchResult>>;
 
-/** Every `bench/**/*.bench.ts` exports `benchmarks`: name → run. */
+/** Every `.bench.ts` file under bench/ exports `benchmarks`: name → run. */
 async function discoverBenchmarks(): Promise<Benchmarks> {
   const files: string[] = [];
   for await (const file of glob('**/*.bench.ts', { cwd: repoPath('bench') })) files.push(file);
