@@ -53,6 +53,25 @@ export async function ensureTemplateDatabase(): Promise<string> {
   });
 }
 
+/**
+ * Drops a test database once its own connections are gone: pg's `pool.end()` resolves before
+ * the sockets have closed, and a forced drop would kill those mid-close with an error.
+ */
+async function dropDatabase(name: string): Promise<void> {
+  await withAdmin(async (admin) => {
+    const deadline = Date.now() + 5_000;
+    for (;;) {
+      const { rows } = await admin.query<{ count: string }>(
+        'SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+        [name],
+      );
+      if (Number(rows[0]?.count) === 0 || Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  });
+}
+
 export interface TestDatabase {
   name: string;
   url: string;
@@ -74,7 +93,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     db,
     async drop() {
       await db.destroy();
-      await withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+      await dropDatabase(name);
     },
   };
 }
@@ -86,6 +105,6 @@ export async function createEmptyDatabase(): Promise<{ name: string; url: string
   return {
     name,
     url: databaseUrl(name),
-    drop: () => withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => {}),
+    drop: () => dropDatabase(name),
   };
 }

@@ -1,0 +1,75 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { waitFor } from '@series-killer/shared/testing';
+import { type IsolatedStack, isolatedStackEnv } from './stack-env.ts';
+
+const START = fileURLToPath(new URL('../start.ts', import.meta.url));
+
+function childPids(pid: number): number[] {
+  try {
+    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('npm start', () => {
+  let stack: IsolatedStack;
+  let child: ChildProcess;
+  let output = '';
+
+  beforeAll(async () => {
+    stack = await isolatedStackEnv({ WORKER_REPLICAS: '1' });
+    child = spawn(process.execPath, [START], {
+      env: { ...process.env, ...stack.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout?.on('data', (chunk) => {
+      output += chunk;
+    });
+    child.stderr?.on('data', (chunk) => {
+      output += chunk;
+    });
+  });
+
+  afterAll(async () => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    await stack.cleanUp();
+  });
+
+  it('runs every process, answers /readyz, and stops them all on SIGTERM with exit code 0', async () => {
+    await waitFor(
+      'the stack to answer /readyz',
+      async () => (await fetch(`${stack.publicBaseUrl}/readyz`).catch(() => undefined))?.ok,
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+    expect(output).toContain('SANDBOX MODE');
+    expect(output).toMatch(/Queue dashboard: .*\/admin\/queues {2}user admin {2}password \S+/);
+
+    const pid = child.pid as number;
+    const processes = await waitFor('sandbox, ingress and three workers', () => {
+      const pids = childPids(pid);
+      return pids.length === 5 && pids;
+    });
+
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(processes.filter(isAlive)).toEqual([]);
+    expect(output).toContain('stopped');
+  });
+});

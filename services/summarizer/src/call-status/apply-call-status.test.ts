@@ -1,0 +1,119 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { addJob, type JobData } from '@series-killer/shared';
+import { waitFor } from '@series-killer/shared/testing';
+import {
+  createLinkedUser,
+  newCallSid,
+  type SummarizerTestEnv,
+  shuffled,
+  startSummarizerTestEnv,
+} from '../test-support/summarizer-test-env.ts';
+import { applyCallStatus } from './apply-call-status.ts';
+
+const CALLER = '+14155550123';
+const SERVICE_NUMBER = '+15005550006';
+
+/** The callbacks of an answered inbound call, as Twilio sends them. */
+function answeredCallCallbacks(callSid: string, from = CALLER, to = SERVICE_NUMBER): JobData<'call-status'>[] {
+  const at = new Date().toISOString();
+  const base = { callSid, from, to, direction: 'inbound', receivedAt: at };
+  return [
+    { ...base, callStatus: 'initiated', callDuration: null, sequenceNumber: 0 },
+    { ...base, callStatus: 'ringing', callDuration: null, sequenceNumber: 1 },
+    { ...base, callStatus: 'in-progress', callDuration: null, sequenceNumber: 2 },
+    { ...base, callStatus: 'completed', callDuration: 42, sequenceNumber: 3 },
+  ];
+}
+
+describe('call status callbacks', () => {
+  let env: SummarizerTestEnv;
+  let userId: string;
+
+  beforeAll(async () => {
+    env = await startSummarizerTestEnv();
+    userId = await createLinkedUser(env.db, CALLER);
+  });
+  afterAll(async () => {
+    await env.close();
+  });
+
+  const callRow = (callSid: string) =>
+    env.db
+      .selectFrom('call_history')
+      .select(['call_sid', 'phone_number', 'user_id', 'call_status', 'duration'])
+      .where('call_sid', '=', callSid)
+      .executeTakeFirst();
+
+  async function deliver(callbacks: JobData<'call-status'>[]): Promise<void> {
+    for (const callback of callbacks) await addJob(env.queues, 'call-status', callback);
+  }
+
+  it('ends in the same row whether callbacks come in order, shuffled or duplicated', async () => {
+    const inOrder = newCallSid();
+    const mixed = newCallSid();
+    const doubled = newCallSid();
+    await deliver(answeredCallCallbacks(inOrder));
+    await deliver(shuffled(answeredCallCallbacks(mixed), 3).reverse());
+    const twice = answeredCallCallbacks(doubled);
+    await deliver(shuffled([...twice, ...twice], 11));
+    // Duplicates that slip past the job ids (a replay after the job was removed) change nothing either.
+    await Promise.all(twice.map((callback) => applyCallStatus(env.db, callback)));
+
+    for (const callSid of [inOrder, mixed, doubled]) {
+      const row = await waitFor(`call ${callSid} completed`, async () => {
+        const r = await callRow(callSid);
+        return r?.call_status === 'completed' && r;
+      });
+      expect(row).toEqual({
+        call_sid: callSid,
+        phone_number: CALLER,
+        user_id: userId,
+        call_status: 'completed',
+        duration: 42,
+      });
+    }
+  });
+
+  it('never moves a status backwards, and a terminal status never changes', async () => {
+    const callSid = newCallSid();
+    const [initiated, ringing, inProgress, completed] = answeredCallCallbacks(callSid) as [
+      JobData<'call-status'>,
+      JobData<'call-status'>,
+      JobData<'call-status'>,
+      JobData<'call-status'>,
+    ];
+    await applyCallStatus(env.db, completed);
+    expect(await applyCallStatus(env.db, ringing)).toEqual({ outcome: 'stale', status: 'ringing' });
+    await applyCallStatus(env.db, inProgress);
+    await applyCallStatus(env.db, initiated);
+    expect(await applyCallStatus(env.db, { ...completed, callStatus: 'busy', callDuration: 0 })).toMatchObject({
+      outcome: 'stale',
+    });
+    expect(await callRow(callSid)).toMatchObject({ call_status: 'completed', duration: 42 });
+  });
+
+  it("records the callee's number for an outbound call, and the call-started event", async () => {
+    const callSid = newCallSid();
+    await addJob(env.queues, 'call-started', {
+      callSid,
+      from: SERVICE_NUMBER,
+      to: '(415) 555-0199',
+      direction: 'outbound-api',
+      callStatus: 'ringing',
+      receivedAt: new Date().toISOString(),
+    });
+    const row = await waitFor('outbound call row', () => callRow(callSid));
+    expect(row).toMatchObject({ phone_number: '+14155550199', user_id: null, call_status: 'ringing', duration: null });
+  });
+
+  it('fails the job as unrecoverable when the caller has no phone number', async () => {
+    const callSid = newCallSid();
+    const [first] = answeredCallCallbacks(callSid, 'anonymous');
+    const jobId = await addJob(env.queues, 'call-status', first as JobData<'call-status'>);
+    await waitFor('job failed', async () => (await env.queues.calls.getJobState(jobId as string)) === 'failed');
+    const job = await env.queues.calls.getJob(jobId as string);
+    expect(job?.failedReason).toMatch(/From .* of the inbound call is not an E\.164 phone number/);
+    expect(job?.attemptsMade).toBe(1);
+    expect(await callRow(callSid)).toBeUndefined();
+  });
+});

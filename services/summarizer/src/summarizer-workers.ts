@@ -1,0 +1,84 @@
+import {
+  type Config,
+  closeQueues,
+  createDb,
+  createLogger,
+  createOpenAIClient,
+  createQueues,
+  createRedisConnection,
+  createWorker,
+  type Logger,
+} from '@series-killer/shared';
+import type { CallSummarizer } from './summaries/call-summarizer.ts';
+import { createOpenAICallSummarizer } from './summaries/openai-call-summarizer.ts';
+import { callsHandlers } from './workers/calls.worker.ts';
+import { summariesHandlers } from './workers/summaries.worker.ts';
+
+export interface SummarizerWorkersOptions {
+  /** Default: a `summarizer` logger at `config.logLevel`. */
+  logger?: Logger;
+  /** Transcript tokens per OpenAI request (about four characters a token); longer transcripts are summarised in chunks. Default 12,000. */
+  chunkTokenBudget?: number;
+  /**
+   * Summary jobs started per second across every summarizer process. It also makes a 429's
+   * `retry-after` pause every process, not only the one that met it. Default 20.
+   */
+  summariesPerSecond?: number;
+  /** Per OpenAI request, in ms. Default 60,000. */
+  openaiTimeoutMs?: number;
+}
+
+export interface SummarizerWorkers {
+  /** Stops taking jobs, waits for the running ones, and closes every connection. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the `calls` and `summaries` workers with their own connections, each running
+ * `config.workers.concurrency` jobs at once.
+ */
+export async function startSummarizerWorkers(
+  config: Config,
+  options: SummarizerWorkersOptions = {},
+): Promise<SummarizerWorkers> {
+  const logger = options.logger ?? createLogger('summarizer', config.logLevel);
+  const db = createDb(config.database, 'series-killer-summarizer');
+  const workerConnection = createRedisConnection(config.redis, 'worker');
+  // Jobs are added from inside jobs, where waiting out a Redis outage beats failing fast.
+  const queueConnection = createRedisConnection(config.redis, 'worker');
+  const queues = createQueues(queueConnection, config.redis);
+  // No retries inside the SDK: BullMQ retries the job with jittered backoff instead.
+  const openai = createOpenAIClient(config.openai, { maxRetries: 0, timeoutMs: options.openaiTimeoutMs });
+  const summarizer: CallSummarizer = createOpenAICallSummarizer(openai, {
+    model: config.openai.model,
+    chunkTokenBudget: options.chunkTokenBudget,
+  });
+
+  const common = {
+    connection: workerConnection,
+    redis: config.redis,
+    logger,
+    concurrency: config.workers.concurrency,
+  };
+  const workers = [
+    createWorker('calls', callsHandlers(db, queues), common),
+    createWorker('summaries', summariesHandlers(db, queues, summarizer), {
+      ...common,
+      limiter: { max: options.summariesPerSecond ?? 20, duration: 1_000 },
+    }),
+  ];
+  for (const worker of workers) {
+    worker.run().catch((error: unknown) => logger.error({ err: error, queue: worker.name }, 'worker stopped'));
+  }
+  await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+  logger.info({ concurrency: config.workers.concurrency }, 'summarizer workers started');
+
+  return {
+    async close() {
+      await Promise.all(workers.map((worker) => worker.close()));
+      await closeQueues(queues);
+      await db.destroy();
+      await Promise.all([queueConnection.quit(), workerConnection.quit()]);
+    },
+  };
+}

@@ -1,0 +1,173 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { addJob, type JobData } from '@series-killer/shared';
+import { waitFor } from '@series-killer/shared/testing';
+import {
+  createLinkedUser,
+  newCallSid,
+  type SummarizerTestEnv,
+  shuffled,
+  startSummarizerTestEnv,
+} from '../test-support/summarizer-test-env.ts';
+import { assembleTranscript } from './assemble-transcript.ts';
+import { CallNotRecordedError, recordLegacyTranscription } from './record-legacy-transcription.ts';
+import { recordTranscriptionEvent } from './record-transcription-event.ts';
+
+const CALLER = '+14155550142';
+
+const CONVERSATION = [
+  { track: 'outbound_track', text: 'Hi Ada, this is Series Killer. How can I help?' },
+  { track: 'inbound_track', text: 'I missed the last episode of my show.' },
+  { track: 'outbound_track', text: 'I can send you a recap by text.' },
+  { track: 'inbound_track', text: 'Yes please, and remind me on Friday.' },
+  { track: 'outbound_track', text: 'Done. Anything else?' },
+  { track: 'inbound_track', text: 'No, thanks. Bye!' },
+] as const;
+
+const EXPECTED_TRANSCRIPT = [
+  'Assistant: Hi Ada, this is Series Killer. How can I help?',
+  'Caller: I missed the last episode of my show.',
+  'Assistant: I can send you a recap by text.',
+  'Caller: Yes please, and remind me on Friday.',
+  'Assistant: Done. Anything else?',
+  'Caller: No, thanks. Bye!',
+].join('\n');
+
+/** The real-time transcription events of a call, numbered as Twilio numbers them (started = 1). */
+function transcriptionEvents(callSid: string): JobData<'transcription-event'>[] {
+  const base = {
+    callSid,
+    transcriptionSid: `GT${callSid.slice(2)}`,
+    confidence: null,
+    receivedAt: new Date().toISOString(),
+  };
+  return [
+    { ...base, event: 'transcription-started', sequenceId: 1, track: null, text: null, final: false },
+    ...CONVERSATION.map((line, index) => ({
+      ...base,
+      event: 'transcription-content' as const,
+      sequenceId: index + 2,
+      track: line.track,
+      text: line.text,
+      confidence: 0.93,
+      final: true,
+    })),
+    {
+      ...base,
+      event: 'transcription-stopped',
+      sequenceId: CONVERSATION.length + 2,
+      track: null,
+      text: null,
+      final: false,
+    },
+  ];
+}
+
+function callStarted(callSid: string): JobData<'call-started'> {
+  return {
+    callSid,
+    from: CALLER,
+    to: '+15005550006',
+    direction: 'inbound',
+    callStatus: 'ringing',
+    receivedAt: new Date().toISOString(),
+  };
+}
+
+describe('transcripts', () => {
+  let env: SummarizerTestEnv;
+  let userId: string;
+
+  beforeAll(async () => {
+    env = await startSummarizerTestEnv();
+    userId = await createLinkedUser(env.db, CALLER);
+  });
+  afterAll(async () => {
+    await env.close();
+  });
+
+  const transcriptOf = async (callSid: string) =>
+    (await env.db.selectFrom('call_history').select('transcript').where('call_sid', '=', callSid).executeTakeFirst())
+      ?.transcript ?? undefined;
+
+  it('assembles shuffled, duplicated events in order with speakers, exactly once', async () => {
+    const callSid = newCallSid();
+    await addJob(env.queues, 'call-started', callStarted(callSid));
+    await waitFor('call row', () =>
+      env.db.selectFrom('call_history').select('id').where('call_sid', '=', callSid).executeTakeFirst(),
+    );
+
+    const events = transcriptionEvents(callSid);
+    // Every event twice, concurrently, in a scrambled order: the assembly lock must hold.
+    const outcomes = await Promise.all(
+      shuffled([...events, ...events], 5).map((event) => recordTranscriptionEvent(env.db, event)),
+    );
+
+    expect(outcomes.filter((o) => o.transcript === 'assembled')).toHaveLength(1);
+    expect(await transcriptOf(callSid)).toBe(EXPECTED_TRANSCRIPT);
+    const segments = await env.db
+      .selectFrom('call_transcript_segments')
+      .select(['user_id'])
+      .where('call_sid', '=', callSid)
+      .execute();
+    expect(segments).toHaveLength(CONVERSATION.length);
+    expect(segments.every((segment) => segment.user_id === userId)).toBe(true);
+  });
+
+  it('assembles through the calls queue when the transcript is complete before the call row exists', async () => {
+    const callSid = newCallSid();
+    for (const event of shuffled(transcriptionEvents(callSid), 9))
+      await addJob(env.queues, 'transcription-event', event);
+    await waitFor('transcription stored', async () => {
+      const state = await env.db
+        .selectFrom('call_transcriptions')
+        .select('stopped_sequence')
+        .where('call_sid', '=', callSid)
+        .executeTakeFirst();
+      const count = await env.db
+        .selectFrom('call_transcript_segments')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .where('call_sid', '=', callSid)
+        .executeTakeFirstOrThrow();
+      return state?.stopped_sequence != null && Number(count.n) === CONVERSATION.length;
+    });
+    expect(await assembleTranscript(env.db, callSid)).toBe('waiting-for-call');
+
+    await addJob(env.queues, 'call-started', callStarted(callSid));
+    expect(await waitFor('transcript', () => transcriptOf(callSid))).toBe(EXPECTED_TRANSCRIPT);
+  });
+
+  it('waits for a missing piece before assembling', async () => {
+    const callSid = newCallSid();
+    await addJob(env.queues, 'call-started', callStarted(callSid));
+    const events = transcriptionEvents(callSid);
+    const late = events[3] as JobData<'transcription-event'>;
+    for (const event of events.filter((e) => e !== late)) await recordTranscriptionEvent(env.db, event);
+    await waitFor('call row', () =>
+      env.db.selectFrom('call_history').select('id').where('call_sid', '=', callSid).executeTakeFirst(),
+    );
+
+    expect(await assembleTranscript(env.db, callSid)).toBe('incomplete');
+    expect(await transcriptOf(callSid)).toBeUndefined();
+    expect(await recordTranscriptionEvent(env.db, late)).toEqual({ recorded: 'segment', transcript: 'assembled' });
+    expect(await transcriptOf(callSid)).toBe(EXPECTED_TRANSCRIPT);
+  });
+
+  it('takes a legacy TranscriptionText as the transcript, retrying until the call row exists', async () => {
+    const callSid = newCallSid();
+    const legacy = { callSid, transcriptionText: '  Please call me back about my subscription.  ' };
+    await expect(recordLegacyTranscription(env.db, legacy)).rejects.toThrow(CallNotRecordedError);
+
+    await addJob(env.queues, 'legacy-transcription', {
+      ...legacy,
+      transcriptionSid: `TR${callSid.slice(2)}`,
+      receivedAt: new Date().toISOString(),
+    });
+    await addJob(env.queues, 'call-started', callStarted(callSid));
+    expect(await waitFor('legacy transcript', () => transcriptOf(callSid))).toBe(
+      'Please call me back about my subscription.',
+    );
+    expect(await recordLegacyTranscription(env.db, { callSid, transcriptionText: 'something else' })).toEqual({
+      outcome: 'skipped',
+    });
+  });
+});
