@@ -154,7 +154,7 @@ async function printRows(db: Db, userId: string, say: (line: string) => void): P
         : sql`user_id = ${userId}`;
     const { rows } = await sql<Record<string, unknown>>`
       SELECT ${sql.join(columns.map((column) => sql.ref(column)))} FROM ${sql.table(table)}
-      WHERE ${owned} ORDER BY id`.execute(db);
+      WHERE ${owned} ORDER BY ${sql.ref(table === 'call_transcript_segments' ? 'sequence' : 'id')}`.execute(db);
     say(`\n${formatTable(table, rows)}`);
   }
 }
