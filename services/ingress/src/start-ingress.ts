@@ -42,11 +42,7 @@ export async function startIngress(config: Config, options: StartIngressOptions 
   const redis = createRedisConnection(config.redis, 'producer');
   // Logged, not thrown: while Redis is down requests answer 503 and ioredis keeps reconnecting.
   redis.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error'));
-  const queues = createQueues(redis, config.redis);
-  for (const [name, queue] of Object.entries(queues)) {
-    // Mostly the connection's own errors again, already logged above.
-    queue.on('error', (error: Error) => logger.debug({ err: error, queue: name }, 'queue error'));
-  }
+  const queues = createQueues(redis, config.redis, logger);
   const app = createApp({ config, db, queues, redis, authUsers: authUsersFor(config), logger });
 
   const server = app.listen(config.http.port);

@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import {
   type Config,
   closeQueues,
@@ -8,7 +7,6 @@ import {
   createRedisConnection,
   createWorker,
   type Logger,
-  type RedisConnection,
 } from '@series-killer/shared';
 import { onboardingHandlers } from './onboarding.worker.ts';
 import { scheduleSweep } from './sweep/sweep-pending-profiles.ts';
@@ -25,10 +23,6 @@ export interface OnboardingWorker {
   close(): Promise<void>;
 }
 
-async function whenReady(connection: RedisConnection): Promise<void> {
-  if (connection.status !== 'ready') await once(connection, 'ready');
-}
-
 /** Runs the onboarding worker in this process and registers the periodic sweep. */
 export async function startOnboardingWorker(
   config: Config,
@@ -38,12 +32,7 @@ export async function startOnboardingWorker(
   const db = createDb(config.database, 'series-killer-onboarding');
   const producer = createRedisConnection(config.redis, 'producer');
   const consumer = createRedisConnection(config.redis, 'worker');
-  // The producer connection fails fast while not connected: the queues must find it ready.
-  await whenReady(producer);
-  const queues = createQueues(producer, config.redis);
-  for (const queue of Object.values(queues)) {
-    queue.on('error', (error) => logger.error({ err: error, queue: queue.name }, 'queue error'));
-  }
+  const queues = createQueues(producer, config.redis, logger);
   const deps = {
     db,
     queues,

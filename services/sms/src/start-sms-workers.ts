@@ -49,7 +49,7 @@ export async function startSmsWorkers(config: Config, options: StartSmsWorkersOp
   // Logged, not thrown: ioredis keeps reconnecting and jobs wait while Redis is away.
   workerConnection.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error'));
   // Jobs added from inside a job (verify-code) wait out a Redis outage like the workers do.
-  const queues = createQueues(workerConnection, config.redis);
+  const queues = createQueues(workerConnection, config.redis, logger);
   const sender = createTwilioSmsSender(createTwilioClient(config.twilio), {
     fromNumber: config.twilio.fromNumber,
     messagingServiceSid: config.twilio.messagingServiceSid,

@@ -46,7 +46,7 @@ export async function startSummarizerWorkers(
   const workerConnection = createRedisConnection(config.redis, 'worker');
   // Jobs are added from inside jobs, where waiting out a Redis outage beats failing fast.
   const queueConnection = createRedisConnection(config.redis, 'worker');
-  const queues = createQueues(queueConnection, config.redis);
+  const queues = createQueues(queueConnection, config.redis, logger);
   // No retries inside the SDK: BullMQ retries the job with jittered backoff instead.
   const openai = createOpenAIClient(config.openai, { maxRetries: 0, timeoutMs: options.openaiTimeoutMs });
   const summarizer: CallSummarizer = createOpenAICallSummarizer(openai, {

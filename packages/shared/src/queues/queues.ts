@@ -1,4 +1,5 @@
 import { Queue } from 'bullmq';
+import type { Logger } from 'pino';
 import type { Config } from '../config/load-config.ts';
 import { PayloadValidationError } from '../errors/errors.ts';
 import { bullPrefix, type RedisConnection } from '../redis/redis-connection.ts';
@@ -9,20 +10,23 @@ import { defaultJobOptions } from './job-options.ts';
 export type Queues = { [Q in QueueName]: Queue };
 
 /**
- * Opens every queue on one connection, with the catalogue's default options. Each queue waits
+ * Opens every queue on one connection, with the catalogue's default options; connection
+ * errors are logged (when a logger is given) rather than thrown. Each queue waits
  * for the connection's first `ready` before its one-time set-up: on a producer connection
  * (offline queue disabled) that set-up would otherwise fail while Redis is still connecting
  * or down, and the queue would stay unusable after Redis returns.
  */
-export function createQueues(connection: RedisConnection, redis: Config['redis']): Queues {
-  const entries = QUEUE_NAMES.map((name) => [
-    name,
-    new Queue(name, {
+export function createQueues(connection: RedisConnection, redis: Config['redis'], logger?: Logger): Queues {
+  const entries = QUEUE_NAMES.map((name) => {
+    const queue = new Queue(name, {
       connection,
       prefix: bullPrefix(redis.queuePrefix),
       defaultJobOptions: defaultJobOptions[name],
-    }),
-  ]);
+    });
+    // Connection errors surface on every queue; unlistened, an 'error' event would end the process.
+    queue.on('error', (error) => logger?.warn({ err: error, queue: name }, 'queue connection error'));
+    return [name, queue];
+  });
   return Object.fromEntries(entries) as Queues;
 }
 
