@@ -9,7 +9,6 @@ import {
   createRedisConnection,
   type Logger,
 } from '@series-killer/shared';
-import { createClient } from '@supabase/supabase-js';
 import { createApp } from './app.ts';
 import { type AuthUsers, sqlAuthUsers, supabaseAuthUsers } from './users/auth-users.ts';
 
@@ -27,8 +26,10 @@ export interface RunningIngress {
   close(): Promise<void>;
 }
 
-function authUsersFor(config: Config): AuthUsers {
+/** Loaded only when Supabase Auth is configured: most deployments never need the client in memory. */
+async function authUsersFor(config: Config): Promise<AuthUsers> {
   if (!config.supabase) return sqlAuthUsers();
+  const { createClient } = await import('@supabase/supabase-js');
   const supabase = createClient(config.supabase.url, config.supabase.serviceRoleKey, {
     auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
   });
@@ -43,7 +44,7 @@ export async function startIngress(config: Config, options: StartIngressOptions 
   // Logged, not thrown: while Redis is down requests answer 503 and ioredis keeps reconnecting.
   redis.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error'));
   const queues = createQueues(redis, config.redis, logger);
-  const app = createApp({ config, db, queues, redis, authUsers: authUsersFor(config), logger });
+  const app = createApp({ config, db, queues, redis, authUsers: await authUsersFor(config), logger });
 
   const server = app.listen(config.http.port);
   await once(server, 'listening');

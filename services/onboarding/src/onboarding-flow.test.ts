@@ -8,10 +8,8 @@ import {
   createLogger,
   createQueues,
   createRedisConnection,
-  createTwilioClient,
   type Queues,
   type RedisConnection,
-  type TwilioClient,
 } from '@series-killer/shared';
 import {
   createTestConfig,
@@ -22,6 +20,7 @@ import {
   type TestDatabase,
   waitFor,
 } from '@series-killer/shared/testing';
+import { createTwilioClient, type TwilioClient } from '@series-killer/shared/twilio';
 import { type SmsWorkers, startSmsWorkers } from '@series-killer/sms';
 import { sql } from 'kysely';
 import { type OnboardingWorker, startOnboardingWorker } from './start-onboarding-worker.ts';

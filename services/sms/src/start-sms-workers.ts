@@ -5,10 +5,10 @@ import {
   createLogger,
   createQueues,
   createRedisConnection,
-  createTwilioClient,
   createWorker,
   type Logger,
 } from '@series-killer/shared';
+import { createTwilioClient } from '@series-killer/shared/twilio';
 import type { Worker } from 'bullmq';
 import type { Registry } from 'prom-client';
 import { smsInboundHandlers } from './inbound/sms-inbound.worker.ts';

@@ -3,12 +3,12 @@ import {
   closeQueues,
   createDb,
   createLogger,
-  createOpenAIClient,
   createQueues,
   createRedisConnection,
   createWorker,
   type Logger,
 } from '@series-killer/shared';
+import { createOpenAIClient } from '@series-killer/shared/openai';
 import type { CallSummarizer } from './summaries/call-summarizer.ts';
 import { createOpenAICallSummarizer } from './summaries/openai-call-summarizer.ts';
 import { callsHandlers } from './workers/calls.worker.ts';

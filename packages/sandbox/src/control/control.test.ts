@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createTwilioClient, SANDBOX_DEFAULTS } from '@series-killer/shared';
+import { SANDBOX_DEFAULTS } from '@series-killer/shared';
 import { waitFor } from '@series-killer/shared/testing';
+import { createTwilioClient } from '@series-killer/shared/twilio';
 import { type Sandbox, startSandbox } from '../sandbox.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../testing/webhook-receiver.ts';
 

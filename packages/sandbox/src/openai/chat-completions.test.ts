@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { createOpenAIClient, SANDBOX_DEFAULTS } from '@series-killer/shared';
+import { SANDBOX_DEFAULTS } from '@series-killer/shared';
+import { createOpenAIClient } from '@series-killer/shared/openai';
 import OpenAI from 'openai';
 import { type Sandbox, startSandbox } from '../sandbox.ts';
 

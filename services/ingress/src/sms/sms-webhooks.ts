@@ -1,6 +1,6 @@
 import { type PreparedJob, prepareJob, SMS_STATUSES } from '@series-killer/shared';
 import { Router } from 'express';
-import twilio from 'twilio';
+import MessagingResponse from 'twilio/lib/twiml/MessagingResponse.js';
 import { z } from 'zod';
 import type { JobBatcher } from '../enqueue/job-batcher.ts';
 import { parseRequest } from '../http/parse-request.ts';
@@ -57,7 +57,7 @@ export function smsStatusJob(params: unknown, receivedAt: string): PreparedJob<'
 /** `POST /twilio/sms` and `POST /twilio/sms/status`, behind the Twilio webhook gate. */
 export function smsWebhookRoutes(batcher: JobBatcher): Router {
   const router = Router();
-  const emptyTwiml = new twilio.twiml.MessagingResponse().toString();
+  const emptyTwiml = new MessagingResponse().toString();
 
   router.post('/twilio/sms', async (req, res) => {
     await batcher.enqueue(inboundSmsJob(req.body, new Date().toISOString()));

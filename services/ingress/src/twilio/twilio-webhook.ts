@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import express, { type RequestHandler } from 'express';
-import twilio from 'twilio';
+import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks.js';
 import { HttpError } from '../http/http-errors.ts';
 
 /** Twilio's form parameters; a key sent more than once keeps every value, as Twilio signs them. */
@@ -45,7 +45,7 @@ function verifyTwilioSignature(authToken: string, publicBaseUrl: string): Reques
   return (req, _res, next) => {
     const given = req.get('X-Twilio-Signature');
     if (!given) throw new HttpError(403, 'missing X-Twilio-Signature');
-    const expected = twilio.getExpectedTwilioSignature(authToken, publicBaseUrl + req.originalUrl, req.body);
+    const expected = getExpectedTwilioSignature(authToken, publicBaseUrl + req.originalUrl, req.body);
     if (!sameSignature(given, expected)) throw new HttpError(403, 'invalid X-Twilio-Signature');
     next();
   };

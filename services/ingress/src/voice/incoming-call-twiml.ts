@@ -1,5 +1,5 @@
-import twilio from 'twilio';
-import type VoiceResponse from 'twilio/lib/twiml/VoiceResponse.js';
+// The TwiML builder alone: the whole SDK would add tens of MB to the ingress's memory.
+import VoiceResponse from 'twilio/lib/twiml/VoiceResponse.js';
 import type { KnownCaller } from './caller.repository.ts';
 
 export interface IncomingCallTwimlOptions {
@@ -35,7 +35,7 @@ function greeting(caller: KnownCaller | undefined): string {
  * voice bot, or a recorded message and goodbye when no voice bot is configured.
  */
 export function incomingCallTwiml(options: IncomingCallTwimlOptions): string {
-  const response = new twilio.twiml.VoiceResponse();
+  const response = new VoiceResponse();
   response.start().transcription({
     statusCallbackUrl: `${options.publicBaseUrl}/twilio/voice/transcription`,
     track: 'both_tracks',
@@ -60,7 +60,7 @@ export function incomingCallTwiml(options: IncomingCallTwimlOptions): string {
 
 /** The TwiML answered once a recorded message is complete. */
 export function recordingDoneTwiml(): string {
-  const response = new twilio.twiml.VoiceResponse();
+  const response = new VoiceResponse();
   response.say('Thanks, we got your message. Goodbye.');
   response.hangup();
   return response.toString();

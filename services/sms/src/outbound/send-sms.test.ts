@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createTwilioClient, type JobData } from '@series-killer/shared';
+import type { JobData } from '@series-killer/shared';
+import { createTwilioClient } from '@series-killer/shared/twilio';
 import { createSmsMetrics } from '../metrics/sms-metrics.ts';
 import { createOnboardingMessage, createUser, uniquePhoneNumber } from '../testing/sms-fixtures.ts';
 import { type SmsHarness, startSmsHarness } from '../testing/sms-harness.ts';

@@ -1,4 +1,4 @@
-import type { TwilioClient } from '@series-killer/shared';
+import type { TwilioClient } from '@series-killer/shared/twilio';
 
 /** One outbound SMS as the carrier sees it. */
 export interface OutboundSms {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createTwilioClient, SANDBOX_DEFAULTS, type TwilioClient } from '@series-killer/shared';
+import { SANDBOX_DEFAULTS } from '@series-killer/shared';
 import { waitFor } from '@series-killer/shared/testing';
+import { createTwilioClient, type TwilioClient } from '@series-killer/shared/twilio';
 import twilio from 'twilio';
 import { type Sandbox, startSandbox } from '../../sandbox.ts';
 
