@@ -25,6 +25,10 @@ describe('loadConfig', () => {
     expect(config.onboarding.reminderDelayMs).toBe(24 * 60 * 60 * 1000);
     expect(config.internalApiToken).toBeUndefined();
     expect(config.dashboard).toBeUndefined();
+    expect(config.warnings).toEqual([
+      'SANDBOX MODE: Twilio and OpenAI calls go to the local sandbox',
+      'VERIFICATION_CODE_SECRET is unset: codes are keyed with the fixed development secret',
+    ]);
   });
 
   it.each([
@@ -82,6 +86,7 @@ describe('loadConfig', () => {
     expect(config.twilio.fromNumber).toBeUndefined();
     expect(config.openai.baseUrl).toBeUndefined();
     expect(config.database.directUrl).toBe('postgres://u:p@db:5432/postgres');
+    expect(config.warnings).toEqual([]);
     expect(config.redis.clusterNodes).toEqual([
       { host: '10.0.0.1', port: 7000 },
       { host: '10.0.0.2', port: 7001 },

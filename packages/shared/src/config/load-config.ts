@@ -35,6 +35,8 @@ export interface Config {
   };
   voiceBotWsUrl?: string;
   logLevel: string;
+  /** Settings that are valid but should not reach production; every service logs them at start. */
+  warnings: string[];
 }
 
 function readRaw(env: NodeJS.ProcessEnv): { raw: Partial<Raw>; problems: string[] } {
@@ -53,6 +55,14 @@ function readRaw(env: NodeJS.ProcessEnv): { raw: Partial<Raw>; problems: string[
     problems.push(`${name} ${reason} (got ${shown})`);
   }
   return { raw: raw as Partial<Raw>, problems };
+}
+
+function configWarnings(r: Raw, sandbox: boolean): string[] {
+  const warnings: string[] = [];
+  if (sandbox) warnings.push('SANDBOX MODE: Twilio and OpenAI calls go to the local sandbox');
+  if (r.VERIFICATION_CODE_SECRET === undefined)
+    warnings.push('VERIFICATION_CODE_SECRET is unset: codes are keyed with the fixed development secret');
+  return warnings;
 }
 
 /**
@@ -128,5 +138,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     voiceBotWsUrl: r.VOICE_BOT_WS_URL,
     logLevel: r.LOG_LEVEL,
+    warnings: configWarnings(r, sandbox),
   };
 }

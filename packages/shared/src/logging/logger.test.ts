@@ -26,10 +26,37 @@ describe('createLogger', () => {
 
   it('redacts secrets, message bodies and codes', () => {
     const { lines, logger } = capture();
-    logger.info({ authToken: 'tok-123', body: 'Your code is 123456', code: '123456', nested: { password: 'pw' } });
+    logger.info({
+      authToken: 'tok-123',
+      body: 'Your code is 123456',
+      verificationCode: '123456',
+      nested: { password: 'pw' },
+    });
     const text = lines.join('');
     for (const secret of ['tok-123', '123456', 'Your code', '"pw"']) expect(text).not.toContain(secret);
     expect(JSON.parse(text).nested.password).toBe('[redacted]');
+  });
+
+  it('masks phone numbers inside errors, their details and causes, and keeps error codes', () => {
+    const { lines, logger } = capture();
+    const uniqueViolation = Object.assign(new Error('duplicate key value violates unique constraint'), {
+      code: '23505',
+      detail: 'Key (phone_number)=(+19713364433) already exists.',
+    });
+    const twilioError = Object.assign(
+      new Error("The 'To' number +15005550001 is not a valid phone number.", { cause: uniqueViolation }),
+      { code: 21211 },
+    );
+    logger.error({ err: uniqueViolation }, 'insert failed');
+    logger.error({ err: twilioError }, 'send failed');
+    const text = lines.join('');
+    expect(text).not.toContain('5005550001');
+    expect(text).not.toContain('9713364433');
+    const [insert, send] = lines.map((line) => JSON.parse(line));
+    expect(insert.err).toMatchObject({ code: '23505', detail: 'Key (phone_number)=(+1971***4433) already exists.' });
+    expect(send.err.code).toBe(21211);
+    expect(send.err.message).toContain("The 'To' number +1500***0001 is not a valid phone number.");
+    expect(send.err.stack).toContain('+1500***0001');
   });
 
   it('keeps Twilio SIDs readable', () => {

@@ -13,7 +13,6 @@ const SECRET_KEYS = new Set([
   'token',
   'secret',
   'authorization',
-  'code',
   'body',
   'Body',
   'verificationCode',
@@ -27,7 +26,9 @@ export function sanitizeForLog(value: unknown, key?: string, depth = 0): unknown
     return key && PHONE_KEYS.has(key) ? maskPhone(value) : value.replace(PHONE_IN_TEXT, maskPhone);
   }
   if (value === null || typeof value !== 'object' || depth > 6) return value;
-  if (value instanceof Error) return value;
+  // Errors carry data too (a Twilio message naming the number, a pg `detail` with the row):
+  // serialise them as pino would, then mask like any other object.
+  if (value instanceof Error) return sanitizeForLog(pino.stdSerializers.err(value), key, depth + 1);
   if (Array.isArray(value)) return value.map((item) => sanitizeForLog(item, undefined, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) out[k] = sanitizeForLog(v, k, depth + 1);

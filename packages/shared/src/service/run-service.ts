@@ -23,6 +23,7 @@ export async function runService(
     process.exit(1);
   }
   const logger = createLogger(name, config.logLevel);
+  for (const warning of config.warnings) logger.warn(warning);
   const service = await start(config, logger);
   logger.info('started');
 
