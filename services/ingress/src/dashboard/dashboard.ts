@@ -1,22 +1,20 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { Config, Queues } from '@series-killer/shared';
 import { type Request, type RequestHandler, Router } from 'express';
 import { HttpError } from '../http/http-errors.ts';
+import { matchesSecret, secretDigest } from '../http/secret-digest.ts';
 
 /** Where the dashboard is mounted. */
 export const DASHBOARD_PATH = '/admin/queues';
 
-const digest = (value: string) => createHash('sha256').update(value).digest();
-
 function requireBasicAuth(dashboard: NonNullable<Config['dashboard']>): RequestHandler {
-  const expected = digest(`${dashboard.user}:${dashboard.password}`);
+  const expected = secretDigest(`${dashboard.user}:${dashboard.password}`);
   return (req, res, next) => {
     const match = /^Basic ([A-Za-z0-9+/=]+)$/.exec(req.get('Authorization') ?? '');
     const given = match?.[1] ? Buffer.from(match[1], 'base64').toString('utf8') : '';
-    if (!timingSafeEqual(digest(given), expected)) {
+    if (!matchesSecret(given, expected)) {
       res.set('WWW-Authenticate', 'Basic realm="queues", charset="UTF-8"');
       throw new HttpError(401, 'authentication required');
     }

@@ -1,4 +1,5 @@
 import type { PreparedJob, QueueName, Queues } from '@series-killer/shared';
+import { withTimeout } from '../http/with-timeout.ts';
 
 /** Redis did not acknowledge a job in time, or refused it. */
 export class EnqueueError extends Error {
@@ -44,16 +45,11 @@ export function createJobBatcher(queues: Queues, options: JobBatcherOptions = {}
     options.onSettled?.(entry.job.queue, performance.now() - entry.startedAt, outcome);
 
   async function writeBatch(queue: QueueName, batch: Waiting[]): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new EnqueueError(queue, `no answer from Redis within ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-    });
     try {
       const added = queues[queue].addBulk(batch.map(({ job }) => ({ name: job.name, data: job.data, opts: job.opts })));
-      const jobs = await Promise.race([added, timeout]);
+      const jobs = await withTimeout(added, timeoutMs, () => {
+        throw new EnqueueError(queue, `no answer from Redis within ${timeoutMs} ms`);
+      });
       batch.forEach((entry, index) => {
         settle(entry, 'stored');
         entry.resolve(jobs[index]?.id ?? '');
@@ -65,8 +61,6 @@ export function createJobBatcher(queues: Queues, options: JobBatcherOptions = {}
         settle(entry, 'failed');
         entry.reject(failure);
       }
-    } finally {
-      clearTimeout(timer);
     }
   }
 

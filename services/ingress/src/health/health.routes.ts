@@ -1,26 +1,19 @@
 import type { Db, RedisConnection } from '@series-killer/shared';
 import { Router } from 'express';
 import { sql } from 'kysely';
+import { withTimeout } from '../http/with-timeout.ts';
 
 /** Milliseconds each dependency may take to answer a readiness check. */
 const READY_TIMEOUT_MS = 500;
 
 type Check = 'ok' | 'down';
 
-async function check(probe: () => Promise<unknown>): Promise<Check> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<Check>((resolve) => {
-    timer = setTimeout(() => resolve('down'), READY_TIMEOUT_MS);
-  });
+function check(probe: () => Promise<unknown>): Promise<Check> {
   const answer = probe().then(
     (): Check => 'ok',
     (): Check => 'down',
   );
-  try {
-    return await Promise.race([answer, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return withTimeout(answer, READY_TIMEOUT_MS, (): Check => 'down');
 }
 
 /** `/healthz` (the process runs) and `/readyz` (Redis and Postgres answer). */

@@ -11,6 +11,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { JobBatcher } from '../enqueue/job-batcher.ts';
 import { parseRequest } from '../http/parse-request.ts';
+import { withTimeout } from '../http/with-timeout.ts';
 import { formBoolean, formInt, twilioSid } from '../twilio/twilio-params.ts';
 import { findCaller, type KnownCaller } from './caller.repository.ts';
 import { incomingCallTwiml, recordingDoneTwiml } from './incoming-call-twiml.ts';
@@ -153,22 +154,14 @@ async function lookUpCaller(options: VoiceWebhookOptions, from: string): Promise
   const phoneNumber = toE164(from);
   if (!phoneNumber) return undefined;
   const timeoutMs = options.callerLookupTimeoutMs ?? 300;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => {
-      options.logger.warn({ timeoutMs }, 'caller lookup timed out; generic greeting');
-      resolve(undefined);
-    }, timeoutMs);
-  });
   const lookup = findCaller(options.db, phoneNumber).catch((error: unknown) => {
     options.logger.warn({ err: error }, 'caller lookup failed; generic greeting');
     return undefined;
   });
-  try {
-    return await Promise.race([lookup, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return withTimeout(lookup, timeoutMs, () => {
+    options.logger.warn({ timeoutMs }, 'caller lookup timed out; generic greeting');
+    return undefined;
+  });
 }
 
 /** The voice routes, behind the Twilio webhook gate. */
