@@ -7,33 +7,88 @@ type Raw = {
   [K in ConfigVariableName]: z.output<(typeof configVariables)[K]['schema']>;
 };
 
-/** The validated configuration every service reads once at start-up. */
+/**
+ * The validated configuration every service reads once at start-up. Each field comes from
+ * the environment variable of the same meaning in config.schema.ts, where defaults live.
+ */
 export interface Config {
-  database: { url: string; directUrl: string; poolSize: number };
-  redis: { url: string; clusterNodes?: { host: string; port: number }[]; queuePrefix: string };
-  http: { port: number; publicBaseUrl: string };
+  database: {
+    /** `DATABASE_URL`: the application's connections (may be Supabase's transaction pooler). */
+    url: string;
+    /** `DATABASE_URL_DIRECT`, else `url`: migrations and anything needing a session. */
+    directUrl: string;
+    /** `DATABASE_POOL_SIZE`: connections per process. Default 10. */
+    poolSize: number;
+  };
+  redis: {
+    /** `REDIS_URL`, used unless cluster nodes are set. */
+    url: string;
+    /** `REDIS_CLUSTER_NODES`: seeds of a Redis Cluster; when set every queue runs on it. */
+    clusterNodes?: { host: string; port: number }[];
+    /** `QUEUE_PREFIX`: BullMQ key prefix, wrapped as a hash tag. Default `sk`. */
+    queuePrefix: string;
+  };
+  http: {
+    /** `PORT`: the ingress port. Default 3000. */
+    port: number;
+    /** `PUBLIC_BASE_URL` without a trailing slash: what Twilio calls and signs. */
+    publicBaseUrl: string;
+  };
   twilio: {
     accountSid: string;
     authToken: string;
+    /** Sender number; unset when a Messaging Service sends. */
     fromNumber?: string;
     messagingServiceSid?: string;
+    /** Where the SDK's REST calls go; unset means Twilio itself. */
     apiBaseUrl?: string;
   };
-  sandbox: { enabled: boolean; host: string; port: number; baseUrl: string };
-  sms: { maxPerSecond: number };
-  workers: { concurrency: number; replicas: number };
-  openai: { apiKey: string; baseUrl?: string; model: string };
+  sandbox: {
+    /** Sandbox mode: Twilio and OpenAI calls go to the local sandbox. */
+    enabled: boolean;
+    host: string;
+    port: number;
+    /** `http://host:port` of the sandbox. */
+    baseUrl: string;
+  };
+  sms: {
+    /** `SMS_MAX_PER_SECOND`: outbound messages per second per sender, across every replica. Default 1. */
+    maxPerSecond: number;
+  };
+  workers: {
+    /** `WORKER_CONCURRENCY`: jobs each worker process runs at once. Default 10. */
+    concurrency: number;
+    /** `WORKER_REPLICAS`: processes of each worker `npm start` runs. Default 1. */
+    replicas: number;
+  };
+  openai: {
+    apiKey: string;
+    /** Any OpenAI-compatible server; unset means OpenAI itself. */
+    baseUrl?: string;
+    /** `OPENAI_MODEL`. Default `gpt-4o-mini`. */
+    model: string;
+  };
+  /** Set when users are created through Supabase Auth's admin API instead of SQL. */
   supabase?: { url: string; serviceRoleKey: string };
+  /** Bearer token of `/api/*` and `/hooks/*`; unset disables both. */
   internalApiToken?: string;
+  /** Basic-auth credentials of `/admin/queues`; unset disables the dashboard. */
   dashboard?: { user: string; password: string };
   onboarding: {
+    /** `ONBOARDING_REMINDER_DELAY` in milliseconds. Default 24 h. */
     reminderDelayMs: number;
+    /** `ONBOARDING_MAX_REMINDERS`. Default 2. */
     maxReminders: number;
+    /** `ONBOARDING_SWEEP_INTERVAL` in milliseconds. Default 5 min. */
     sweepIntervalMs: number;
+    /** `VERIFICATION_MAX_ATTEMPTS`: wrong codes before the code is void. Default 5. */
     verificationMaxAttempts: number;
+    /** HMAC key of stored verification codes. */
     verificationCodeSecret: string;
   };
+  /** ConversationRelay voice bot for incoming calls; unset means record-and-goodbye. */
   voiceBotWsUrl?: string;
+  /** `LOG_LEVEL`. Default `info`. */
   logLevel: string;
   /** Settings that are valid but should not reach production; every service logs them at start. */
   warnings: string[];
