@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Sandbox } from '@series-killer/sandbox';
+import { SANDBOX_DEFAULTS } from '@series-killer/shared';
+import { createClient } from '@supabase/supabase-js';
 import { type IngressHarness, startIngressHarness } from '../testing/ingress-harness.ts';
 
 const APP_NUMBER = '+15005550006';
@@ -91,5 +93,21 @@ describe('webhooks played by the sandbox', () => {
       body: JSON.stringify({ phone: '4155550123', firstName: 'G', lastName: 'H' }),
     });
     expect(again.status).toBe(409);
+  });
+
+  it('adopts an auth user that Supabase created for an attempt that never wrote the profile', async () => {
+    const supabase = createClient(h.sandbox?.url ?? '', SANDBOX_DEFAULTS.supabaseServiceRoleKey, {
+      auth: { persistSession: false, autoRefreshToken: false },
+    });
+    const { data, error } = await supabase.auth.admin.createUser({ phone: '+14155550177' });
+    if (error) throw error;
+
+    const response = await fetch(`${h.ingress.url}/api/users`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify({ phone: '+14155550177', firstName: 'Katherine', lastName: 'Johnson' }),
+    });
+    expect(response.status).toBe(201);
+    expect(await response.json()).toEqual({ userId: data.user.id });
   });
 });

@@ -3,6 +3,7 @@ import { type Db, toAuthPhone } from '@series-killer/shared';
 import type { SupabaseClient } from '@supabase/supabase-js';
 import type { NewUser } from './new-user.ts';
 import { UserConflictError } from './user-errors.ts';
+import { findAuthUserWithoutProfile } from './users.repository.ts';
 
 /** Where auth users are created: Supabase Auth when configured, else `auth.users` directly. */
 export interface AuthUsers {
@@ -45,7 +46,7 @@ export function sqlAuthUsers(): AuthUsers {
 /** Supabase mode: the Auth admin API creates the user (and owns its row in `auth.users`). */
 export function supabaseAuthUsers(supabase: SupabaseClient): AuthUsers {
   return {
-    async create(_trx, user) {
+    async create(trx, user) {
       const { data, error } = await supabase.auth.admin.createUser({
         phone: user.phone,
         email: user.email,
@@ -53,7 +54,12 @@ export function supabaseAuthUsers(supabase: SupabaseClient): AuthUsers {
         user_metadata: userMetadata(user),
       });
       if (error) {
-        if (error.code === 'phone_exists') throw new UserConflictError('phone', { cause: error });
+        if (error.code === 'phone_exists') {
+          // A retry after a crash adopts the auth user the first attempt made.
+          const orphan = await findAuthUserWithoutProfile(trx, user.phone);
+          if (orphan) return orphan;
+          throw new UserConflictError('phone', { cause: error });
+        }
         if (error.code === 'email_exists') throw new UserConflictError('email', { cause: error });
         throw new Error(`Supabase Auth refused the user: ${error.message}`, { cause: error });
       }

@@ -32,7 +32,16 @@ export async function createUser(db: Db, authUsers: AuthUsers, user: NewUser): P
     });
     return { userId };
   } catch (error) {
-    if (createdId) await authUsers.discard(createdId);
-    throw conflictOf(error) ?? error;
+    const failure = conflictOf(error) ?? error;
+    if (!createdId) throw failure;
+    const discardFailure = await authUsers.discard(createdId).then(
+      () => undefined,
+      (discardError: unknown) => discardError,
+    );
+    if (discardFailure === undefined) throw failure;
+    throw new AggregateError(
+      [failure, discardFailure],
+      'the user was not created, and its auth user could not be removed (a retry adopts it)',
+    );
   }
 }

@@ -1,4 +1,4 @@
-import type { Db } from '@series-killer/shared';
+import { type Db, toAuthPhone } from '@series-killer/shared';
 import type { NewUser } from './new-user.ts';
 
 /** The public rows of a new user: pending profile, unverified phone link, preferences. */
@@ -18,4 +18,19 @@ export async function insertUserRows(db: Db, userId: string, user: NewUser): Pro
     .insertInto('preferences')
     .values({ user_id: userId, voice_preference: user.voicePreference ?? null })
     .execute();
+}
+
+/**
+ * An auth user with this phone but no profile: what a crash between Supabase Auth creating
+ * the user and the profile transaction committing leaves behind.
+ */
+export async function findAuthUserWithoutProfile(db: Db, phone: string): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('auth.users')
+    .leftJoin('user_profiles', 'user_profiles.user_id', 'auth.users.id')
+    .select('auth.users.id')
+    .where('auth.users.phone', '=', toAuthPhone(phone))
+    .where('user_profiles.id', 'is', null)
+    .executeTakeFirst();
+  return row?.id;
 }
