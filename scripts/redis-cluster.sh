@@ -36,8 +36,10 @@ start() {
 }
 
 stop() {
-  for port in "${ports[@]}"; do redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true; done
-  rm -rf "$dir"
+  for port in "${ports[@]}"; do
+    redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true
+    rm -rf "${dir:?}/$port"
+  done
   echo "stopped"
 }
 
