@@ -30,9 +30,11 @@ export async function startOnboardingWorker(
 ): Promise<OnboardingWorker> {
   const logger = options.logger ?? createLogger('onboarding', config.logLevel);
   const db = createDb(config.database, 'series-killer-onboarding');
-  const producer = createRedisConnection(config.redis, 'producer');
   const consumer = createRedisConnection(config.redis, 'worker');
-  const queues = createQueues(producer, config.redis, logger);
+  // Jobs are added from inside jobs, after their rows are committed: waiting out a Redis
+  // outage beats failing fast and leaving those rows without their sends.
+  const queueConnection = createRedisConnection(config.redis, 'worker');
+  const queues = createQueues(queueConnection, config.redis, logger);
   const deps = {
     db,
     queues,
@@ -56,7 +58,7 @@ export async function startOnboardingWorker(
     async close() {
       await worker.close();
       await closeQueues(queues);
-      await Promise.all([producer.quit(), consumer.quit()]);
+      await Promise.all([queueConnection.quit(), consumer.quit()]);
       await db.destroy();
     },
   };

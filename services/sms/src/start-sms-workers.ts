@@ -60,7 +60,13 @@ export async function startSmsWorkers(config: Config, options: StartSmsWorkersOp
   const workers: Worker[] = [
     createWorker(
       'sms-outbound',
-      smsOutboundHandlers({ db, sender, metrics, rateLimit: (ms) => queues['sms-outbound'].rateLimit(ms) }),
+      smsOutboundHandlers({
+        db,
+        sender,
+        metrics,
+        logger,
+        rateLimit: (ms) => queues['sms-outbound'].rateLimit(ms),
+      }),
       { ...common, limiter: outboundLimiter(config.sms.maxPerSecond) },
     ),
     createWorker('sms-inbound', smsInboundHandlers({ db, queues }), common),

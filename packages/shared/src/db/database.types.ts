@@ -127,6 +127,12 @@ export interface Preferences {
   voice_preference: string | null;
 }
 
+export interface SkippedCalls {
+  call_sid: string;
+  created_at: Generated<Timestamp>;
+  reason: string;
+}
+
 export interface SmsHistory {
   content: string | null;
   created_at: Generated<Timestamp>;
@@ -184,6 +190,7 @@ export interface DB {
   onboarding_messages: OnboardingMessages;
   phone_links: PhoneLinks;
   preferences: Preferences;
+  skipped_calls: SkippedCalls;
   sms_history: SmsHistory;
   sms_opt_outs: SmsOptOuts;
   sms_status_events: SmsStatusEvents;

@@ -41,6 +41,19 @@ export async function findPhoneLinkByUser(db: Db, userId: string): Promise<Phone
   return row && toPhoneLink(row);
 }
 
+/**
+ * The user a phone number is linked to, read without a lock: it tells which profile to lock
+ * first. A link's owner never changes once set (claimPhoneLink keeps it).
+ */
+export async function findPhoneLinkOwner(db: Db, phoneNumber: string): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('phone_links')
+    .select('user_id')
+    .where('phone_number', '=', phoneNumber)
+    .executeTakeFirst();
+  return row?.user_id ?? undefined;
+}
+
 /** The link of a phone number, locked until the transaction ends. */
 export async function lockPhoneLinkByPhone(db: Db, phoneNumber: string): Promise<PhoneLink | undefined> {
   const row = await db

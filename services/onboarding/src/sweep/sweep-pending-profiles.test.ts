@@ -48,6 +48,13 @@ describe('sweepPendingProfiles', () => {
     const fresh = await insertUser(testDb.db, { linkedPhone: uniquePhone() });
     const started = await insertUser(testDb.db, { linkedPhone: uniquePhone(), createdAgoMs: TEN_MINUTES });
     await startOnboarding(deps, { userId: started, trigger: 'api' });
+    // Twilio took the welcome text: this onboarding is under way.
+    await testDb.db
+      .updateTable('onboarding_messages')
+      .set({ status: 'sent' })
+      .where('user_id', '=', started)
+      .where('message_type', '=', 'welcome')
+      .execute();
 
     await expect(sweepPendingProfiles(deps, { graceMs: 60_000 })).resolves.toEqual({ outcome: 'swept', started: 1 });
 
@@ -99,5 +106,27 @@ describe('the scheduled sweep', () => {
     expect(sent.map((job) => job.data.userId)).toEqual([userId, userId]);
     const schedulers = await deps.queues.onboarding.getJobSchedulers();
     expect(schedulers.map((scheduler) => scheduler.key)).toEqual([SWEEP_SCHEDULER_ID]);
+  });
+
+  it('hands over the messages of a start that committed its rows but never enqueued their sends', async () => {
+    const phone = uniquePhone();
+    const userId = await insertUser(testDb.db, { linkedPhone: phone, createdAgoMs: TEN_MINUTES });
+    await startOnboarding(deps, { userId, trigger: 'api' });
+    // As if every attempt to enqueue the sends had failed after the commit.
+    for (const job of await smsJobs(deps.queues, phone)) await job.remove();
+
+    const sent = await waitFor('the welcome and verification texts handed over again', async () => {
+      const jobs = await smsJobs(deps.queues, phone);
+      return jobs.length === 2 && jobs;
+    });
+
+    const pendingRows = await testDb.db
+      .selectFrom('onboarding_messages')
+      .select('id')
+      .where('user_id', '=', userId)
+      .where('status', '=', 'pending')
+      .orderBy('id')
+      .execute();
+    expect(sent.map((job) => job.data.onboardingMessageId)).toEqual(pendingRows.map((row) => row.id));
   });
 });

@@ -22,20 +22,22 @@ export async function scheduleSweep(queues: Queues, everyMs: number): Promise<vo
 }
 
 /**
- * Starts `pending` profiles that no trigger started (no onboarding message after the grace
- * period), so a missed webhook delays an onboarding but never loses it.
+ * Starts `pending` profiles that no trigger got going (after the grace period, no onboarding
+ * message has left `pending`), so a missed webhook, or a start job that committed its rows but
+ * never handed them over, delays an onboarding but never loses it. The start job's rerun hands
+ * over the pending rows again under their send keys.
  */
 export async function sweepPendingProfiles(
   deps: Pick<OnboardingDeps, 'db' | 'queues' | 'logger'>,
   { graceMs = 60_000, batchSize = 500 }: SweepOptions = {},
 ): Promise<{ outcome: 'swept'; started: number }> {
-  const userIds = await findUnstartedProfiles(deps.db, graceMs, batchSize);
+  const userIds = await findStalledProfiles(deps.db, graceMs, batchSize);
   for (const userId of userIds) await enqueueStart(deps.queues, userId);
   if (userIds.length > 0) deps.logger.info({ started: userIds.length }, 'sweep started pending onboardings');
   return { outcome: 'swept', started: userIds.length };
 }
 
-async function findUnstartedProfiles(db: Db, graceMs: number, batchSize: number): Promise<string[]> {
+async function findStalledProfiles(db: Db, graceMs: number, batchSize: number): Promise<string[]> {
   const rows = await db
     .selectFrom('user_profiles')
     .select('user_id')
@@ -46,7 +48,8 @@ async function findUnstartedProfiles(db: Db, graceMs: number, batchSize: number)
         exists(
           selectFrom('onboarding_messages')
             .select('onboarding_messages.id')
-            .whereRef('onboarding_messages.user_id', '=', 'user_profiles.user_id'),
+            .whereRef('onboarding_messages.user_id', '=', 'user_profiles.user_id')
+            .where((eb) => eb(eb.fn.coalesce('onboarding_messages.status', eb.val('pending')), '<>', 'pending')),
         ),
       ),
     )

@@ -106,6 +106,21 @@ describe('verifyCode', () => {
     expect(await repliesTo(phone)).toEqual([confirmationText()]);
   });
 
+  it('confirms on a retry that finds the phone verified, when the first run crashed before enqueuing', async () => {
+    const { userId, phone, code } = await startedUser();
+    const sid = messageSid();
+    await verifyCode(deps, { phoneNumber: phone, code, messageSid: sid });
+    // As if the process died between the commit and the enqueue.
+    await (await deps.queues['sms-outbound'].getJob(`send.confirmation.${userId}`))?.remove();
+
+    await expect(verifyCode(deps, { phoneNumber: phone, code, messageSid: sid })).resolves.toEqual({
+      outcome: 'skipped',
+      reason: 'phone already verified',
+    });
+
+    expect(await repliesTo(phone)).toEqual([confirmationText()]);
+  });
+
   it('counts a wrong code and says so', async () => {
     const { phone, code } = await startedUser();
     const sid = messageSid();
@@ -147,6 +162,39 @@ describe('verifyCode', () => {
       outcome: 'verified',
     });
     expect(await linkOf(phone)).toMatchObject({ verified: true });
+  });
+
+  it('settles a right code racing a reminder without a deadlock, one way or the other', async () => {
+    for (let round = 0; round < 20; round += 1) {
+      const { userId, phone, code } = await startedUser();
+      const sid = messageSid();
+
+      const [reminder, verification] = await Promise.all([
+        sendReminder(deps, { userId, reminderNumber: 1 }),
+        verifyCode(deps, { phoneNumber: phone, code, messageSid: sid }),
+      ]);
+
+      const link = await linkOf(phone);
+      const profile = await testDb.db
+        .selectFrom('user_profiles')
+        .select('onboarding_status')
+        .where('user_id', '=', userId)
+        .executeTakeFirstOrThrow();
+      if (verification.outcome === 'verified') {
+        // The code won: the reminder found onboarding completed and issued nothing.
+        expect(reminder).toEqual({ outcome: 'skipped', reason: 'onboarding completed' });
+        expect(link).toMatchObject({ verified: true, verification_code: null });
+        expect(profile.onboarding_status).toBe('completed');
+        expect(await repliesTo(phone)).toEqual([confirmationText()]);
+      } else {
+        // The reminder won: its new code voided the old one before the code was checked.
+        expect(reminder).toEqual({ outcome: 'sent' });
+        expect(verification).toEqual({ outcome: 'rejected', attempts: 1 });
+        expect(link).toMatchObject({ verified: false, verification_attempts: 1 });
+        expect(profile.onboarding_status).not.toBe('completed');
+        expect(await repliesTo(phone)).toEqual([wrongCodeText()]);
+      }
+    }
   });
 
   it('skips numbers without a link or without a code', async () => {

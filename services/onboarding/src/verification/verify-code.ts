@@ -2,8 +2,13 @@ import { addJob, type Db, type JobData, type Queues } from '@series-killer/share
 import { findLatestCodeMessageId } from '../messages/onboarding-messages.repository.ts';
 import { codeVoidText, confirmationText, wrongCodeText } from '../messages/onboarding-texts.ts';
 import type { OnboardingDeps } from '../onboarding-deps.ts';
-import { lockPhoneLinkByPhone, markPhoneLinkVerified, recordWrongAttempt } from '../phone/phone-links.repository.ts';
-import { completeProfile, confirmAuthPhone } from '../profiles/user-profiles.repository.ts';
+import {
+  findPhoneLinkOwner,
+  lockPhoneLinkByPhone,
+  markPhoneLinkVerified,
+  recordWrongAttempt,
+} from '../phone/phone-links.repository.ts';
+import { completeProfile, confirmAuthPhone, lockProfile } from '../profiles/user-profiles.repository.ts';
 import { verificationCodeMatches } from './verification-code.ts';
 
 export type VerifyCodeResult =
@@ -19,14 +24,18 @@ interface Reply {
   body: string;
 }
 
+type Decision = VerifyCodeResult & { userId?: string; reply?: Reply };
+
 /**
- * Checks a code texted back by a user, under the phone link's lock. Correct: the link, the
- * profile and (bootstrap mode) the auth user are confirmed together and a confirmation goes
- * out. Wrong: the attempt is counted and the user told; once the attempts reach the maximum
- * the code is void, and even the right code is refused until a reminder issues a new one.
+ * Checks a code texted back by a user. Correct: the link, the profile and (bootstrap mode) the
+ * auth user are confirmed together and a confirmation goes out. Wrong: the attempt is counted
+ * and the user told; once the attempts reach the maximum the code is void, and even the right
+ * code is refused until a reminder issues a new one.
  *
- * The reply is enqueued inside the transaction, just before commit: a crash after the commit
- * cannot lose it, and its send key makes the retry's second enqueue a no-op.
+ * Locks the profile, then the link: the order every onboarding step takes, so a code racing a
+ * reminder waits for it instead of deadlocking. The reply is enqueued after commit, so a
+ * transaction that rolls back sends nothing; a crash in between is covered by the retry, which
+ * enqueues the same reply again (the "already verified" one included) under the same send key.
  */
 export async function verifyCode(
   deps: OnboardingDeps,
@@ -34,41 +43,38 @@ export async function verifyCode(
 ): Promise<VerifyCodeResult> {
   const secret = deps.settings.verificationCodeSecret;
   const maxAttempts = deps.settings.verificationMaxAttempts;
-  const result = await deps.db.transaction().execute(async (tx): Promise<VerifyCodeResult & { userId?: string }> => {
+  const decision = await deps.db.transaction().execute(async (tx): Promise<Decision> => {
+    const userId = await findPhoneLinkOwner(tx, phoneNumber);
+    if (!userId) return { outcome: 'skipped', reason: 'no phone link' };
+    await lockProfile(tx, userId);
     const link = await lockPhoneLinkByPhone(tx, phoneNumber);
-    if (!link?.userId) return { outcome: 'skipped', reason: 'no phone link' };
-    const userId = link.userId;
-    if (link.verified) return { outcome: 'skipped', reason: 'phone already verified', userId };
+    if (!link) return { outcome: 'skipped', reason: 'no phone link' };
+    const confirmation = { userId, to: phoneNumber, sendKey: `confirmation.${userId}`, body: confirmationText() };
+    if (link.verified) return { outcome: 'skipped', reason: 'phone already verified', userId, reply: confirmation };
     if (!link.verificationCode) return { outcome: 'skipped', reason: 'no code issued', userId };
 
     if (link.verificationAttempts >= maxAttempts) {
-      await reply(deps.queues, await voidNotice(tx, userId, phoneNumber));
-      return { outcome: 'refused', reason: 'code void after too many wrong attempts', userId };
+      const reply = await voidNotice(tx, userId, phoneNumber);
+      return { outcome: 'refused', reason: 'code void after too many wrong attempts', userId, reply };
     }
 
     if (verificationCodeMatches(secret, userId, code, link.verificationCode)) {
       await markPhoneLinkVerified(tx, link.id);
       await completeProfile(tx, userId);
       if (deps.confirmAuthPhone) await confirmAuthPhone(tx, userId);
-      await reply(deps.queues, {
-        userId,
-        to: phoneNumber,
-        sendKey: `confirmation.${userId}`,
-        body: confirmationText(),
-      });
-      return { outcome: 'verified', userId };
+      return { outcome: 'verified', userId, reply: confirmation };
     }
 
     const attempts = await recordWrongAttempt(tx, link.id);
-    const notice =
+    const reply =
       attempts >= maxAttempts
         ? await voidNotice(tx, userId, phoneNumber)
         : { userId, to: phoneNumber, sendKey: `wrong-code.${messageSid}`, body: wrongCodeText() };
-    await reply(deps.queues, notice);
-    return { outcome: 'rejected', attempts, userId };
+    return { outcome: 'rejected', attempts, userId, reply };
   });
 
-  const { userId, ...outcome } = result;
+  const { userId, reply, ...outcome } = decision;
+  if (reply) await enqueueReply(deps.queues, reply);
   deps.logger.info({ userId, messageSid, ...outcome }, 'verification code checked');
   return outcome;
 }
@@ -79,6 +85,6 @@ async function voidNotice(db: Db, userId: string, to: string): Promise<Reply> {
   return { userId, to, sendKey: `code-void.${userId}.${codeMessageId ?? 0}`, body: codeVoidText() };
 }
 
-async function reply(queues: Queues, { userId, to, sendKey, body }: Reply): Promise<void> {
+async function enqueueReply(queues: Queues, { userId, to, sendKey, body }: Reply): Promise<void> {
   await addJob(queues, 'send-sms', { sendKey, to, body, userId });
 }

@@ -1,10 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { JobData } from '@series-killer/shared';
 import { createTwilioClient } from '@series-killer/shared/twilio';
+import { UnrecoverableError } from 'bullmq';
 import { createSmsMetrics } from '../metrics/sms-metrics.ts';
-import { createOnboardingMessage, createUser, uniquePhoneNumber } from '../testing/sms-fixtures.ts';
+import {
+  createOnboardingMessage,
+  createUser,
+  readOnboardingMessage,
+  readProfileStatus,
+  uniquePhoneNumber,
+} from '../testing/sms-fixtures.ts';
 import { type SmsHarness, startSmsHarness } from '../testing/sms-harness.ts';
-import { type SendAttempt, type SendSmsDeps, sendSms } from './send-sms.ts';
+import { type SendAttempt, type SendSmsDeps, sendSms, TwilioAccountError } from './send-sms.ts';
 import { createTwilioSmsSender } from './sms-sender.ts';
 
 let h: SmsHarness;
@@ -113,5 +120,34 @@ describe('sendSms exactly once', () => {
     expect(second).toMatchObject({ outcome: 'sent', resumed: false });
     expect(sandboxCount(to)).toBe(2);
     expect(await historyCount(to)).toBe(2);
+  });
+});
+
+describe('sendSms when Twilio refuses the account', () => {
+  it('retries without failing the message or the onboarding', async () => {
+    const wrongCredentials: SendSmsDeps = {
+      ...deps,
+      sender: createTwilioSmsSender(createTwilioClient({ ...h.config.twilio, authToken: 'not-the-auth-token' }), {
+        fromNumber: h.config.twilio.fromNumber,
+        statusCallbackUrl: `${h.config.http.publicBaseUrl}/twilio/sms/status`,
+      }),
+    };
+    const user = await createUser(h.testDb.db);
+    const onboardingMessageId = await createOnboardingMessage(h.testDb.db, user, 'welcome');
+
+    const sending = sendSms(
+      wrongCredentials,
+      sendData(user.phoneNumber, 'Welcome, Ada', { userId: user.userId, onboardingMessageId }),
+      attempt(),
+    );
+
+    await expect(sending).rejects.toThrow(TwilioAccountError);
+    await expect(sending).rejects.not.toThrow(UnrecoverableError);
+    await expect(sending).rejects.toThrow('20003: authentication failed');
+    expect(await readOnboardingMessage(h.testDb.db, onboardingMessageId)).toMatchObject({
+      status: 'pending',
+      error_message: null,
+    });
+    expect(await readProfileStatus(h.testDb.db, user.userId)).toBe('pending');
   });
 });

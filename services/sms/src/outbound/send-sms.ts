@@ -5,6 +5,7 @@ import { isOptedOut } from '../opt-outs/sms-opt-outs.repository.ts';
 import { asTwilioApiError } from '../twilio-errors/twilio-api-error.ts';
 import {
   describeTwilioError,
+  isMessageRefusal,
   TWILIO_TOO_MANY_REQUESTS,
   TWILIO_UNSUBSCRIBED,
 } from '../twilio-errors/twilio-error-codes.ts';
@@ -21,6 +22,17 @@ export class SmsSendError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'SmsSendError';
+  }
+}
+
+/**
+ * Twilio refused our account rather than the message (credentials, a suspended account): every
+ * send fails until someone fixes the account, then succeeds. Retried, and logged as an error.
+ */
+export class TwilioAccountError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'TwilioAccountError';
   }
 }
 
@@ -131,9 +143,12 @@ async function classifySendFailure(deps: SendSmsDeps, data: JobData<'send-sms'>,
     return new TwilioRateLimitedError({ cause: error });
   if (answer.status >= 500) return new SmsSendError(`Twilio answered HTTP ${answer.status}`, { cause: error });
 
-  // Any other 4xx (invalid, unreachable or unsubscribed number, …) will fail the same way again.
   const reason = answer.code === undefined ? `HTTP ${answer.status}` : describeTwilioError(answer.code);
-  await failForGood(deps, data, String(answer.code ?? answer.status), reason);
+  if (answer.code === undefined || !isMessageRefusal(answer.code))
+    return new TwilioAccountError(`Twilio refused the account's request (${reason})`, { cause: error });
+
+  // Invalid, unreachable or unsubscribed number, bad body: will fail the same way again.
+  await failForGood(deps, data, String(answer.code), reason);
   return new UnrecoverableError(reason);
 }
 

@@ -1,8 +1,9 @@
-import type { JobHandlers } from '@series-killer/shared';
+import type { JobHandlers, Logger } from '@series-killer/shared';
 import { type Job, Worker } from 'bullmq';
-import { type SendSmsDeps, sendSms, TwilioRateLimitedError } from './send-sms.ts';
+import { type SendSmsDeps, sendSms, TwilioAccountError, TwilioRateLimitedError } from './send-sms.ts';
 
 export interface SmsOutboundWorkerDeps extends SendSmsDeps {
+  logger: Logger;
   /** Pauses the whole queue (every replica) for `ms` milliseconds. */
   rateLimit(ms: number): Promise<void>;
 }
@@ -31,6 +32,9 @@ export function smsOutboundHandlers(deps: SmsOutboundWorkerDeps): JobHandlers<'s
           saveMessageSid: (messageSid) => job.updateProgress({ messageSid } satisfies SavedSend),
         });
       } catch (error) {
+        // An error, not the usual retry warning: only someone fixing the account ends these retries.
+        if (error instanceof TwilioAccountError)
+          deps.logger.error({ err: error, jobId: job.id }, 'Twilio refused the account');
         if (!(error instanceof TwilioRateLimitedError)) throw error;
         await deps.rateLimit(TWILIO_RATE_LIMIT_PAUSE_MS);
         throw Worker.RateLimitError();

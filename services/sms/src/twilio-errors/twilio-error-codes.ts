@@ -5,6 +5,7 @@
  */
 const MEANINGS: Record<number, string> = {
   20003: 'authentication failed',
+  20005: 'account not active',
   20404: 'resource not found',
   20429: 'too many requests',
   21211: "invalid 'To' phone number",
@@ -43,3 +44,13 @@ export function describeTwilioError(code: number): string {
 export const TWILIO_UNSUBSCRIBED = 21610;
 /** Twilio's own rate limit on API requests. */
 export const TWILIO_TOO_MANY_REQUESTS = 20429;
+
+/**
+ * 21xxx: Twilio refused this message or its number (invalid or unreachable number, region not
+ * enabled, unsubscribed, bad body); sending it again fails the same way. Other refusals (20003
+ * authentication, 20005 inactive account, 20404, a 401 or 403 without a code) concern the
+ * account, not the message, and stop once the account is fixed.
+ */
+export function isMessageRefusal(code: number): boolean {
+  return code >= 21000 && code < 22000;
+}

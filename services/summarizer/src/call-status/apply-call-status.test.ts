@@ -106,14 +106,18 @@ describe('call status callbacks', () => {
     expect(row).toMatchObject({ phone_number: '+14155550199', user_id: null, call_status: 'ringing', duration: null });
   });
 
-  it('fails the job as unrecoverable when the caller has no phone number', async () => {
-    const callSid = newCallSid();
-    const [first] = answeredCallCallbacks(callSid, 'anonymous');
-    const jobId = await addJob(env.queues, 'call-status', first as JobData<'call-status'>);
-    await waitFor('job failed', async () => (await env.queues.calls.getJobState(jobId as string)) === 'failed');
-    const job = await env.queues.calls.getJob(jobId as string);
-    expect(job?.failedReason).toMatch(/From .* of the inbound call is not an E\.164 phone number/);
-    expect(job?.attemptsMade).toBe(1);
-    expect(await callRow(callSid)).toBeUndefined();
+  it('skips calls whose caller is not a phone number, keeping them out of the history', async () => {
+    for (const caller of ['anonymous', 'client:alice', 'sip:alice@example.com']) {
+      const callSid = newCallSid();
+      const [first] = answeredCallCallbacks(callSid, caller);
+      const jobId = await addJob(env.queues, 'call-status', first as JobData<'call-status'>);
+      const job = await waitFor(`job of ${caller} settled`, async () => {
+        const settled = await env.queues.calls.getJob(jobId as string);
+        return settled?.finishedOn !== undefined && settled;
+      });
+      expect(await job.getState()).toBe('completed');
+      expect(job.returnvalue).toEqual({ outcome: 'skipped', reason: 'caller is not a phone number' });
+      expect(await callRow(callSid)).toBeUndefined();
+    }
   });
 });

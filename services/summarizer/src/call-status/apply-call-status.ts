@@ -1,6 +1,6 @@
-import { type CallStatus, type Db, maskPhone, toE164 } from '@series-killer/shared';
-import { UnrecoverableError } from 'bullmq';
+import { type CallStatus, type Db, toE164 } from '@series-killer/shared';
 import { upsertCallStatus } from './call-history.repository.ts';
+import { recordSkippedCall } from './skipped-calls.repository.ts';
 
 /** What a `call-started` or `call-status` job says about a call. */
 export interface CallStatusEvent {
@@ -14,32 +14,36 @@ export interface CallStatusEvent {
   callDuration: number | null;
 }
 
-export interface ApplyCallStatusResult {
-  outcome: 'applied' | 'stale';
-  status: CallStatus;
-}
+export type ApplyCallStatusResult =
+  | { outcome: 'applied' | 'stale'; status: CallStatus }
+  | { outcome: 'skipped'; reason: string };
 
-/** The user's side of the call: the caller of an inbound call, the callee of an outbound one. */
-export function userPhoneOf(event: Pick<CallStatusEvent, 'from' | 'to' | 'direction'>): string {
-  const field = event.direction.startsWith('outbound') ? 'To' : 'From';
-  const raw = field === 'To' ? event.to : event.from;
-  const phone = toE164(raw);
-  // The value is masked: failure reasons end up in logs and the dashboard.
-  if (!phone)
-    throw new UnrecoverableError(
-      `${field} "${maskPhone(raw)}" of the ${event.direction} call is not an E.164 phone number`,
-    );
-  return phone;
+/** Why a call without a phone number on the user's side is kept out of `call_history`. */
+export const NOT_A_PHONE_CALL = 'caller is not a phone number';
+
+/**
+ * The user's side of the call: the caller of an inbound call, the callee of an outbound one.
+ * Undefined when that side is not a phone number (anonymous, `client:…`, `sip:…`).
+ */
+export function userPhoneOf(event: Pick<CallStatusEvent, 'from' | 'to' | 'direction'>): string | undefined {
+  return toE164(event.direction.startsWith('outbound') ? event.to : event.from);
 }
 
 /**
  * Records a call status callback on `call_history`. Duplicates and callbacks that arrive
- * after a later status are no-ops, so any delivery order ends in the same row.
+ * after a later status are no-ops, so any delivery order ends in the same row. A call whose
+ * user side is not a phone number is noted as skipped instead, so that its transcripts stop
+ * waiting for a row that will never exist.
  */
 export async function applyCallStatus(db: Db, event: CallStatusEvent): Promise<ApplyCallStatusResult> {
+  const phoneNumber = userPhoneOf(event);
+  if (!phoneNumber) {
+    await recordSkippedCall(db, event.callSid, NOT_A_PHONE_CALL);
+    return { outcome: 'skipped', reason: NOT_A_PHONE_CALL };
+  }
   const changed = await upsertCallStatus(db, {
     callSid: event.callSid,
-    phoneNumber: userPhoneOf(event),
+    phoneNumber,
     status: event.callStatus,
     duration: event.callStatus === 'completed' ? event.callDuration : null,
   });

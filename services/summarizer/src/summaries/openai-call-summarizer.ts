@@ -67,11 +67,15 @@ export function retryAfterMs(headers: Headers | undefined, now = Date.now()): nu
   return Number.isNaN(date) ? DEFAULT_RETRY_AFTER_MS : Math.max(date - now, 1);
 }
 
+/** The code of OpenAI's 429 for an exhausted quota or billing limit, which no wait lifts. */
+const INSUFFICIENT_QUOTA = 'insufficient_quota';
+
 /** Maps the SDK's errors onto the product's: rate limited, rejected for good, or (rethrown) worth a retry. */
-function translateError(error: unknown): unknown {
-  if (error instanceof OpenAI.RateLimitError)
+export function translateOpenAIError(error: unknown): unknown {
+  if (error instanceof OpenAI.RateLimitError && error.code !== INSUFFICIENT_QUOTA)
     return new SummarizerRateLimitedError(retryAfterMs(error.headers), { cause: error });
   const permanent =
+    error instanceof OpenAI.RateLimitError ||
     error instanceof OpenAI.BadRequestError ||
     error instanceof OpenAI.AuthenticationError ||
     error instanceof OpenAI.PermissionDeniedError ||
@@ -126,7 +130,7 @@ export function createOpenAICallSummarizer(client: OpenAI, options: OpenAICallSu
       tally.usage = addUsage(tally.usage, completion);
       return completion;
     } catch (error) {
-      throw translateError(error);
+      throw translateOpenAIError(error);
     }
   }
 

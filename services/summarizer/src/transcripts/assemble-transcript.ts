@@ -1,4 +1,5 @@
 import type { Db } from '@series-killer/shared';
+import { findSkippedCallReason } from '../call-status/skipped-calls.repository.ts';
 import { lockCallForTranscript, writeTranscriptOnce } from './call-transcript.repository.ts';
 import {
   countSegmentSequences,
@@ -22,7 +23,9 @@ export type AssembleOutcome =
   | 'no-transcription'
   | 'incomplete'
   /** Complete, but no status callback has created the call row yet; the status path assembles it. */
-  | 'waiting-for-call';
+  | 'waiting-for-call'
+  /** The call is kept out of `call_history` (its caller is not a phone number): nothing to assemble into. */
+  | 'call-skipped';
 
 /** One line per final piece, in sequence order, labelled with its speaker. */
 export function formatTranscript(segments: { track: string; text: string }[]): string {
@@ -51,7 +54,7 @@ export async function assembleTranscript(db: Db, callSid: string): Promise<Assem
     if ((await countSegmentSequences(trx, callSid, first, last)) < expected) return 'incomplete';
 
     const call = await lockCallForTranscript(trx, callSid);
-    if (!call) return 'waiting-for-call';
+    if (!call) return (await findSkippedCallReason(trx, callSid)) ? 'call-skipped' : 'waiting-for-call';
 
     const transcript = formatTranscript(await listTranscriptSegments(trx, callSid));
     await writeTranscriptOnce(trx, callSid, transcript);

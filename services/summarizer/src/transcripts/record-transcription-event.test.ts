@@ -10,7 +10,7 @@ import {
 } from '../test-support/summarizer-test-env.ts';
 import { assembleTranscript } from './assemble-transcript.ts';
 import { CallNotRecordedError, recordLegacyTranscription } from './record-legacy-transcription.ts';
-import { recordTranscriptionEvent } from './record-transcription-event.ts';
+import { type RecordTranscriptionEventResult, recordTranscriptionEvent } from './record-transcription-event.ts';
 
 const CALLER = '+14155550142';
 
@@ -62,10 +62,10 @@ function transcriptionEvents(callSid: string): JobData<'transcription-event'>[] 
   ];
 }
 
-function callStarted(callSid: string): JobData<'call-started'> {
+function callStarted(callSid: string, from = CALLER): JobData<'call-started'> {
   return {
     callSid,
-    from: CALLER,
+    from,
     to: '+15005550006',
     direction: 'inbound',
     callStatus: 'ringing',
@@ -163,11 +163,39 @@ describe('transcripts', () => {
       receivedAt: new Date().toISOString(),
     });
     await addJob(env.queues, 'call-started', callStarted(callSid));
-    expect(await waitFor('legacy transcript', () => transcriptOf(callSid))).toBe(
+    // The legacy job retries with jittered exponential backoff until the call row exists.
+    expect(await waitFor('legacy transcript', () => transcriptOf(callSid), { timeoutMs: 45_000 })).toBe(
       'Please call me back about my subscription.',
     );
     expect(await recordLegacyTranscription(env.db, { callSid, transcriptionText: 'something else' })).toEqual({
       outcome: 'skipped',
     });
+  });
+
+  it('stops waiting for the call row of a caller without a phone number', async () => {
+    const legacyCall = newCallSid();
+    const legacyJobId = await addJob(env.queues, 'legacy-transcription', {
+      callSid: legacyCall,
+      transcriptionSid: `TR${legacyCall.slice(2)}`,
+      transcriptionText: 'Hello from the browser.',
+      receivedAt: new Date().toISOString(),
+    });
+    await addJob(env.queues, 'call-started', callStarted(legacyCall, 'client:alice'));
+
+    const legacyJob = await waitFor('legacy transcription settled', async () => {
+      const job = await env.queues.calls.getJob(legacyJobId as string);
+      return job?.finishedOn !== undefined && job;
+    });
+    expect(await legacyJob.getState()).toBe('completed');
+    expect(legacyJob.returnvalue).toMatchObject({ outcome: 'skipped', reason: 'caller is not a phone number' });
+
+    const realTimeCall = newCallSid();
+    await addJob(env.queues, 'call-started', callStarted(realTimeCall, 'sip:alice@example.com'));
+    await waitFor('call skipped', () =>
+      env.db.selectFrom('skipped_calls').select('reason').where('call_sid', '=', realTimeCall).executeTakeFirst(),
+    );
+    let last: RecordTranscriptionEventResult | undefined;
+    for (const event of transcriptionEvents(realTimeCall)) last = await recordTranscriptionEvent(env.db, event);
+    expect(last).toEqual({ recorded: 'stopped', transcript: 'call-skipped' });
   });
 });

@@ -17,11 +17,11 @@ export function callsHandlers(db: Db, queues: Queues): JobHandlers<'calls'> {
   return {
     'call-started': async (data) => {
       const status = await applyCallStatus(db, { ...data, callDuration: null });
-      return { ...status, ...(await afterStatus(data.callSid)) };
+      return status.outcome === 'skipped' ? status : { ...status, ...(await afterStatus(data.callSid)) };
     },
     'call-status': async (data) => {
       const status = await applyCallStatus(db, data);
-      return { ...status, ...(await afterStatus(data.callSid)) };
+      return status.outcome === 'skipped' ? status : { ...status, ...(await afterStatus(data.callSid)) };
     },
     'transcription-event': async (data) => {
       const recorded = await recordTranscriptionEvent(db, data);
