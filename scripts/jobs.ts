@@ -3,19 +3,22 @@ import { parseArgs } from 'node:util';
 import {
   ConfigError,
   closeQueues,
+  createDb,
   createQueues,
   createRedisConnection,
   loadConfig,
   QUEUE_NAMES,
   type QueueName,
 } from '@series-killer/shared';
+import { drainOrphanStatusEvents } from './operations/drain-orphan-events.ts';
 import { countJobs, formatCounts, listFailedJobs } from './operations/queue-report.ts';
 import { retryFailedJobs } from './operations/retry-failed-jobs.ts';
 
 const USAGE = `usage: npm run jobs -- <command>
   counts                         job counts of every queue by state
   failed [queue] [--limit N]     failed jobs with the reason each failed (default 50 per queue)
-  retry <queue> [--id ID …]      move failed jobs back to waiting (all of the queue, or the given ids)`;
+  retry <queue> [--id ID …]      move failed jobs back to waiting (all of the queue, or the given ids)
+  drain-orphans                  send status events kept as orphans through the status worker again`;
 
 function queueName(value: string | undefined): QueueName | undefined {
   if (value === undefined) return undefined;
@@ -63,6 +66,22 @@ try {
         console.log(`retried ${done}/${total}`),
       );
       console.log(`${retried} job(s) moved back to waiting on ${queue}`);
+      break;
+    }
+    case 'drain-orphans': {
+      const db = createDb({ url: config.database.url, poolSize: 2 }, 'series-killer-jobs');
+      try {
+        const result = await drainOrphanStatusEvents(db, queues, (done, total) =>
+          console.log(`requeued ${done}/${total}`),
+        );
+        console.log(
+          result.orphans === 0
+            ? 'no orphan status events'
+            : `${result.requeued} orphan event(s) requeued; \`npm run jobs -- counts\` shows them draining`,
+        );
+      } finally {
+        await db.destroy();
+      }
       break;
     }
     default:
