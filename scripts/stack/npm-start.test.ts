@@ -1,7 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { waitFor } from '@series-killer/shared/testing';
+import { freePort, waitFor } from '@series-killer/shared/testing';
 import { type IsolatedStack, isolatedStackEnv } from './stack-env.ts';
 
 const START = fileURLToPath(new URL('../start.ts', import.meta.url));
@@ -31,9 +31,11 @@ describe('npm start', () => {
   let stack: IsolatedStack;
   let child: ChildProcess;
   let output = '';
+  let metricsPort: number;
 
   beforeAll(async () => {
-    stack = await isolatedStackEnv({ WORKER_REPLICAS: '1' });
+    metricsPort = await freePort();
+    stack = await isolatedStackEnv({ WORKER_REPLICAS: '1', METRICS_PORT: String(metricsPort) });
     child = spawn(process.execPath, [START], {
       env: { ...process.env, ...stack.env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -59,6 +61,13 @@ describe('npm start', () => {
     );
     expect(output).toContain('SANDBOX MODE');
     expect(output).toMatch(/Queue dashboard: .*\/admin\/queues {2}user admin {2}password \S+/);
+
+    // The first worker process (sms) serves its counters on METRICS_PORT.
+    const metrics = await waitFor('the sms worker metrics', async () => {
+      const response = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).catch(() => undefined);
+      return response?.ok && response.text();
+    });
+    expect(metrics).toContain('sms_sent_total');
 
     const pid = child.pid as number;
     const processes = await waitFor('sandbox, ingress and three workers', () => {

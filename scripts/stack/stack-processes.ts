@@ -31,10 +31,13 @@ export function stackProcesses(config: Config, env: Record<string, string>): Pro
   const specs: ProcessSpec[] = [];
   if (config.sandbox.enabled) specs.push({ name: 'sandbox', entry: ENTRY_POINTS.sandbox, env });
   specs.push({ name: 'ingress', entry: ENTRY_POINTS.ingress, env });
+  let metricsPort = config.workers.metricsPort;
   for (const worker of ['sms', 'onboarding', 'summarizer'] as const) {
     for (let replica = 1; replica <= config.workers.replicas; replica += 1) {
       const name = config.workers.replicas === 1 ? worker : `${worker}-${replica}`;
-      specs.push({ name, entry: ENTRY_POINTS[worker], env });
+      // Each worker process serves its metrics on a port of its own, counting up from METRICS_PORT.
+      const ownMetrics = metricsPort === undefined ? {} : { METRICS_PORT: String(metricsPort++) };
+      specs.push({ name, entry: ENTRY_POINTS[worker], env: { ...env, ...ownMetrics } });
     }
   }
   return specs;

@@ -17,3 +17,4 @@ export * from './queues/queues.ts';
 export * from './queues/worker.ts';
 export * from './redis/redis-connection.ts';
 export * from './service/run-service.ts';
+export * from './service/serve-metrics.ts';

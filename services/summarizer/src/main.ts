@@ -1,4 +1,4 @@
 import { runService } from '@series-killer/shared';
 import { startSummarizerWorkers } from './summarizer-workers.ts';
 
-await runService('summarizer', (config, logger) => startSummarizerWorkers(config, { logger }));
+await runService('summarizer', (config, logger) => startSummarizerWorkers(config, { logger }), { metrics: true });

@@ -75,6 +75,12 @@ export const configVariables = {
     default: '3000',
     description: 'Ingress HTTP port',
   },
+  METRICS_PORT: {
+    schema: positiveInt.max(65535).optional(),
+    default: undefined,
+    description:
+      'Port of a Prometheus `/metrics` endpoint in each worker process (unset: none; `npm start` gives each process the next port; the ingress serves `/metrics` on `PORT`)',
+  },
   PUBLIC_BASE_URL: {
     schema: url('https://…'),
     default: 'http://127.0.0.1:3000',

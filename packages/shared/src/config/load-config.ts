@@ -60,6 +60,8 @@ export interface Config {
     concurrency: number;
     /** `WORKER_REPLICAS`: processes of each worker `npm start` runs. Default 1. */
     replicas: number;
+    /** `METRICS_PORT`: where a worker process serves Prometheus metrics; unset serves none. */
+    metricsPort?: number;
   };
   openai: {
     apiKey: string;
@@ -166,7 +168,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     sandbox: { enabled: sandbox, host: r.SANDBOX_HOST, port: r.SANDBOX_PORT, baseUrl: sandboxUrl },
     sms: { maxPerSecond: r.SMS_MAX_PER_SECOND },
-    workers: { concurrency: r.WORKER_CONCURRENCY, replicas: r.WORKER_REPLICAS },
+    workers: { concurrency: r.WORKER_CONCURRENCY, replicas: r.WORKER_REPLICAS, metricsPort: r.METRICS_PORT },
     openai: {
       apiKey: r.OPENAI_API_KEY ?? SANDBOX_DEFAULTS.openaiApiKey,
       baseUrl: r.OPENAI_BASE_URL ?? (sandbox ? `${sandboxUrl}/v1` : undefined),
