@@ -36,7 +36,8 @@ export function stackProcesses(config: Config, env: Record<string, string>): Pro
     for (let replica = 1; replica <= config.workers.replicas; replica += 1) {
       const name = config.workers.replicas === 1 ? worker : `${worker}-${replica}`;
       // Each worker process serves its metrics on a port of its own, counting up from METRICS_PORT.
-      const ownMetrics = metricsPort === undefined ? {} : { METRICS_PORT: String(metricsPort++) };
+      const ownMetrics: Record<string, string> =
+        metricsPort === undefined ? {} : { METRICS_PORT: String(metricsPort++) };
       specs.push({ name, entry: ENTRY_POINTS[worker], env: { ...env, ...ownMetrics } });
     }
   }

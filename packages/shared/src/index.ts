@@ -18,3 +18,4 @@ export * from './queues/worker.ts';
 export * from './redis/redis-connection.ts';
 export * from './service/run-service.ts';
 export * from './service/serve-metrics.ts';
+export * from './verification/verification-code-mask.ts';

@@ -1,4 +1,4 @@
-import type { JobHandlers } from '@series-killer/shared';
+import { type JobHandlers, VERIFICATION_CODE_MASK } from '@series-killer/shared';
 import type { OnboardingDeps } from './onboarding-deps.ts';
 import { sendReminder } from './reminders/send-reminder.ts';
 import { startOnboarding } from './start/start-onboarding.ts';
@@ -9,7 +9,12 @@ import { verifyCode } from './verification/verify-code.ts';
 export function onboardingHandlers(deps: OnboardingDeps, sweep: SweepOptions = {}): JobHandlers<'onboarding'> {
   return {
     'start-onboarding': (data) => startOnboarding(deps, data),
-    'verify-code': (data) => verifyCode(deps, data),
+    'verify-code': async (data, job) => {
+      const result = await verifyCode(deps, data);
+      // Checked: the finished job, kept a day for deduplication, need not keep the code in Redis.
+      await job.updateData({ ...data, code: VERIFICATION_CODE_MASK });
+      return result;
+    },
     'send-reminder': (data) => sendReminder(deps, data),
     'sweep-pending-profiles': () => sweepPendingProfiles(deps, sweep),
   };

@@ -1,9 +1,6 @@
-import { addJob, type Db, type JobData, type Queues } from '@series-killer/shared';
+import { addJob, type Db, type JobData, type Queues, VERIFICATION_CODE_MASK } from '@series-killer/shared';
 import { recordOptChoice } from '../opt-outs/sms-opt-outs.repository.ts';
 import { type InboundIntent, readInboundIntent } from './inbound-intent.ts';
-
-/** What an inbound verification code is stored as. */
-export const REDACTED_CODE = '******';
 
 export interface RecordInboundDeps {
   db: Db;
@@ -41,7 +38,7 @@ export async function recordInboundSms(
         phone_number: data.from,
         direction: 'inbound',
         // A verification code is a secret: history keeps that a code was sent, not the code.
-        content: intent.kind === 'verification-code' ? REDACTED_CODE : data.body,
+        content: intent.kind === 'verification-code' ? VERIFICATION_CODE_MASK : data.body,
       })
       .onConflict((oc) => oc.column('message_sid').doNothing())
       .returning('id')

@@ -25,12 +25,15 @@ export function smsOutboundHandlers(deps: SmsOutboundWorkerDeps): JobHandlers<'s
   return {
     'send-sms': async (data, job) => {
       try {
-        return await sendSms(deps, data, {
+        const result = await sendSms(deps, data, {
           queuedAt: new Date(job.timestamp),
           retried: job.attemptsStarted > 1,
           savedMessageSid: savedMessageSid(job),
           saveMessageSid: (messageSid) => job.updateProgress({ messageSid } satisfies SavedSend),
         });
+        // Sent: the finished job, kept a day for deduplication, need not keep a code in Redis.
+        if (data.storedBody) await job.updateData({ ...data, body: data.storedBody });
+        return result;
       } catch (error) {
         // An error, not the usual retry warning: only someone fixing the account ends these retries.
         if (error instanceof TwilioAccountError)
