@@ -1,44 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type RunningIngress, startIngress } from '@series-killer/ingress';
-import { type Sandbox, startSandbox } from '@series-killer/sandbox';
-import {
-  addJob,
-  type Config,
-  closeQueues,
-  createLogger,
-  createQueues,
-  createRedisConnection,
-  type Queues,
-  type RedisConnection,
-} from '@series-killer/shared';
-import {
-  createTestConfig,
-  createTestDatabase,
-  createTestQueuePrefix,
-  deleteQueuePrefix,
-  freePort,
-  type TestDatabase,
-  waitFor,
-} from '@series-killer/shared/testing';
+import type { Sandbox } from '@series-killer/sandbox';
+import { startTestStack, type TestStack } from '@series-killer/sandbox/testing';
+import { addJob, type Config, createLogger, type Queues } from '@series-killer/shared';
+import { type TestDatabase, uniqueTestPhone, waitFor } from '@series-killer/shared/testing';
 import { createTwilioClient, type TwilioClient } from '@series-killer/shared/twilio';
-import { type SmsWorkers, startSmsWorkers } from '@series-killer/sms';
+import { startSmsWorkers } from '@series-killer/sms';
 import { sql } from 'kysely';
 import { type OnboardingWorker, startOnboardingWorker } from './start-onboarding-worker.ts';
-import { insertUser, uniquePhone } from './test-support/onboarding-fixtures.ts';
+import { insertUser } from './testing/onboarding-fixtures.ts';
 
 const API_TOKEN = 'x'.repeat(32);
 const MAX_ATTEMPTS = 3;
 const TEN_MINUTES = 10 * 60 * 1000;
 
+let stack: TestStack & { sandbox: Sandbox };
 let testDb: TestDatabase;
-let prefix: string;
 let config: Config;
 let sandbox: Sandbox;
 let ingress: RunningIngress;
-let sms: SmsWorkers;
 let onboarding: OnboardingWorker;
 let twilio: TwilioClient;
-let redis: RedisConnection;
 let queues: Queues;
 /** Every log line the ingress, SMS and onboarding services wrote. */
 const logLines: string[] = [];
@@ -46,47 +28,28 @@ const logLines: string[] = [];
 const codesSeen = new Set<string>();
 
 beforeAll(async () => {
-  testDb = await createTestDatabase();
-  prefix = createTestQueuePrefix();
-  const port = await freePort();
-  const ingressUrl = `http://127.0.0.1:${port}`;
-  const baseConfig = createTestConfig();
-  sandbox = await startSandbox({
-    port: 0,
-    accountSid: baseConfig.twilio.accountSid,
-    authToken: baseConfig.twilio.authToken,
-    ingressBaseUrl: ingressUrl,
-    databaseUrl: testDb.url,
+  stack = await startTestStack({
+    sandbox: true,
+    env: {
+      INTERNAL_API_TOKEN: API_TOKEN,
+      SMS_MAX_PER_SECOND: '200',
+      VERIFICATION_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
+      ONBOARDING_SWEEP_INTERVAL: '300ms',
+    },
   });
-  config = createTestConfig({
-    DATABASE_URL: testDb.url,
-    QUEUE_PREFIX: prefix,
-    TWILIO_API_BASE_URL: sandbox.url,
-    PUBLIC_BASE_URL: ingressUrl,
-    PORT: String(port),
-    INTERNAL_API_TOKEN: API_TOKEN,
-    SMS_MAX_PER_SECOND: '200',
-    VERIFICATION_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
-    ONBOARDING_SWEEP_INTERVAL: '300ms',
-  });
+  ({ testDb, config, sandbox, queues } = stack);
   const logger = createLogger('onboarding-flow', 'trace', { write: (line: string) => void logLines.push(line) });
   ingress = await startIngress(config, { logger: logger.child({ service: 'ingress' }) });
-  sms = await startSmsWorkers(config, { logger: logger.child({ service: 'sms' }) });
+  stack.onClose(ingress.close);
+  const sms = await startSmsWorkers(config, { logger: logger.child({ service: 'sms' }) });
+  stack.onClose(sms.close);
   onboarding = await startOnboardingWorker(config, { logger: logger.child({ service: 'onboarding' }) });
+  stack.onClose(onboarding.close);
   twilio = createTwilioClient(config.twilio);
-  redis = createRedisConnection(config.redis, 'worker');
-  queues = createQueues(redis, config.redis);
 });
 
 afterAll(async () => {
-  await onboarding?.close();
-  await sms?.close();
-  await ingress?.close();
-  await sandbox?.close();
-  await closeQueues(queues);
-  await redis?.quit();
-  await testDb.drop();
-  await deleteQueuePrefix(prefix);
+  await stack.close();
 });
 
 async function createUserByApi(phone: string, firstName = 'Ada'): Promise<string> {
@@ -164,7 +127,7 @@ function otherCode(code: string): string {
 
 describe('onboarding, end to end', () => {
   it('welcomes a user created by the API, verifies the code they text back and confirms', async () => {
-    const phone = uniquePhone();
+    const phone = uniqueTestPhone();
     const userId = await createUserByApi(phone, 'Grace');
 
     const delivered = await waitFor('both messages delivered', async () => {
@@ -207,7 +170,7 @@ describe('onboarding, end to end', () => {
   });
 
   it('counts wrong codes, refuses even the right one after the maximum, and a reminder issues a working code', async () => {
-    const phone = uniquePhone();
+    const phone = uniqueTestPhone();
     const userId = await createUserByApi(phone);
     const code = await codeTexted(phone);
 
@@ -236,7 +199,7 @@ describe('onboarding, end to end', () => {
   });
 
   it('starts onboarding from the database webhook for a profile inserted with SQL', async () => {
-    const phone = uniquePhone();
+    const phone = uniqueTestPhone();
     const userId = await insertUser(testDb.db, { linkedPhone: phone });
 
     await postProfileWebhook(userId);
@@ -247,7 +210,7 @@ describe('onboarding, end to end', () => {
   });
 
   it('starts onboarding from the sweep for a profile nobody started', async () => {
-    const phone = uniquePhone();
+    const phone = uniqueTestPhone();
     const userId = await insertUser(testDb.db, { authPhone: phone.slice(1), createdAgoMs: TEN_MINUTES });
 
     await waitFor('the welcome and the code', async () => (await textsTo(phone)).length === 2);
@@ -256,7 +219,7 @@ describe('onboarding, end to end', () => {
   });
 
   it('sends exactly one welcome when all three triggers fire for one user', async () => {
-    const phone = uniquePhone();
+    const phone = uniqueTestPhone();
     const userId = await insertUser(testDb.db, { linkedPhone: phone, createdAgoMs: TEN_MINUTES });
     const insertedAt = Date.now();
 
@@ -294,7 +257,7 @@ describe('onboarding, end to end', () => {
   });
 
   it('fails onboarding when a message is undelivered, with the reason on the message', async () => {
-    const phone = uniquePhone();
+    const phone = uniqueTestPhone();
     sandbox.setCallbackModeFor(phone, { outcome: 'undelivered' });
     const userId = await createUserByApi(phone);
 

@@ -1,14 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { addJob, type JobData } from '@series-killer/shared';
-import { waitFor } from '@series-killer/shared/testing';
+import { fakeSid, uniqueTestPhone, waitFor } from '@series-killer/shared/testing';
 import { recordSentMessage } from './outbound/outbound-messages.repository.ts';
 import {
   createOnboardingMessage,
   createUser,
-  fakeMessageSid,
   readOnboardingMessage,
   readProfileStatus,
-  uniquePhoneNumber,
 } from './testing/sms-fixtures.ts';
 import { type SmsHarness, startSmsHarness } from './testing/sms-harness.ts';
 
@@ -23,7 +21,7 @@ afterAll(async () => {
 });
 
 async function send(data: Omit<JobData<'send-sms'>, 'sendKey'> & { sendKey?: string }): Promise<string> {
-  const sendKey = data.sendKey ?? `test.${fakeMessageSid()}`;
+  const sendKey = data.sendKey ?? `test.${fakeSid('SM')}`;
   const jobId = await addJob(h.queues, 'send-sms', { ...data, sendKey });
   if (!jobId) throw new Error('send-sms job has no id');
   return jobId;
@@ -157,7 +155,7 @@ describe('sending', () => {
   });
 
   it('recovers from a 429 and a 500 from Twilio, sending once', async () => {
-    const to = uniquePhoneNumber();
+    const to = uniqueTestPhone();
     h.sandbox.setTwilioMode({ failWith: 429, times: 1 });
     const limited = await finishedJob(await send({ to, body: 'after a 429', userId: null }));
     h.sandbox.setTwilioMode({ failWith: 500, times: 1 });
@@ -242,7 +240,7 @@ describe('inbound SMS through the ingress', () => {
   });
 
   it('records a message from an unknown number, emoji intact, and hands a 6-digit reply to verification', async () => {
-    const from = uniquePhoneNumber();
+    const from = uniqueTestPhone();
     const emoji = await h.sandbox.sendInboundSms({
       from,
       to: h.config.twilio.fromNumber ?? '',
@@ -265,7 +263,7 @@ describe('inbound SMS through the ingress', () => {
 describe('status callbacks', () => {
   it('retries a callback that arrives before its message is recorded and applies it once the row appears', async () => {
     const { user, onboardingMessageId } = await onboardingSend('welcome');
-    const messageSid = fakeMessageSid();
+    const messageSid = fakeSid('SM');
     await addJob(h.queues, 'apply-sms-status', {
       messageSid,
       status: 'delivered',

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { freePort } from '@series-killer/shared/testing';
-import { fakeSid, type IngressHarness, startIngressHarness } from '../testing/ingress-harness.ts';
+import { fakeSid, freePort } from '@series-killer/shared/testing';
+import { type IngressHarness, startIngressHarness } from '../testing/ingress-harness.ts';
 
 describe('health, readiness and metrics', () => {
   let h: IngressHarness;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { fakeSid, type IngressHarness, startIngressHarness } from '../testing/ingress-harness.ts';
+import { fakeSid } from '@series-killer/shared/testing';
+import { type IngressHarness, startIngressHarness } from '../testing/ingress-harness.ts';
 
 const ACCOUNT_SID = `AC${'0'.repeat(32)}`;
 

@@ -1,22 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { type Sandbox, startSandbox } from '@series-killer/sandbox';
-import {
-  type Config,
-  closeQueues,
-  createQueues,
-  createRedisConnection,
-  type QueueName,
-  type Queues,
-  SANDBOX_DEFAULTS,
-} from '@series-killer/shared';
-import {
-  createTestConfig,
-  createTestDatabase,
-  createTestQueuePrefix,
-  deleteQueuePrefix,
-  freePort,
-  type TestDatabase,
-} from '@series-killer/shared/testing';
+import type { Sandbox } from '@series-killer/sandbox';
+import { startTestStack, type TestStack } from '@series-killer/sandbox/testing';
+import type { Config, QueueName, Queues } from '@series-killer/shared';
+import type { TestDatabase } from '@series-killer/shared/testing';
 import twilio from 'twilio';
 import { type RunningIngress, startIngress } from '../start-ingress.ts';
 
@@ -46,39 +31,18 @@ export async function startIngressHarness(
   env: Record<string, string | undefined> = {},
   options: { sandbox?: boolean } = {},
 ): Promise<IngressHarness> {
-  const testDb = await createTestDatabase();
-  const prefix = createTestQueuePrefix();
-  const port = await freePort();
-  const publicBaseUrl = `http://127.0.0.1:${port}`;
-  const sandbox = options.sandbox
-    ? await startSandbox({
-        accountSid: SANDBOX_DEFAULTS.twilioAccountSid,
-        authToken: SANDBOX_DEFAULTS.twilioAuthToken,
-        ingressBaseUrl: publicBaseUrl,
-        databaseUrl: testDb.url,
-      })
-    : undefined;
-  const config = createTestConfig({
-    DATABASE_URL: testDb.url,
-    QUEUE_PREFIX: prefix,
-    PORT: String(port),
-    PUBLIC_BASE_URL: publicBaseUrl,
-    ...(sandbox ? { TWILIO_API_BASE_URL: sandbox.url, SUPABASE_URL: sandbox.url } : {}),
-    ...env,
-  });
+  const stack: TestStack = await startTestStack({ env, sandbox: options.sandbox ? { supabaseAuth: true } : false });
+  const { config, queues } = stack;
   const ingress = await startIngress(config);
-  const redis = createRedisConnection(config.redis, 'worker');
-  const queues = createQueues(redis, config.redis);
-  const queueErrors: Error[] = [];
-  for (const queue of Object.values(queues)) queue.on('error', (error: Error) => queueErrors.push(error));
+  stack.onClose(ingress.close);
 
   return {
     config,
     ingress,
-    testDb,
-    sandbox,
+    testDb: stack.testDb,
+    sandbox: stack.sandbox,
     queues,
-    queueErrors,
+    queueErrors: stack.queueErrors,
     postSigned: (path, params, headers = {}) =>
       fetch(ingress.url + path, {
         method: 'POST',
@@ -89,18 +53,6 @@ export async function startIngressHarness(
       const counts = await queues[queue].getJobCounts();
       return Object.values(counts).reduce((sum, count) => sum + count, 0);
     },
-    async close() {
-      await ingress.close();
-      await sandbox?.close();
-      await closeQueues(queues);
-      redis.disconnect();
-      await deleteQueuePrefix(prefix);
-      await testDb.drop();
-    },
+    close: () => stack.close(),
   };
-}
-
-/** A Twilio-style SID: prefix and 32 random hex digits. */
-export function fakeSid(prefix: string): string {
-  return `${prefix}${randomBytes(16).toString('hex')}`;
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { freePort } from '@series-killer/shared/testing';
+import { fakeSid, freePort } from '@series-killer/shared/testing';
 import request from 'supertest';
-import { fakeSid, type IngressHarness, startIngressHarness, twilioSignature } from '../testing/ingress-harness.ts';
+import { type IngressHarness, startIngressHarness, twilioSignature } from '../testing/ingress-harness.ts';
 
 function inboundSms(messageSid: string): Record<string, string> {
   return {

@@ -1,54 +1,38 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Config } from '@series-killer/shared';
-import {
-  createTestConfig,
-  createTestDatabase,
-  createTestQueuePrefix,
-  deleteQueuePrefix,
-  type TestDatabase,
-} from '@series-killer/shared/testing';
+import type { TestStack } from '@series-killer/sandbox/testing';
+import type { Db } from '@series-killer/shared';
+import { uniqueTestPhone } from '@series-killer/shared/testing';
 import { CODE_MASK } from '../messages/onboarding-texts.ts';
 import type { OnboardingDeps } from '../onboarding-deps.ts';
 import { startOnboarding } from '../start/start-onboarding.ts';
-import { codeIn, createTestDeps, insertUser, smsJobs, uniquePhone } from '../test-support/onboarding-fixtures.ts';
+import { codeIn, insertUser, smsJobs, startOnboardingTestStack } from '../testing/onboarding-fixtures.ts';
 import { hashVerificationCode } from '../verification/verification-code.ts';
 import { sendReminder } from './send-reminder.ts';
 
-let testDb: TestDatabase;
-let prefix: string;
-let config: Config;
+let stack: TestStack;
+let db: Db;
 let deps: OnboardingDeps;
-let closeDeps: () => Promise<void>;
 
 beforeAll(async () => {
-  testDb = await createTestDatabase();
-  prefix = createTestQueuePrefix();
-  config = createTestConfig({
-    DATABASE_URL: testDb.url,
-    QUEUE_PREFIX: prefix,
+  ({ stack, db, deps } = await startOnboardingTestStack({
     ONBOARDING_REMINDER_DELAY: '2h',
     ONBOARDING_MAX_REMINDERS: '2',
-  });
-  const kit = createTestDeps(config, testDb.db);
-  deps = kit.deps;
-  closeDeps = kit.close;
+  }));
 });
 
 afterAll(async () => {
-  await closeDeps();
-  await testDb.drop();
-  await deleteQueuePrefix(prefix);
+  await stack.close();
 });
 
 async function startedUser(): Promise<{ userId: string; phone: string }> {
-  const phone = uniquePhone();
-  const userId = await insertUser(testDb.db, { linkedPhone: phone });
+  const phone = uniqueTestPhone();
+  const userId = await insertUser(db, { linkedPhone: phone });
   await startOnboarding(deps, { userId, trigger: 'api' });
   return { userId, phone };
 }
 
 async function remindersOf(userId: string) {
-  return testDb.db
+  return db
     .selectFrom('onboarding_messages')
     .select(['id', 'status', 'content'])
     .where('user_id', '=', userId)
@@ -59,11 +43,7 @@ async function remindersOf(userId: string) {
 describe('sendReminder', () => {
   it('sends a new code, resets the attempts and schedules the next reminder', async () => {
     const { userId, phone } = await startedUser();
-    await testDb.db
-      .updateTable('phone_links')
-      .set({ verification_attempts: 4 })
-      .where('phone_number', '=', phone)
-      .execute();
+    await db.updateTable('phone_links').set({ verification_attempts: 4 }).where('phone_number', '=', phone).execute();
 
     await expect(sendReminder(deps, { userId, reminderNumber: 1 })).resolves.toEqual({ outcome: 'sent' });
 
@@ -73,13 +53,13 @@ describe('sendReminder', () => {
     const job = await deps.queues['sms-outbound'].getJob(`send.onboarding-message.${reminder?.id}`);
     expect(job?.data).toMatchObject({ to: phone, userId, storedBody: reminder?.content });
     const code = codeIn(job?.data.body ?? '');
-    const link = await testDb.db
+    const link = await db
       .selectFrom('phone_links')
       .select(['verification_code', 'verification_attempts'])
       .where('phone_number', '=', phone)
       .executeTakeFirstOrThrow();
     expect(link).toEqual({
-      verification_code: hashVerificationCode(config.onboarding.verificationCodeSecret, userId, code),
+      verification_code: hashVerificationCode(stack.config.onboarding.verificationCodeSecret, userId, code),
       verification_attempts: 0,
     });
     const next = await deps.queues.onboarding.getJob(`reminder.${userId}.2`);
@@ -112,11 +92,7 @@ describe('sendReminder', () => {
   it('sends nothing once onboarding is completed or failed', async () => {
     for (const status of ['completed', 'failed']) {
       const { userId } = await startedUser();
-      await testDb.db
-        .updateTable('user_profiles')
-        .set({ onboarding_status: status })
-        .where('user_id', '=', userId)
-        .execute();
+      await db.updateTable('user_profiles').set({ onboarding_status: status }).where('user_id', '=', userId).execute();
 
       await expect(sendReminder(deps, { userId, reminderNumber: 1 })).resolves.toEqual({
         outcome: 'skipped',

@@ -1,41 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Config } from '@series-killer/shared';
-import {
-  createTestConfig,
-  createTestDatabase,
-  createTestQueuePrefix,
-  deleteQueuePrefix,
-  type TestDatabase,
-} from '@series-killer/shared/testing';
+import type { TestStack } from '@series-killer/sandbox/testing';
+import type { Db } from '@series-killer/shared';
+import { uniqueTestPhone } from '@series-killer/shared/testing';
 import { CODE_MASK } from '../messages/onboarding-texts.ts';
 import type { OnboardingDeps } from '../onboarding-deps.ts';
-import { codeIn, createTestDeps, insertUser, smsJobs, uniquePhone } from '../test-support/onboarding-fixtures.ts';
+import { codeIn, insertUser, smsJobs, startOnboardingTestStack } from '../testing/onboarding-fixtures.ts';
 import { hashVerificationCode } from '../verification/verification-code.ts';
 import { startOnboarding } from './start-onboarding.ts';
 
-let testDb: TestDatabase;
-let prefix: string;
-let config: Config;
+let stack: TestStack;
+let db: Db;
 let deps: OnboardingDeps;
-let closeDeps: () => Promise<void>;
 
 beforeAll(async () => {
-  testDb = await createTestDatabase();
-  prefix = createTestQueuePrefix();
-  config = createTestConfig({ DATABASE_URL: testDb.url, QUEUE_PREFIX: prefix, ONBOARDING_REMINDER_DELAY: '1h' });
-  const kit = createTestDeps(config, testDb.db);
-  deps = kit.deps;
-  closeDeps = kit.close;
+  ({ stack, db, deps } = await startOnboardingTestStack({ ONBOARDING_REMINDER_DELAY: '1h' }));
 });
 
 afterAll(async () => {
-  await closeDeps();
-  await testDb.drop();
-  await deleteQueuePrefix(prefix);
+  await stack.close();
 });
 
 async function messagesOf(userId: string) {
-  return testDb.db
+  return db
     .selectFrom('onboarding_messages')
     .select(['id', 'message_type', 'status', 'content', 'phone_number'])
     .where('user_id', '=', userId)
@@ -44,7 +30,7 @@ async function messagesOf(userId: string) {
 }
 
 async function profileOf(userId: string) {
-  return testDb.db
+  return db
     .selectFrom('user_profiles')
     .select(['onboarding_status'])
     .where('user_id', '=', userId)
@@ -53,8 +39,8 @@ async function profileOf(userId: string) {
 
 describe('startOnboarding', () => {
   it('creates the welcome and verification messages and hands both to sms-outbound', async () => {
-    const phone = uniquePhone();
-    const userId = await insertUser(testDb.db, { firstName: 'Grace', linkedPhone: phone });
+    const phone = uniqueTestPhone();
+    const userId = await insertUser(db, { firstName: 'Grace', linkedPhone: phone });
 
     await expect(startOnboarding(deps, { userId, trigger: 'api' })).resolves.toEqual({ outcome: 'started' });
 
@@ -75,12 +61,14 @@ describe('startOnboarding', () => {
     expect(sentVerification?.storedBody).toBe(verification?.content);
     const code = codeIn(sentVerification?.body ?? '');
 
-    const link = await testDb.db
+    const link = await db
       .selectFrom('phone_links')
       .select(['verification_code', 'verification_attempts'])
       .where('phone_number', '=', phone)
       .executeTakeFirstOrThrow();
-    expect(link.verification_code).toBe(hashVerificationCode(config.onboarding.verificationCodeSecret, userId, code));
+    expect(link.verification_code).toBe(
+      hashVerificationCode(stack.config.onboarding.verificationCodeSecret, userId, code),
+    );
     expect(link.verification_attempts).toBe(0);
 
     const reminder = await deps.queues.onboarding.getJob(`reminder.${userId}.1`);
@@ -90,8 +78,8 @@ describe('startOnboarding', () => {
   });
 
   it('sends one welcome however many triggers arrive', async () => {
-    const phone = uniquePhone();
-    const userId = await insertUser(testDb.db, { linkedPhone: phone });
+    const phone = uniqueTestPhone();
+    const userId = await insertUser(db, { linkedPhone: phone });
 
     const results = await Promise.all([
       startOnboarding(deps, { userId, trigger: 'api' }),
@@ -105,8 +93,8 @@ describe('startOnboarding', () => {
   });
 
   it('hands over the same texts again when the first run died between commit and enqueue', async () => {
-    const phone = uniquePhone();
-    const userId = await insertUser(testDb.db, { linkedPhone: phone });
+    const phone = uniqueTestPhone();
+    const userId = await insertUser(db, { linkedPhone: phone });
     await startOnboarding(deps, { userId, trigger: 'api' });
     const firstBodies = (await smsJobs(deps.queues, phone)).map((job) => job.data.body);
     for (const job of await smsJobs(deps.queues, phone)) await job.remove();
@@ -121,11 +109,11 @@ describe('startOnboarding', () => {
   });
 
   it('links the auth user phone, normalised to E.164, when there is no phone link', async () => {
-    const userId = await insertUser(testDb.db, { authPhone: '12125550147' });
+    const userId = await insertUser(db, { authPhone: '12125550147' });
 
     await expect(startOnboarding(deps, { userId, trigger: 'db-webhook' })).resolves.toEqual({ outcome: 'started' });
 
-    const link = await testDb.db
+    const link = await db
       .selectFrom('phone_links')
       .select(['user_id', 'verified'])
       .where('phone_number', '=', '+12125550147')
@@ -135,9 +123,9 @@ describe('startOnboarding', () => {
   });
 
   it('fails a profile whose auth phone belongs to another user', async () => {
-    const phone = uniquePhone();
-    await insertUser(testDb.db, { linkedPhone: phone });
-    const userId = await insertUser(testDb.db, { authPhone: phone.slice(1) });
+    const phone = uniqueTestPhone();
+    await insertUser(db, { linkedPhone: phone });
+    const userId = await insertUser(db, { authPhone: phone.slice(1) });
 
     await expect(startOnboarding(deps, { userId, trigger: 'sweep' })).resolves.toEqual({
       outcome: 'failed',
@@ -148,8 +136,8 @@ describe('startOnboarding', () => {
   });
 
   it('fails a profile without a usable phone', async () => {
-    const withoutPhone = await insertUser(testDb.db);
-    const withBadPhone = await insertUser(testDb.db, { authPhone: '12' });
+    const withoutPhone = await insertUser(db);
+    const withBadPhone = await insertUser(db, { authPhone: '12' });
 
     await expect(startOnboarding(deps, { userId: withoutPhone, trigger: 'api' })).resolves.toMatchObject({
       outcome: 'failed',
@@ -163,8 +151,8 @@ describe('startOnboarding', () => {
   });
 
   it('skips profiles that are finished or missing', async () => {
-    const userId = await insertUser(testDb.db, { linkedPhone: uniquePhone() });
-    await testDb.db
+    const userId = await insertUser(db, { linkedPhone: uniqueTestPhone() });
+    await db
       .updateTable('user_profiles')
       .set({ onboarding_status: 'completed' })
       .where('user_id', '=', userId)

@@ -1,41 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { bullPrefix, type Config, createRedisConnection, prepareJob } from '@series-killer/shared';
-import {
-  createTestConfig,
-  createTestDatabase,
-  createTestQueuePrefix,
-  deleteQueuePrefix,
-  type TestDatabase,
-  waitFor,
-} from '@series-killer/shared/testing';
+import type { TestStack } from '@series-killer/sandbox/testing';
+import { bullPrefix, createRedisConnection, type Db, prepareJob } from '@series-killer/shared';
+import { uniqueTestPhone, waitFor } from '@series-killer/shared/testing';
 import { UnrecoverableError, Worker } from 'bullmq';
 import type { OnboardingDeps } from '../onboarding-deps.ts';
 import { startOnboarding } from '../start/start-onboarding.ts';
 import { type OnboardingWorker, startOnboardingWorker } from '../start-onboarding-worker.ts';
-import { createTestDeps, insertUser, smsJobs, uniquePhone } from '../test-support/onboarding-fixtures.ts';
+import { insertUser, smsJobs, startOnboardingTestStack } from '../testing/onboarding-fixtures.ts';
 import { SWEEP_SCHEDULER_ID, sweepPendingProfiles } from './sweep-pending-profiles.ts';
 
 const TEN_MINUTES = 10 * 60 * 1000;
 
-let testDb: TestDatabase;
-let prefix: string;
-let config: Config;
+let stack: TestStack;
+let db: Db;
 let deps: OnboardingDeps;
-let closeDeps: () => Promise<void>;
 
 beforeAll(async () => {
-  testDb = await createTestDatabase();
-  prefix = createTestQueuePrefix();
-  config = createTestConfig({ DATABASE_URL: testDb.url, QUEUE_PREFIX: prefix, ONBOARDING_SWEEP_INTERVAL: '300ms' });
-  const kit = createTestDeps(config, testDb.db);
-  deps = kit.deps;
-  closeDeps = kit.close;
+  ({ stack, db, deps } = await startOnboardingTestStack({ ONBOARDING_SWEEP_INTERVAL: '300ms' }));
 });
 
 afterAll(async () => {
-  await closeDeps();
-  await testDb.drop();
-  await deleteQueuePrefix(prefix);
+  await stack.close();
 });
 
 async function startJobOf(userId: string) {
@@ -44,12 +29,12 @@ async function startJobOf(userId: string) {
 
 describe('sweepPendingProfiles', () => {
   it('starts pending profiles past the grace period that nobody started', async () => {
-    const forgotten = await insertUser(testDb.db, { linkedPhone: uniquePhone(), createdAgoMs: TEN_MINUTES });
-    const fresh = await insertUser(testDb.db, { linkedPhone: uniquePhone() });
-    const started = await insertUser(testDb.db, { linkedPhone: uniquePhone(), createdAgoMs: TEN_MINUTES });
+    const forgotten = await insertUser(db, { linkedPhone: uniqueTestPhone(), createdAgoMs: TEN_MINUTES });
+    const fresh = await insertUser(db, { linkedPhone: uniqueTestPhone() });
+    const started = await insertUser(db, { linkedPhone: uniqueTestPhone(), createdAgoMs: TEN_MINUTES });
     await startOnboarding(deps, { userId: started, trigger: 'api' });
     // Twilio took the welcome text: this onboarding is under way.
-    await testDb.db
+    await db
       .updateTable('onboarding_messages')
       .set({ status: 'sent' })
       .where('user_id', '=', started)
@@ -64,13 +49,13 @@ describe('sweepPendingProfiles', () => {
   });
 
   it('runs a start job again when an earlier one finished without starting the profile', async () => {
-    const userId = await insertUser(testDb.db, { linkedPhone: uniquePhone(), createdAgoMs: TEN_MINUTES });
+    const userId = await insertUser(db, { linkedPhone: uniqueTestPhone(), createdAgoMs: TEN_MINUTES });
     await deps.queues.onboarding.drain();
     const job = prepareJob('start-onboarding', { userId, trigger: 'api' });
     await deps.queues.onboarding.add(job.name, job.data, job.opts);
     // Take the job by hand (BullMQ's manual processing) and fail it for good.
-    const connection = createRedisConnection(config.redis, 'worker');
-    const manual = new Worker('onboarding', null, { connection, prefix: bullPrefix(prefix) });
+    const connection = createRedisConnection(stack.config.redis, 'worker');
+    const manual = new Worker('onboarding', null, { connection, prefix: bullPrefix(stack.prefix) });
     const active = await manual.getNextJob('manual-token');
     await active?.moveToFailed(new UnrecoverableError('database unavailable'), 'manual-token');
     await manual.close();
@@ -87,7 +72,7 @@ describe('the scheduled sweep', () => {
   let worker: OnboardingWorker;
 
   beforeAll(async () => {
-    worker = await startOnboardingWorker(config, { logger: deps.logger });
+    worker = await startOnboardingWorker(stack.config, { logger: deps.logger });
   });
 
   afterAll(async () => {
@@ -95,8 +80,8 @@ describe('the scheduled sweep', () => {
   });
 
   it('is registered once and starts onboarding for a profile inserted with SQL', async () => {
-    const phone = uniquePhone();
-    const userId = await insertUser(testDb.db, { linkedPhone: phone, createdAgoMs: TEN_MINUTES });
+    const phone = uniqueTestPhone();
+    const userId = await insertUser(db, { linkedPhone: phone, createdAgoMs: TEN_MINUTES });
 
     const sent = await waitFor('the welcome and verification texts', async () => {
       const jobs = await smsJobs(deps.queues, phone);
@@ -109,8 +94,8 @@ describe('the scheduled sweep', () => {
   });
 
   it('hands over the messages of a start that committed its rows but never enqueued their sends', async () => {
-    const phone = uniquePhone();
-    const userId = await insertUser(testDb.db, { linkedPhone: phone, createdAgoMs: TEN_MINUTES });
+    const phone = uniqueTestPhone();
+    const userId = await insertUser(db, { linkedPhone: phone, createdAgoMs: TEN_MINUTES });
     await startOnboarding(deps, { userId, trigger: 'api' });
     // As if every attempt to enqueue the sends had failed after the commit.
     for (const job of await smsJobs(deps.queues, phone)) await job.remove();
@@ -120,7 +105,7 @@ describe('the scheduled sweep', () => {
       return jobs.length === 2 && jobs;
     });
 
-    const pendingRows = await testDb.db
+    const pendingRows = await db
       .selectFrom('onboarding_messages')
       .select('id')
       .where('user_id', '=', userId)

@@ -1,57 +1,32 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Config } from '@series-killer/shared';
-import {
-  createTestConfig,
-  createTestDatabase,
-  createTestQueuePrefix,
-  deleteQueuePrefix,
-  type TestDatabase,
-} from '@series-killer/shared/testing';
+import type { TestStack } from '@series-killer/sandbox/testing';
+import type { Db } from '@series-killer/shared';
+import { fakeSid, uniqueTestPhone } from '@series-killer/shared/testing';
 import { codeVoidText, confirmationText, wrongCodeText } from '../messages/onboarding-texts.ts';
 import type { OnboardingDeps } from '../onboarding-deps.ts';
 import { sendReminder } from '../reminders/send-reminder.ts';
 import { startOnboarding } from '../start/start-onboarding.ts';
-import {
-  codeIn,
-  createTestDeps,
-  insertUser,
-  messageSid,
-  smsJobs,
-  uniquePhone,
-} from '../test-support/onboarding-fixtures.ts';
+import { codeIn, insertUser, smsJobs, startOnboardingTestStack } from '../testing/onboarding-fixtures.ts';
 import { verifyCode } from './verify-code.ts';
 
 const MAX_ATTEMPTS = 3;
 
-let testDb: TestDatabase;
-let prefix: string;
-let config: Config;
+let stack: TestStack;
+let db: Db;
 let deps: OnboardingDeps;
-let closeDeps: () => Promise<void>;
 
 beforeAll(async () => {
-  testDb = await createTestDatabase();
-  prefix = createTestQueuePrefix();
-  config = createTestConfig({
-    DATABASE_URL: testDb.url,
-    QUEUE_PREFIX: prefix,
-    VERIFICATION_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
-  });
-  const kit = createTestDeps(config, testDb.db);
-  deps = kit.deps;
-  closeDeps = kit.close;
+  ({ stack, db, deps } = await startOnboardingTestStack({ VERIFICATION_MAX_ATTEMPTS: String(MAX_ATTEMPTS) }));
 });
 
 afterAll(async () => {
-  await closeDeps();
-  await testDb.drop();
-  await deleteQueuePrefix(prefix);
+  await stack.close();
 });
 
 /** A started onboarding and the code its verification text carries. */
 async function startedUser(): Promise<{ userId: string; phone: string; code: string }> {
-  const phone = uniquePhone();
-  const userId = await insertUser(testDb.db, { linkedPhone: phone });
+  const phone = uniqueTestPhone();
+  const userId = await insertUser(db, { linkedPhone: phone });
   await startOnboarding(deps, { userId, trigger: 'api' });
   const verification = (await smsJobs(deps.queues, phone)).find((job) => job.data.storedBody !== undefined);
   return { userId, phone, code: codeIn(verification?.data.body ?? '') };
@@ -62,7 +37,7 @@ function otherCode(code: string): string {
 }
 
 async function linkOf(phone: string) {
-  return testDb.db
+  return db
     .selectFrom('phone_links')
     .select(['verified', 'verification_code', 'verification_attempts', 'last_verification_attempt'])
     .where('phone_number', '=', phone)
@@ -78,26 +53,26 @@ describe('verifyCode', () => {
   it('completes onboarding on the right code, in every table, and confirms once', async () => {
     const { userId, phone, code } = await startedUser();
 
-    await expect(verifyCode(deps, { phoneNumber: phone, code, messageSid: messageSid() })).resolves.toEqual({
+    await expect(verifyCode(deps, { phoneNumber: phone, code, messageSid: fakeSid('SM') })).resolves.toEqual({
       outcome: 'verified',
     });
 
     expect(await linkOf(phone)).toMatchObject({ verified: true, verification_code: null });
-    const profile = await testDb.db
+    const profile = await db
       .selectFrom('user_profiles')
       .select(['onboarding_status', 'phone_verified', 'onboarding_completed_at'])
       .where('user_id', '=', userId)
       .executeTakeFirstOrThrow();
     expect(profile).toMatchObject({ onboarding_status: 'completed', phone_verified: true });
     expect(profile.onboarding_completed_at).toBeInstanceOf(Date);
-    const authUser = await testDb.db
+    const authUser = await db
       .selectFrom('auth.users')
       .select('phone_confirmed_at')
       .where('id', '=', userId)
       .executeTakeFirstOrThrow();
     expect(authUser.phone_confirmed_at).toBeInstanceOf(Date);
 
-    await expect(verifyCode(deps, { phoneNumber: phone, code, messageSid: messageSid() })).resolves.toEqual({
+    await expect(verifyCode(deps, { phoneNumber: phone, code, messageSid: fakeSid('SM') })).resolves.toEqual({
       outcome: 'skipped',
       reason: 'phone already verified',
     });
@@ -108,7 +83,7 @@ describe('verifyCode', () => {
 
   it('confirms on a retry that finds the phone verified, when the first run crashed before enqueuing', async () => {
     const { userId, phone, code } = await startedUser();
-    const sid = messageSid();
+    const sid = fakeSid('SM');
     await verifyCode(deps, { phoneNumber: phone, code, messageSid: sid });
     // As if the process died between the commit and the enqueue.
     await (await deps.queues['sms-outbound'].getJob(`send.confirmation.${userId}`))?.remove();
@@ -123,7 +98,7 @@ describe('verifyCode', () => {
 
   it('counts a wrong code and says so', async () => {
     const { phone, code } = await startedUser();
-    const sid = messageSid();
+    const sid = fakeSid('SM');
 
     await expect(verifyCode(deps, { phoneNumber: phone, code: otherCode(code), messageSid: sid })).resolves.toEqual({
       outcome: 'rejected',
@@ -140,11 +115,11 @@ describe('verifyCode', () => {
   it('voids the code after the maximum, refuses even the right one, and a reminder issues a working code', async () => {
     const { userId, phone, code } = await startedUser();
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
-      await verifyCode(deps, { phoneNumber: phone, code: otherCode(code), messageSid: messageSid() });
+      await verifyCode(deps, { phoneNumber: phone, code: otherCode(code), messageSid: fakeSid('SM') });
     }
     expect(await repliesTo(phone)).toEqual([wrongCodeText(), wrongCodeText(), codeVoidText()]);
 
-    await expect(verifyCode(deps, { phoneNumber: phone, code, messageSid: messageSid() })).resolves.toEqual({
+    await expect(verifyCode(deps, { phoneNumber: phone, code, messageSid: fakeSid('SM') })).resolves.toEqual({
       outcome: 'refused',
       reason: 'code void after too many wrong attempts',
     });
@@ -158,7 +133,7 @@ describe('verifyCode', () => {
     expect(codeTexts).toHaveLength(2);
     expect(await linkOf(phone)).toMatchObject({ verification_attempts: 0 });
 
-    await expect(verifyCode(deps, { phoneNumber: phone, code: newCode, messageSid: messageSid() })).resolves.toEqual({
+    await expect(verifyCode(deps, { phoneNumber: phone, code: newCode, messageSid: fakeSid('SM') })).resolves.toEqual({
       outcome: 'verified',
     });
     expect(await linkOf(phone)).toMatchObject({ verified: true });
@@ -167,7 +142,7 @@ describe('verifyCode', () => {
   it('settles a right code racing a reminder without a deadlock, one way or the other', async () => {
     for (let round = 0; round < 20; round += 1) {
       const { userId, phone, code } = await startedUser();
-      const sid = messageSid();
+      const sid = fakeSid('SM');
 
       const [reminder, verification] = await Promise.all([
         sendReminder(deps, { userId, reminderNumber: 1 }),
@@ -175,7 +150,7 @@ describe('verifyCode', () => {
       ]);
 
       const link = await linkOf(phone);
-      const profile = await testDb.db
+      const profile = await db
         .selectFrom('user_profiles')
         .select('onboarding_status')
         .where('user_id', '=', userId)
@@ -199,12 +174,12 @@ describe('verifyCode', () => {
 
   it('skips numbers without a link or without a code', async () => {
     await expect(
-      verifyCode(deps, { phoneNumber: uniquePhone(), code: '123456', messageSid: messageSid() }),
+      verifyCode(deps, { phoneNumber: uniqueTestPhone(), code: '123456', messageSid: fakeSid('SM') }),
     ).resolves.toEqual({ outcome: 'skipped', reason: 'no phone link' });
 
-    const phone = uniquePhone();
-    await insertUser(testDb.db, { linkedPhone: phone });
-    await expect(verifyCode(deps, { phoneNumber: phone, code: '123456', messageSid: messageSid() })).resolves.toEqual({
+    const phone = uniqueTestPhone();
+    await insertUser(db, { linkedPhone: phone });
+    await expect(verifyCode(deps, { phoneNumber: phone, code: '123456', messageSid: fakeSid('SM') })).resolves.toEqual({
       outcome: 'skipped',
       reason: 'no code issued',
     });

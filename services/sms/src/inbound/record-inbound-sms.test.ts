@@ -1,48 +1,29 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  closeQueues,
-  createQueues,
-  createRedisConnection,
-  type JobData,
-  type Queues,
-  type RedisConnection,
-} from '@series-killer/shared';
-import {
-  createTestConfig,
-  createTestDatabase,
-  createTestQueuePrefix,
-  deleteQueuePrefix,
-  type TestDatabase,
-} from '@series-killer/shared/testing';
-import { createUser, fakeMessageSid, uniquePhoneNumber } from '../testing/sms-fixtures.ts';
+import { startTestStack, type TestStack } from '@series-killer/sandbox/testing';
+import type { JobData, Queues } from '@series-killer/shared';
+import { fakeSid, type TestDatabase, uniqueTestPhone } from '@series-killer/shared/testing';
+import { createUser } from '../testing/sms-fixtures.ts';
 import { readInboundIntent } from './inbound-intent.ts';
 import { recordInboundSms } from './record-inbound-sms.ts';
 
+let stack: TestStack;
 let testDb: TestDatabase;
-let prefix: string;
-let redis: RedisConnection;
 let queues: Queues;
 
 beforeAll(async () => {
-  testDb = await createTestDatabase();
-  prefix = createTestQueuePrefix();
-  const config = createTestConfig({ DATABASE_URL: testDb.url, QUEUE_PREFIX: prefix });
-  redis = createRedisConnection(config.redis, 'worker');
-  queues = createQueues(redis, config.redis);
+  stack = await startTestStack();
+  ({ testDb, queues } = stack);
 });
 
 afterAll(async () => {
-  await closeQueues(queues);
-  redis.disconnect();
-  await deleteQueuePrefix(prefix);
-  await testDb.drop();
+  await stack.close();
 });
 
 let second = 0;
 function inbound(from: string, body: string): JobData<'record-inbound-sms'> {
   second += 1;
   return {
-    messageSid: fakeMessageSid(),
+    messageSid: fakeSid('SM'),
     accountSid: `AC${'0'.repeat(32)}`,
     from,
     to: '+15005550006',
@@ -105,7 +86,7 @@ describe('recordInboundSms', () => {
   });
 
   it('records a message from an unknown number with no user', async () => {
-    const from = uniquePhoneNumber();
+    const from = uniqueTestPhone();
     const message = inbound(from, 'who is this?');
     await recordInboundSms({ db: testDb.db, queues }, message);
     expect(await history(message.messageSid)).toEqual([
@@ -114,7 +95,7 @@ describe('recordInboundSms', () => {
   });
 
   it('keeps emoji and a 1,600-character body intact', async () => {
-    const from = uniquePhoneNumber();
+    const from = uniqueTestPhone();
     const emoji = inbound(from, 'Thanks 🙏🏽 see you 👋 — café');
     const long = inbound(from, 'ab🙂'.repeat(400));
     await recordInboundSms({ db: testDb.db, queues }, emoji);

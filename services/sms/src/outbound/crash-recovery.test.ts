@@ -3,8 +3,8 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { addJob } from '@series-killer/shared';
-import { waitFor } from '@series-killer/shared/testing';
-import { createOnboardingMessage, createUser, uniquePhoneNumber } from '../testing/sms-fixtures.ts';
+import { uniqueTestPhone, waitFor } from '@series-killer/shared/testing';
+import { createOnboardingMessage, createUser } from '../testing/sms-fixtures.ts';
 import { type SmsHarness, startSmsHarness } from '../testing/sms-harness.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -50,7 +50,7 @@ describe('a worker process killed mid-batch', () => {
     async () => {
       const onboardingIds: number[] = [];
       for (let i = 0; i < SENDS; i += 1) {
-        const user = await createUser(h.testDb.db, { phoneNumber: uniquePhoneNumber() });
+        const user = await createUser(h.testDb.db, { phoneNumber: uniqueTestPhone() });
         const onboardingMessageId = await createOnboardingMessage(h.testDb.db, user, 'welcome');
         onboardingIds.push(onboardingMessageId);
         await addJob(h.queues, 'send-sms', {

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { addJob } from '@series-killer/shared';
-import { waitFor } from '@series-killer/shared/testing';
-import { uniquePhoneNumber } from '../testing/sms-fixtures.ts';
+import { uniqueTestPhone, waitFor } from '@series-killer/shared/testing';
 import { type SmsHarness, startSmsHarness } from '../testing/sms-harness.ts';
 
 const MAX_PER_SECOND = 2;
@@ -23,14 +22,14 @@ describe('the outbound rate limit', () => {
   it('spreads sends from one sender at least 1/rate apart', async () => {
     // Warm up first: a process's first sends also open its database and HTTP connections.
     for (const key of ['warm-up.1', 'warm-up.2']) {
-      await addJob(h.queues, 'send-sms', { sendKey: key, to: uniquePhoneNumber(), body: key, userId: null });
+      await addJob(h.queues, 'send-sms', { sendKey: key, to: uniqueTestPhone(), body: key, userId: null });
     }
     await waitFor('the warm-up sends', () => h.sandbox.messages().length === 2);
     const count = 5;
     for (let i = 0; i < count; i += 1) {
       await addJob(h.queues, 'send-sms', {
         sendKey: `rate.${i}`,
-        to: uniquePhoneNumber(),
+        to: uniqueTestPhone(),
         body: `message ${i}`,
         userId: null,
       });

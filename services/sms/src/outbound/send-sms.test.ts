@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { JobData } from '@series-killer/shared';
+import { uniqueTestPhone } from '@series-killer/shared/testing';
 import { createTwilioClient } from '@series-killer/shared/twilio';
 import { UnrecoverableError } from 'bullmq';
 import { createSmsMetrics } from '../metrics/sms-metrics.ts';
@@ -8,7 +9,6 @@ import {
   createUser,
   readOnboardingMessage,
   readProfileStatus,
-  uniquePhoneNumber,
 } from '../testing/sms-fixtures.ts';
 import { type SmsHarness, startSmsHarness } from '../testing/sms-harness.ts';
 import { type SendAttempt, type SendSmsDeps, sendSms, TwilioAccountError } from './send-sms.ts';
@@ -62,7 +62,7 @@ async function historyCount(to: string): Promise<number> {
 
 describe('sendSms exactly once', () => {
   it('saves the SID as soon as Twilio accepts', async () => {
-    const to = uniquePhoneNumber();
+    const to = uniqueTestPhone();
     const first = attempt();
     const result = await sendSms(deps, sendData(to, 'hello'), first);
     expect(result).toMatchObject({ outcome: 'sent', resumed: false });
@@ -70,7 +70,7 @@ describe('sendSms exactly once', () => {
   });
 
   it('records the SID an earlier attempt saved instead of sending again', async () => {
-    const to = uniquePhoneNumber();
+    const to = uniqueTestPhone();
     const messageSid = await deps.sender.send({ to, body: 'saved before the crash' });
     const result = await sendSms(
       deps,
@@ -83,7 +83,7 @@ describe('sendSms exactly once', () => {
   });
 
   it('finds a message Twilio accepted just before a crash, when not even its SID was saved', async () => {
-    const to = uniquePhoneNumber();
+    const to = uniqueTestPhone();
     const user = await createUser(h.testDb.db, { phoneNumber: to });
     const onboardingMessageId = await createOnboardingMessage(h.testDb.db, user, 'welcome');
     const queuedAt = new Date();
@@ -114,7 +114,7 @@ describe('sendSms exactly once', () => {
   });
 
   it('does not claim a message another send already recorded', async () => {
-    const to = uniquePhoneNumber();
+    const to = uniqueTestPhone();
     await sendSms(deps, sendData(to, 'same words', { sendKey: 'first' }), attempt());
     const second = await sendSms(deps, sendData(to, 'same words', { sendKey: 'second' }), attempt({ retried: true }));
     expect(second).toMatchObject({ outcome: 'sent', resumed: false });

@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { SmsStatus } from '@series-killer/shared';
-import { createTestDatabase, type TestDatabase } from '@series-killer/shared/testing';
+import { createTestDatabase, fakeSid, type TestDatabase } from '@series-killer/shared/testing';
 import { recordSentMessage } from '../outbound/outbound-messages.repository.ts';
 import {
   createOnboardingMessage,
   createUser,
-  fakeMessageSid,
   readOnboardingMessage,
   readProfileStatus,
 } from '../testing/sms-fixtures.ts';
@@ -66,7 +65,7 @@ function callbackFor(messageSid: string, callback: Callback, second: number) {
 async function sentWelcome() {
   const user = await createUser(testDb.db);
   const onboardingMessageId = await createOnboardingMessage(testDb.db, user, 'welcome');
-  const messageSid = fakeMessageSid();
+  const messageSid = fakeSid('SM');
   await recordSentMessage(testDb.db, {
     messageSid,
     to: user.phoneNumber,
@@ -145,7 +144,7 @@ describe('applySmsStatus', () => {
   it('keeps a reminder failure on the message without failing the profile', async () => {
     const user = await createUser(testDb.db, { onboardingStatus: 'sms_sent' });
     const onboardingMessageId = await createOnboardingMessage(testDb.db, user, 'reminder');
-    const messageSid = fakeMessageSid();
+    const messageSid = fakeSid('SM');
     await recordSentMessage(testDb.db, {
       messageSid,
       to: user.phoneNumber,
@@ -166,7 +165,7 @@ describe('applySmsStatus', () => {
   it('retries a callback whose message is not recorded yet, keeps it as an orphan on the last attempt, and applies it when the send records the message', async () => {
     const user = await createUser(testDb.db);
     const onboardingMessageId = await createOnboardingMessage(testDb.db, user, 'welcome');
-    const messageSid = fakeMessageSid();
+    const messageSid = fakeSid('SM');
 
     await expect(
       applySmsStatus(testDb.db, callbackFor(messageSid, DELIVERED, 5), { lastAttempt: false }),

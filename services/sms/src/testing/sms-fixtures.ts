@@ -1,23 +1,12 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Db } from '@series-killer/shared';
+import { uniqueTestPhone } from '@series-killer/shared/testing';
 import { sql } from 'kysely';
-
-/** A Twilio-shaped Message SID. */
-export function fakeMessageSid(): string {
-  return `SM${randomBytes(16).toString('hex')}`;
-}
-
-let phoneCounter = 0;
-/** A distinct E.164 number per call within a test file (each file has its own database). */
-export function uniquePhoneNumber(): string {
-  phoneCounter += 1;
-  return `+1415555${String(1000 + phoneCounter)}`;
-}
 
 /** An auth user with a profile and a phone link, as onboarding leaves them. */
 export async function createUser(
   db: Db,
-  { phoneNumber = uniquePhoneNumber(), onboardingStatus = 'pending' } = {},
+  { phoneNumber = uniqueTestPhone(), onboardingStatus = 'pending' } = {},
 ): Promise<{ userId: string; phoneNumber: string }> {
   const userId = randomUUID();
   await sql`select public.create_integration_test_user(${userId}::uuid, ${phoneNumber}, ${null})`.execute(db);

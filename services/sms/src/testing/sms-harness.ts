@@ -1,21 +1,8 @@
 import { type RunningIngress, startIngress } from '@series-killer/ingress';
-import { type Sandbox, startSandbox } from '@series-killer/sandbox';
-import {
-  type Config,
-  closeQueues,
-  createQueues,
-  createRedisConnection,
-  type Queues,
-  type RedisConnection,
-} from '@series-killer/shared';
-import {
-  createTestConfig,
-  createTestDatabase,
-  createTestQueuePrefix,
-  deleteQueuePrefix,
-  freePort,
-  type TestDatabase,
-} from '@series-killer/shared/testing';
+import type { Sandbox } from '@series-killer/sandbox';
+import { startTestStack } from '@series-killer/sandbox/testing';
+import type { Config, Queues } from '@series-killer/shared';
+import type { TestDatabase } from '@series-killer/shared/testing';
 import { type SmsWorkers, startSmsWorkers } from '../start-sms-workers.ts';
 
 /** The whole SMS path of one test file: database, queues, sandbox, ingress and (optionally) the workers. */
@@ -41,49 +28,11 @@ export async function startSmsHarness({
   ingress?: boolean;
   workers?: boolean;
 } = {}): Promise<SmsHarness> {
-  const testDb = await createTestDatabase();
-  const prefix = createTestQueuePrefix();
-  const port = await freePort();
-  const publicBaseUrl = `http://127.0.0.1:${port}`;
-  const base = createTestConfig({});
-  const sandbox = await startSandbox({
-    port: 0,
-    accountSid: base.twilio.accountSid,
-    authToken: base.twilio.authToken,
-    ingressBaseUrl: publicBaseUrl,
-  });
-  const env = {
-    DATABASE_URL: testDb.url,
-    QUEUE_PREFIX: prefix,
-    PORT: String(port),
-    PUBLIC_BASE_URL: publicBaseUrl,
-    TWILIO_API_BASE_URL: sandbox.url,
-    SMS_MAX_PER_SECOND: '100',
-    ...overrides,
-  };
-  const config = createTestConfig(env);
-  const ingress = withIngress ? await startIngress(config) : undefined;
-  const workers = withWorkers ? await startSmsWorkers(config) : undefined;
-  const redis: RedisConnection = createRedisConnection(config.redis, 'worker');
-  const queues = createQueues(redis, config.redis);
-
-  return {
-    testDb,
-    prefix,
-    config,
-    env,
-    sandbox,
-    ingress,
-    workers,
-    queues,
-    async close() {
-      await workers?.close();
-      await ingress?.close();
-      await closeQueues(queues);
-      await redis.quit();
-      await sandbox.close();
-      await deleteQueuePrefix(prefix);
-      await testDb.drop();
-    },
-  };
+  const stack = await startTestStack({ sandbox: true, env: { SMS_MAX_PER_SECOND: '100', ...overrides } });
+  const ingress = withIngress ? await startIngress(stack.config) : undefined;
+  if (ingress) stack.onClose(ingress.close);
+  const workers = withWorkers ? await startSmsWorkers(stack.config) : undefined;
+  if (workers) stack.onClose(workers.close);
+  const { testDb, prefix, config, env, sandbox, queues } = stack;
+  return { testDb, prefix, config, env, sandbox, ingress, workers, queues, close: () => stack.close() };
 }

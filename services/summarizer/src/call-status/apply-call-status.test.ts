@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { addJob, type JobData } from '@series-killer/shared';
-import { waitFor } from '@series-killer/shared/testing';
+import { fakeSid, waitFor } from '@series-killer/shared/testing';
 import {
   createLinkedUser,
-  newCallSid,
   type SummarizerTestEnv,
   shuffled,
   startSummarizerTestEnv,
-} from '../test-support/summarizer-test-env.ts';
+} from '../testing/summarizer-test-env.ts';
 import { applyCallStatus } from './apply-call-status.ts';
 
 const CALLER = '+14155550123';
@@ -49,9 +48,9 @@ describe('call status callbacks', () => {
   }
 
   it('ends in the same row whether callbacks come in order, shuffled or duplicated', async () => {
-    const inOrder = newCallSid();
-    const mixed = newCallSid();
-    const doubled = newCallSid();
+    const inOrder = fakeSid('CA');
+    const mixed = fakeSid('CA');
+    const doubled = fakeSid('CA');
     await deliver(answeredCallCallbacks(inOrder));
     await deliver(shuffled(answeredCallCallbacks(mixed), 3).reverse());
     const twice = answeredCallCallbacks(doubled);
@@ -75,7 +74,7 @@ describe('call status callbacks', () => {
   });
 
   it('never moves a status backwards, and a terminal status never changes', async () => {
-    const callSid = newCallSid();
+    const callSid = fakeSid('CA');
     const [initiated, ringing, inProgress, completed] = answeredCallCallbacks(callSid) as [
       JobData<'call-status'>,
       JobData<'call-status'>,
@@ -93,7 +92,7 @@ describe('call status callbacks', () => {
   });
 
   it("records the callee's number for an outbound call, and the call-started event", async () => {
-    const callSid = newCallSid();
+    const callSid = fakeSid('CA');
     await addJob(env.queues, 'call-started', {
       callSid,
       from: SERVICE_NUMBER,
@@ -108,7 +107,7 @@ describe('call status callbacks', () => {
 
   it('skips calls whose caller is not a phone number, keeping them out of the history', async () => {
     for (const caller of ['anonymous', 'client:alice', 'sip:alice@example.com']) {
-      const callSid = newCallSid();
+      const callSid = fakeSid('CA');
       const [first] = answeredCallCallbacks(callSid, caller);
       const jobId = await addJob(env.queues, 'call-status', first as JobData<'call-status'>);
       const job = await waitFor(`job of ${caller} settled`, async () => {

@@ -2,9 +2,9 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type Sandbox, startSandbox } from '@series-killer/sandbox';
-import { SANDBOX_DEFAULTS } from '@series-killer/shared';
-import { newCallSid, type SummarizerTestEnv, startSummarizerTestEnv } from '../test-support/summarizer-test-env.ts';
+import type { Sandbox } from '@series-killer/sandbox';
+import { fakeSid } from '@series-killer/shared/testing';
+import { type SummarizerTestEnv, startSummarizerTestEnv } from '../testing/summarizer-test-env.ts';
 import { queueSummaries, selectCalls, waitForSummaries } from './resummarize.ts';
 
 const run = promisify(execFile);
@@ -12,24 +12,19 @@ const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 
 describe('re-summarising calls', () => {
   let sandbox: Sandbox;
-  let env: SummarizerTestEnv;
+  let env: SummarizerTestEnv & { sandbox: Sandbox };
 
   beforeAll(async () => {
-    sandbox = await startSandbox({
-      port: 0,
-      accountSid: SANDBOX_DEFAULTS.twilioAccountSid,
-      authToken: SANDBOX_DEFAULTS.twilioAuthToken,
-    });
-    env = await startSummarizerTestEnv({ OPENAI_BASE_URL: `${sandbox.url}/v1` });
+    env = await startSummarizerTestEnv({}, { sandbox: true });
+    sandbox = env.sandbox;
   });
   afterAll(async () => {
     await env.close();
-    await sandbox.close();
   });
 
   /** A completed call whose summary never happened (as after an outage), written directly. */
   async function unsummarisedCall(): Promise<string> {
-    const callSid = newCallSid();
+    const callSid = fakeSid('CA');
     await env.db
       .insertInto('call_history')
       .values({

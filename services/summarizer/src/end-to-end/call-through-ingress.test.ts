@@ -1,13 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type RunningIngress, startIngress } from '@series-killer/ingress';
-import { type Sandbox, type SimulatedCallInput, startSandbox } from '@series-killer/sandbox';
+import type { Sandbox, SimulatedCallInput } from '@series-killer/sandbox';
 import { SANDBOX_DEFAULTS } from '@series-killer/shared';
-import { freePort, waitFor } from '@series-killer/shared/testing';
-import {
-  createLinkedUser,
-  type SummarizerTestEnv,
-  startSummarizerTestEnv,
-} from '../test-support/summarizer-test-env.ts';
+import { waitFor } from '@series-killer/shared/testing';
+import { createLinkedUser, type SummarizerTestEnv, startSummarizerTestEnv } from '../testing/summarizer-test-env.ts';
 
 const CALLER = '+14155550188';
 const SERVICE_NUMBER = SANDBOX_DEFAULTS.twilioFromNumber;
@@ -29,31 +25,18 @@ const EXPECTED_TRANSCRIPT = [
 describe('calls through the ingress, from Twilio webhooks to the summary', () => {
   let sandbox: Sandbox;
   let ingress: RunningIngress;
-  let env: SummarizerTestEnv;
+  let env: SummarizerTestEnv & { sandbox: Sandbox };
   let userId: string;
 
   beforeAll(async () => {
-    const port = await freePort();
-    const ingressUrl = `http://127.0.0.1:${port}`;
-    sandbox = await startSandbox({
-      port: 0,
-      accountSid: SANDBOX_DEFAULTS.twilioAccountSid,
-      authToken: SANDBOX_DEFAULTS.twilioAuthToken,
-      ingressBaseUrl: ingressUrl,
-    });
-    env = await startSummarizerTestEnv({
-      PORT: String(port),
-      PUBLIC_BASE_URL: ingressUrl,
-      TWILIO_API_BASE_URL: sandbox.url,
-      OPENAI_BASE_URL: `${sandbox.url}/v1`,
-    });
+    env = await startSummarizerTestEnv({}, { sandbox: true });
+    sandbox = env.sandbox;
     ingress = await startIngress(env.config);
     userId = await createLinkedUser(env.db, CALLER);
   });
   afterAll(async () => {
     await ingress.close();
     await env.close();
-    await sandbox.close();
   });
 
   const callRow = (callSid: string) =>

@@ -1,13 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type Sandbox, startSandbox } from '@series-killer/sandbox';
+import type { Sandbox } from '@series-killer/sandbox';
 import { addJob, type JobData, SANDBOX_DEFAULTS } from '@series-killer/shared';
-import { waitFor } from '@series-killer/shared/testing';
-import {
-  createLinkedUser,
-  newCallSid,
-  type SummarizerTestEnv,
-  startSummarizerTestEnv,
-} from '../test-support/summarizer-test-env.ts';
+import { fakeSid, waitFor } from '@series-killer/shared/testing';
+import { createLinkedUser, type SummarizerTestEnv, startSummarizerTestEnv } from '../testing/summarizer-test-env.ts';
 
 const CALLER = '+14155550177';
 
@@ -68,20 +63,15 @@ function conversation(callSid: string): string {
 
 describe('call summaries', () => {
   let sandbox: Sandbox;
-  let env: SummarizerTestEnv;
+  let env: SummarizerTestEnv & { sandbox: Sandbox };
 
   beforeAll(async () => {
-    sandbox = await startSandbox({
-      port: 0,
-      accountSid: SANDBOX_DEFAULTS.twilioAccountSid,
-      authToken: SANDBOX_DEFAULTS.twilioAuthToken,
-    });
-    env = await startSummarizerTestEnv({ OPENAI_BASE_URL: `${sandbox.url}/v1`, OPENAI_MODEL: 'gpt-4o-mini' });
+    env = await startSummarizerTestEnv({ OPENAI_MODEL: 'gpt-4o-mini' }, { sandbox: true });
+    sandbox = env.sandbox;
     await createLinkedUser(env.db, CALLER);
   });
   afterAll(async () => {
     await env.close();
-    await sandbox.close();
   });
 
   const requestsFor = (callSid: string) =>
@@ -114,7 +104,7 @@ describe('call summaries', () => {
   }
 
   it('writes the summary and the analysis with one OpenAI request, status first', async () => {
-    const callSid = newCallSid();
+    const callSid = fakeSid('CA');
     await completedCallWithTranscript(callSid, conversation(callSid));
 
     const summary = await waitFor('summary', () => summaryOf(callSid));
@@ -141,7 +131,7 @@ describe('call summaries', () => {
   });
 
   it('summarises once when the transcript comes first, and never again when the job is re-run', async () => {
-    const callSid = newCallSid();
+    const callSid = fakeSid('CA');
     const jobIds: (string | undefined)[] = [];
     for (const event of transcriptionEvents(callSid))
       jobIds.push(await addJob(env.queues, 'transcription-event', event));
@@ -163,9 +153,9 @@ describe('call summaries', () => {
   });
 
   it('queues no summary for calls that never connected, or without a transcript', async () => {
-    const busy = newCallSid();
-    const noAnswer = newCallSid();
-    const silent = newCallSid();
+    const busy = fakeSid('CA');
+    const noAnswer = fakeSid('CA');
+    const silent = fakeSid('CA');
     const jobIds = [
       await addJob(env.queues, 'call-status', statusCallback(busy, 'busy')),
       await addJob(env.queues, 'call-status', statusCallback(noAnswer, 'no-answer')),
@@ -184,7 +174,7 @@ describe('call summaries', () => {
   });
 
   it('summarises a long transcript in chunks, then combines them', async () => {
-    const callSid = newCallSid();
+    const callSid = fakeSid('CA');
     const line = (i: number) =>
       `${i % 2 ? 'Assistant' : 'Caller'}: Line ${i} of a long call about the plot of season ${i % 7}, its characters and the episodes still to watch.`;
     // About 110,000 characters: three chunks at the default budget of 12,000 tokens (48,000 characters).
@@ -204,7 +194,7 @@ describe('call summaries', () => {
   });
 
   it('pauses on 429 and then writes the summary', async () => {
-    const callSid = newCallSid();
+    const callSid = fakeSid('CA');
     sandbox.setOpenAIMode({ failWith: 429, times: 1, retryAfterMs: 300 });
     try {
       await completedCallWithTranscript(callSid, conversation(callSid));
@@ -217,7 +207,7 @@ describe('call summaries', () => {
   });
 
   it('retries after a 500 and then writes the summary', async () => {
-    const callSid = newCallSid();
+    const callSid = fakeSid('CA');
     sandbox.setOpenAIMode({ failWith: 500, times: 1 });
     try {
       await completedCallWithTranscript(callSid, conversation(callSid));
@@ -229,7 +219,7 @@ describe('call summaries', () => {
   });
 
   it('fails the job as unrecoverable with the reason on a 400', async () => {
-    const callSid = newCallSid();
+    const callSid = fakeSid('CA');
     sandbox.setOpenAIMode({ failWith: 400 });
     try {
       await completedCallWithTranscript(callSid, conversation(callSid));

@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { addJob, type JobData } from '@series-killer/shared';
-import { waitFor } from '@series-killer/shared/testing';
+import { fakeSid, waitFor } from '@series-killer/shared/testing';
 import {
   createLinkedUser,
-  newCallSid,
   type SummarizerTestEnv,
   shuffled,
   startSummarizerTestEnv,
-} from '../test-support/summarizer-test-env.ts';
+} from '../testing/summarizer-test-env.ts';
 import { assembleTranscript } from './assemble-transcript.ts';
 import { CallNotRecordedError, recordLegacyTranscription } from './record-legacy-transcription.ts';
 import { type RecordTranscriptionEventResult, recordTranscriptionEvent } from './record-transcription-event.ts';
@@ -90,7 +89,7 @@ describe('transcripts', () => {
       ?.transcript ?? undefined;
 
   it('assembles shuffled, duplicated events in order with speakers, exactly once', async () => {
-    const callSid = newCallSid();
+    const callSid = fakeSid('CA');
     await addJob(env.queues, 'call-started', callStarted(callSid));
     await waitFor('call row', () =>
       env.db.selectFrom('call_history').select('id').where('call_sid', '=', callSid).executeTakeFirst(),
@@ -114,7 +113,7 @@ describe('transcripts', () => {
   });
 
   it('assembles through the calls queue when the transcript is complete before the call row exists', async () => {
-    const callSid = newCallSid();
+    const callSid = fakeSid('CA');
     for (const event of shuffled(transcriptionEvents(callSid), 9))
       await addJob(env.queues, 'transcription-event', event);
     await waitFor('transcription stored', async () => {
@@ -137,7 +136,7 @@ describe('transcripts', () => {
   });
 
   it('waits for a missing piece before assembling', async () => {
-    const callSid = newCallSid();
+    const callSid = fakeSid('CA');
     await addJob(env.queues, 'call-started', callStarted(callSid));
     const events = transcriptionEvents(callSid);
     const late = events[3] as JobData<'transcription-event'>;
@@ -153,7 +152,7 @@ describe('transcripts', () => {
   });
 
   it('takes a legacy TranscriptionText as the transcript, retrying until the call row exists', async () => {
-    const callSid = newCallSid();
+    const callSid = fakeSid('CA');
     const legacy = { callSid, transcriptionText: '  Please call me back about my subscription.  ' };
     await expect(recordLegacyTranscription(env.db, legacy)).rejects.toThrow(CallNotRecordedError);
 
@@ -173,7 +172,7 @@ describe('transcripts', () => {
   });
 
   it('stops waiting for the call row of a caller without a phone number', async () => {
-    const legacyCall = newCallSid();
+    const legacyCall = fakeSid('CA');
     const legacyJobId = await addJob(env.queues, 'legacy-transcription', {
       callSid: legacyCall,
       transcriptionSid: `TR${legacyCall.slice(2)}`,
@@ -189,7 +188,7 @@ describe('transcripts', () => {
     expect(await legacyJob.getState()).toBe('completed');
     expect(legacyJob.returnvalue).toMatchObject({ outcome: 'skipped', reason: 'caller is not a phone number' });
 
-    const realTimeCall = newCallSid();
+    const realTimeCall = fakeSid('CA');
     await addJob(env.queues, 'call-started', callStarted(realTimeCall, 'sip:alice@example.com'));
     await waitFor('call skipped', () =>
       env.db.selectFrom('skipped_calls').select('reason').where('call_sid', '=', realTimeCall).executeTakeFirst(),

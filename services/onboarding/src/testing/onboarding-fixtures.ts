@@ -1,24 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import {
-  type Config,
-  closeQueues,
-  createLogger,
-  createQueues,
-  createRedisConnection,
-  type Db,
-  type JobData,
-  type Queues,
-} from '@series-killer/shared';
+import { startTestStack, type TestStack } from '@series-killer/sandbox/testing';
+import { createLogger, type Db, type JobData, type Queues } from '@series-killer/shared';
 import type { Job } from 'bullmq';
 import type { OnboardingDeps } from '../onboarding-deps.ts';
-
-let phoneSequence = 0;
-
-/** A valid US number in the 212-555 exchange, distinct within a test file. */
-export function uniquePhone(): string {
-  phoneSequence += 1;
-  return `+1212555${1000 + phoneSequence}`;
-}
 
 /** Inserts an auth user and a pending profile directly, as a Supabase client or admin would. */
 export async function insertUser(
@@ -45,24 +29,19 @@ export async function insertUser(
   return userId;
 }
 
-/** Onboarding dependencies over the test's database and queues, with a silent logger. */
-export function createTestDeps(config: Config, db: Db): { deps: OnboardingDeps; close(): Promise<void> } {
-  const connection = createRedisConnection(config.redis, 'worker');
-  const queues = createQueues(connection, config.redis);
+/** A test stack (no sandbox, no services), its database, and onboarding's dependencies over it with a silent logger. */
+export async function startOnboardingTestStack(
+  env: Record<string, string> = {},
+): Promise<{ stack: TestStack; db: Db; deps: OnboardingDeps }> {
+  const stack = await startTestStack({ env });
   const deps: OnboardingDeps = {
-    db,
-    queues,
+    db: stack.testDb.db,
+    queues: stack.queues,
     logger: createLogger('onboarding-test', 'silent'),
-    settings: config.onboarding,
+    settings: stack.config.onboarding,
     confirmAuthPhone: true,
   };
-  return {
-    deps,
-    async close() {
-      await closeQueues(queues);
-      await connection.quit();
-    },
-  };
+  return { stack, db: stack.testDb.db, deps };
 }
 
 type SendSmsJob = Job<JobData<'send-sms'>>;
@@ -82,9 +61,4 @@ export function codeIn(body: string): string {
   const match = /\b(\d{6})\b/.exec(body);
   if (!match?.[1]) throw new Error('no code in the text');
   return match[1];
-}
-
-/** A Twilio-shaped Message SID. */
-export function messageSid(): string {
-  return `SM${randomUUID().replaceAll('-', '')}`;
 }

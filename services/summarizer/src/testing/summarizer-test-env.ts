@@ -1,19 +1,7 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import {
-  type Config,
-  closeQueues,
-  createQueues,
-  createRedisConnection,
-  type Db,
-  type Queues,
-} from '@series-killer/shared';
-import {
-  createTestConfig,
-  createTestDatabase,
-  createTestQueuePrefix,
-  deleteQueuePrefix,
-  type TestDatabase,
-} from '@series-killer/shared/testing';
+import { randomUUID } from 'node:crypto';
+import type { Sandbox } from '@series-killer/sandbox';
+import { startTestStack } from '@series-killer/sandbox/testing';
+import type { Config, Db, Queues } from '@series-killer/shared';
 import { type SummarizerWorkers, type SummarizerWorkersOptions, startSummarizerWorkers } from '../index.ts';
 
 export interface SummarizerTestEnv {
@@ -22,37 +10,36 @@ export interface SummarizerTestEnv {
   /** Producer-side queues, for adding jobs and reading their state. */
   queues: Queues;
   workers: SummarizerWorkers;
+  /** The sandbox, when asked for: the config's OpenAI and Twilio APIs, posting to PUBLIC_BASE_URL. */
+  sandbox: Sandbox | undefined;
   close(): Promise<void>;
 }
 
-/** A fresh database and queue prefix with the summarizer's workers running on them. */
-export async function startSummarizerTestEnv(
-  env: Record<string, string> = {},
-  options: SummarizerWorkersOptions = {},
-): Promise<SummarizerTestEnv> {
-  const testDb: TestDatabase = await createTestDatabase();
-  const prefix = createTestQueuePrefix();
-  const config = createTestConfig({ DATABASE_URL: testDb.url, QUEUE_PREFIX: prefix, ...env });
-  const producer = createRedisConnection(config.redis, 'worker');
-  const queues = createQueues(producer, config.redis);
-  const workers = await startSummarizerWorkers(config, options);
-  return {
-    config,
-    db: testDb.db,
-    queues,
-    workers,
-    async close() {
-      await workers.close();
-      await closeQueues(queues);
-      await producer.quit();
-      await deleteQueuePrefix(prefix);
-      await testDb.drop();
-    },
-  };
+export interface SummarizerTestEnvOptions {
+  /** Start the sandbox and point the config's OpenAI and Twilio APIs at it. Default false. */
+  sandbox?: boolean;
+  /** Options of the summarizer's workers. Default none. */
+  workers?: SummarizerWorkersOptions;
 }
 
-export function newCallSid(): string {
-  return `CA${randomBytes(16).toString('hex')}`;
+/** A fresh database and queue prefix with the summarizer's workers running on them. */
+export function startSummarizerTestEnv(
+  env: Record<string, string>,
+  options: SummarizerTestEnvOptions & { sandbox: true },
+): Promise<SummarizerTestEnv & { sandbox: Sandbox }>;
+export function startSummarizerTestEnv(
+  env?: Record<string, string>,
+  options?: SummarizerTestEnvOptions,
+): Promise<SummarizerTestEnv>;
+export async function startSummarizerTestEnv(
+  env: Record<string, string> = {},
+  options: SummarizerTestEnvOptions = {},
+): Promise<SummarizerTestEnv> {
+  const stack = await startTestStack({ env, sandbox: options.sandbox ?? false });
+  const workers = await startSummarizerWorkers(stack.config, options.workers);
+  stack.onClose(workers.close);
+  const { config, queues, sandbox } = stack;
+  return { config, db: stack.testDb.db, queues, workers, sandbox, close: () => stack.close() };
 }
 
 /** A user whose phone number is linked, as onboarding leaves it. */
