@@ -5,9 +5,6 @@
 
 const BRAND = 'Series Killer';
 
-/** Stands in for the code wherever a code-bearing text is stored or shown. */
-export const CODE_MASK = '******';
-
 export function welcomeText(firstName: string): string {
   return `Hi ${firstName}, welcome to ${BRAND}! We'll text you a code to confirm this number.`;
 }

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TestStack } from '@series-killer/sandbox/testing';
 import type { Db } from '@series-killer/shared';
+import { VERIFICATION_CODE_MASK } from '@series-killer/shared';
 import { uniqueTestPhone } from '@series-killer/shared/testing';
-import { CODE_MASK } from '../messages/onboarding-texts.ts';
 import type { OnboardingDeps } from '../onboarding-deps.ts';
 import { startOnboarding } from '../start/start-onboarding.ts';
 import { codeIn, insertUser, smsJobs, startOnboardingTestStack } from '../testing/onboarding-fixtures.ts';
@@ -49,7 +49,7 @@ describe('sendReminder', () => {
 
     const [reminder] = await remindersOf(userId);
     expect(reminder).toMatchObject({ status: 'pending' });
-    expect(reminder?.content).toContain(CODE_MASK);
+    expect(reminder?.content).toContain(VERIFICATION_CODE_MASK);
     const job = await deps.queues['sms-outbound'].getJob(`send.onboarding-message.${reminder?.id}`);
     expect(job?.data).toMatchObject({ to: phone, userId, storedBody: reminder?.content });
     const code = codeIn(job?.data.body ?? '');

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TestStack } from '@series-killer/sandbox/testing';
 import type { Db } from '@series-killer/shared';
+import { VERIFICATION_CODE_MASK } from '@series-killer/shared';
 import { uniqueTestPhone } from '@series-killer/shared/testing';
-import { CODE_MASK } from '../messages/onboarding-texts.ts';
 import type { OnboardingDeps } from '../onboarding-deps.ts';
 import { codeIn, insertUser, smsJobs, startOnboardingTestStack } from '../testing/onboarding-fixtures.ts';
 import { hashVerificationCode } from '../verification/verification-code.ts';
@@ -48,7 +48,7 @@ describe('startOnboarding', () => {
     expect(welcome).toMatchObject({ message_type: 'welcome', status: 'pending', phone_number: phone });
     expect(welcome?.content).toContain('Grace');
     expect(verification).toMatchObject({ message_type: 'verification', status: 'pending' });
-    expect(verification?.content).toContain(CODE_MASK);
+    expect(verification?.content).toContain(VERIFICATION_CODE_MASK);
 
     const jobs = await smsJobs(deps.queues, phone);
     expect(jobs.map((job) => job.id)).toEqual([

@@ -1,6 +1,7 @@
 import type { Db } from '@series-killer/shared';
+import { VERIFICATION_CODE_MASK } from '@series-killer/shared';
 import { insertOnboardingMessage, type OnboardingMessage } from '../messages/onboarding-messages.repository.ts';
-import { CODE_MASK, reminderText, verificationText } from '../messages/onboarding-texts.ts';
+import { reminderText, verificationText } from '../messages/onboarding-texts.ts';
 import { setVerificationCode } from '../phone/phone-links.repository.ts';
 import { deriveVerificationCode, hashVerificationCode } from './verification-code.ts';
 
@@ -14,7 +15,10 @@ export async function issueCode(
   secret: string,
   target: { userId: string; phoneLinkId: number; phoneNumber: string; messageType: 'verification' | 'reminder' },
 ): Promise<OnboardingMessage> {
-  const maskedText = target.messageType === 'verification' ? verificationText(CODE_MASK) : reminderText(CODE_MASK);
+  const maskedText =
+    target.messageType === 'verification'
+      ? verificationText(VERIFICATION_CODE_MASK)
+      : reminderText(VERIFICATION_CODE_MASK);
   const message = await insertOnboardingMessage(db, {
     userId: target.userId,
     phoneNumber: target.phoneNumber,
