@@ -23,6 +23,10 @@ export interface LoadOptions {
   amount?: number;
   overallRate?: number;
   sids?: string[];
+  /** Derive the i-th request's MessageSid from this seed (`benchMessageSid`) instead of a random one. */
+  sidSeed?: string;
+  /** Seconds without an answer before a request counts as a timeout. Default 10. */
+  timeoutSeconds?: number;
 }
 
 /** Runs autocannon in its own process, so the load generator does not share an event loop with what it measures. */

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
@@ -14,7 +14,12 @@ export interface RunningProcess {
 
 /** Starts a TypeScript entry point with this Node, keeping its last output for diagnostics. */
 export function startProcess(entry: string, env: Record<string, string>, args: string[] = []): RunningProcess {
-  const child = spawn(process.execPath, [entry, ...args], {
+  return startCommand(process.execPath, [entry, ...args], env);
+}
+
+/** Starts any program, keeping its last output for diagnostics. */
+export function startCommand(command: string, args: string[], env: Record<string, string> = {}): RunningProcess {
+  const child = spawn(command, args, {
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -58,6 +63,26 @@ export async function waitForHttp(url: string, proc?: RunningProcess, timeoutMs 
   throw new Error(`${url} did not answer within ${timeoutMs} ms${proc ? `:\n${proc.output()}` : ''}`);
 }
 
+/** Waits until the process has printed `text` (e.g. a start-up log line), or fails with its last output. */
+export async function waitForOutput(proc: RunningProcess, text: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!proc.output().includes(text)) {
+    if (proc.child.exitCode !== null) throw new Error(`process exited before printing "${text}":\n${proc.output()}`);
+    if (Date.now() > deadline) throw new Error(`no "${text}" within ${timeoutMs} ms:\n${proc.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Runs a command to completion; rejects with its output when it exits non-zero. */
+export function runCommand(command: string, args: string[], timeoutMs = 60_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(command, args, { timeout: timeoutMs }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`${command} ${args.join(' ')} failed: ${stderr || stdout}`, { cause: error }));
+      else resolve(stdout);
+    });
+  });
+}
+
 /** Resident memory of a process in MB (Linux). */
 export async function rssMb(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
@@ -81,4 +106,12 @@ export function sampleRss(pid: number): { stop(): number } {
       return peak;
     },
   };
+}
+
+/** CPU time (user + system) a process has used so far, in seconds (Linux; 100 clock ticks a second). */
+export async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the parenthesised command name; utime and stime are the 14th and 15th fields.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }

@@ -14,6 +14,10 @@ interface LoadOptions {
   /** Requests per second across all connections (unset: as fast as possible). */
   overallRate?: number;
   sids?: string[];
+  /** Derive the i-th request's MessageSid from this seed (`benchMessageSid`) instead of a random one. */
+  sidSeed?: string;
+  /** Seconds without an answer before a request counts as a timeout. Default 10. */
+  timeoutSeconds?: number;
 }
 
 const options = JSON.parse(process.argv[2] ?? '{}') as LoadOptions;
@@ -22,6 +26,7 @@ const requests = signedStatusCallbacks(planned, {
   authToken: options.authToken,
   url: options.publicUrl,
   sids: options.sids,
+  sidSeed: options.sidSeed,
 });
 let next = 0;
 
@@ -29,9 +34,10 @@ autocannon(
   {
     url: options.target,
     connections: options.connections,
-    duration: options.amount ? undefined : options.durationSeconds,
-    amount: options.amount,
-    overallRate: options.overallRate,
+    // autocannon rejects keys present with an undefined value, so only set ones are passed.
+    ...(options.amount ? { amount: options.amount } : { duration: options.durationSeconds ?? 10 }),
+    ...(options.overallRate ? { overallRate: options.overallRate } : {}),
+    ...(options.timeoutSeconds ? { timeout: options.timeoutSeconds } : {}),
     requests: [
       {
         method: 'POST',
