@@ -39,7 +39,7 @@ async function authUsersFor(config: Config): Promise<AuthUsers> {
 /** Starts the ingress on `config.http.port`. */
 export async function startIngress(config: Config, options: StartIngressOptions = {}): Promise<RunningIngress> {
   const logger = options.logger ?? createLogger('ingress', config.logLevel);
-  const db = createDb(config.database, 'series-killer-ingress');
+  const db = createDb(config.database, 'series-killer-ingress', logger);
   const redis = createRedisConnection(config.redis, 'producer');
   // Logged, not thrown: while Redis is down requests answer 503 and ioredis keeps reconnecting.
   redis.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error'));

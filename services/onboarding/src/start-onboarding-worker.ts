@@ -29,7 +29,7 @@ export async function startOnboardingWorker(
   options: OnboardingWorkerOptions = {},
 ): Promise<OnboardingWorker> {
   const logger = options.logger ?? createLogger('onboarding', config.logLevel);
-  const db = createDb(config.database, 'series-killer-onboarding');
+  const db = createDb(config.database, 'series-killer-onboarding', logger);
   const consumer = createRedisConnection(config.redis, 'worker');
   // Jobs are added from inside jobs, after their rows are committed: waiting out a Redis
   // outage beats failing fast and leaving those rows without their sends.

@@ -44,7 +44,7 @@ export function outboundLimiter(maxPerSecond: number): { max: number; duration: 
 export async function startSmsWorkers(config: Config, options: StartSmsWorkersOptions = {}): Promise<SmsWorkers> {
   const logger = options.logger ?? createLogger('sms', config.logLevel);
   const metrics = createSmsMetrics(options.registry);
-  const db = createDb(config.database, 'series-killer-sms');
+  const db = createDb(config.database, 'series-killer-sms', logger);
   const workerConnection = createRedisConnection(config.redis, 'worker');
   // Logged, not thrown: ioredis keeps reconnecting and jobs wait while Redis is away.
   workerConnection.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error'));

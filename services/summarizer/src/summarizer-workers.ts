@@ -42,7 +42,7 @@ export async function startSummarizerWorkers(
   options: SummarizerWorkersOptions = {},
 ): Promise<SummarizerWorkers> {
   const logger = options.logger ?? createLogger('summarizer', config.logLevel);
-  const db = createDb(config.database, 'series-killer-summarizer');
+  const db = createDb(config.database, 'series-killer-summarizer', logger);
   const workerConnection = createRedisConnection(config.redis, 'worker');
   // Jobs are added from inside jobs, where waiting out a Redis outage beats failing fast.
   const queueConnection = createRedisConnection(config.redis, 'worker');

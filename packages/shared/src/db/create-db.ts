@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import type { Logger } from 'pino';
 import type { Config } from '../config/load-config.ts';
 import type { DB } from './database.types.ts';
 
@@ -19,6 +20,7 @@ export type Db = Kysely<Database>;
 export function createDb(
   database: Pick<Config['database'], 'url' | 'poolSize'>,
   applicationName = 'series-killer',
+  logger?: Logger,
 ): Db {
   const pool = new pg.Pool({
     connectionString: database.url,
@@ -27,5 +29,8 @@ export function createDb(
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
   });
+  // An idle connection that Postgres ends (a restart, a failover) is reported here; unlistened,
+  // the event would end the process. The pool drops that connection and opens a new one on demand.
+  pool.on('error', (error) => logger?.warn({ err: error }, 'idle database connection lost'));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
