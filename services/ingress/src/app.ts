@@ -20,7 +20,7 @@ export interface AppDeps {
   redis: RedisConnection;
   authUsers: AuthUsers;
   logger: Logger;
-  /** Milliseconds Redis has to acknowledge a job before the request answers 503. Default 750. */
+  /** Milliseconds Redis has to acknowledge a job before the request answers 503. Default 500: a 503 must reach Twilio within a second even when the machine is busy. */
   enqueueTimeoutMs?: number;
   /** Milliseconds the caller lookup of an incoming call may take. Default 300. */
   callerLookupTimeoutMs?: number;

@@ -16,7 +16,7 @@ const roleOptions: Record<RedisRole, RedisOptions> = {
   producer: {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
-    commandTimeout: 800,
+    commandTimeout: 500,
     connectTimeout: 2_000,
   },
   worker: {

@@ -12,7 +12,7 @@ export class EnqueueError extends Error {
 }
 
 export interface JobBatcherOptions {
-  /** Milliseconds to wait for Redis to acknowledge a batch before its requests fail. Default 750. */
+  /** Milliseconds to wait for Redis to acknowledge a batch before its requests fail. Default 500: a 503 must reach Twilio within a second even when the machine is busy. */
   timeoutMs?: number;
   /** Called once per job with its queue, the milliseconds until it was stored or failed, and the outcome. */
   onSettled?: (queue: QueueName, ms: number, outcome: 'stored' | 'failed') => void;
@@ -38,7 +38,7 @@ interface Waiting {
  * when an id is already present, so duplicates inside or across batches collapse.
  */
 export function createJobBatcher(queues: Queues, options: JobBatcherOptions = {}): JobBatcher {
-  const timeoutMs = options.timeoutMs ?? 750;
+  const timeoutMs = options.timeoutMs ?? 500;
   let waiting: Waiting[] = [];
 
   const settle = (entry: Waiting, outcome: 'stored' | 'failed') =>

@@ -133,4 +133,14 @@ describe('SMS webhooks', () => {
     expect(((await missingSid.json()) as { errors: object }).errors).toHaveProperty('MessageSid');
     expect(await h.jobCount('sms-status')).toBe(before);
   });
+
+  it('answers 400 to a NUL character, which Postgres could never store, and enqueues nothing', async () => {
+    const before = await h.jobCount('sms-inbound');
+    const response = await h.postSigned('/twilio/sms', inboundSms(fakeSid('SM'), 'hello\u0000world'));
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { errors: object }).errors).toEqual({
+      Body: 'must not contain a NUL character',
+    });
+    expect(await h.jobCount('sms-inbound')).toBe(before);
+  });
 });

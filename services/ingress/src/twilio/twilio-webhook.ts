@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import express, { type RequestHandler } from 'express';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks.js';
 import { HttpError } from '../http/http-errors.ts';
+import { refuseNulCharacters } from '../http/refuse-nul-characters.ts';
 
 /** Twilio's form parameters; a key sent more than once keeps every value, as Twilio signs them. */
 export type TwilioParams = Record<string, string | string[]>;
@@ -51,7 +52,7 @@ function verifyTwilioSignature(authToken: string, publicBaseUrl: string): Reques
   };
 }
 
-/** The gate in front of every Twilio route: body limit, form parsing, signature. */
+/** The gate in front of every Twilio route: body limit, form parsing, signature, then content. */
 export function twilioWebhookGate(authToken: string, publicBaseUrl: string): RequestHandler[] {
-  return [readTwilioForm, verifyTwilioSignature(authToken, publicBaseUrl)];
+  return [readTwilioForm, verifyTwilioSignature(authToken, publicBaseUrl), refuseNulCharacters];
 }

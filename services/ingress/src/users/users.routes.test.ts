@@ -87,6 +87,14 @@ describe('POST /api/users', () => {
     expect(errors.phone).toBe('must be a valid phone number');
   });
 
+  it('answers 400 to a NUL character in a name, writing nothing', async () => {
+    const response = await postJson(h, '/api/users', { phone: '+14155550188', firstName: 'Ada\u0000', lastName: 'L' });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { errors: object }).errors).toEqual({
+      firstName: 'must not contain a NUL character',
+    });
+  });
+
   it('answers 401 without the bearer token or with a wrong one', async () => {
     const missing = await postJson(h, '/api/users', {}, null);
     const wrong = await postJson(h, '/api/users', {}, 'internal-token-0123456788');

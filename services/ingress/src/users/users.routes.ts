@@ -4,6 +4,7 @@ import express, { Router } from 'express';
 import type { JobBatcher } from '../enqueue/job-batcher.ts';
 import { HttpError } from '../http/http-errors.ts';
 import { parseRequest } from '../http/parse-request.ts';
+import { refuseNulCharacters } from '../http/refuse-nul-characters.ts';
 import { requireBearerToken } from '../internal-api/require-bearer-token.ts';
 import type { AuthUsers } from './auth-users.ts';
 import { createUser } from './create-user.ts';
@@ -25,7 +26,11 @@ const JSON_BODY_LIMIT_BYTES = 16 * 1024;
 /** `POST /api/users` and `POST /hooks/user-profiles`, behind the internal bearer token. */
 export function userRoutes(options: UserRoutesOptions): Router {
   const router = Router();
-  const guard = [requireBearerToken(options.internalApiToken), express.json({ limit: JSON_BODY_LIMIT_BYTES })];
+  const guard = [
+    requireBearerToken(options.internalApiToken),
+    express.json({ limit: JSON_BODY_LIMIT_BYTES }),
+    refuseNulCharacters,
+  ];
 
   router.post('/api/users', ...guard, async (req, res) => {
     const user = parseRequest(newUserSchema, req.body ?? {});
