@@ -4,6 +4,7 @@ import {
   applyPendingStatusEvents,
   insertStatusEvent,
   lockMessageSid,
+  logEventOfRecordedMessage,
   type StatusEvent,
 } from './sms-status-events.repository.ts';
 
@@ -32,21 +33,13 @@ export async function applySmsStatus(
 ): Promise<ApplyStatusResult> {
   return db.transaction().execute(async (trx) => {
     await lockMessageSid(trx, event.messageSid);
-    const message = await trx
-      .selectFrom('sms_history')
-      .select(['user_id'])
-      .where('message_sid', '=', event.messageSid)
-      .where('direction', '=', 'outbound')
-      .executeTakeFirst();
-
+    const message = await logEventOfRecordedMessage(trx, event);
     if (!message) {
       if (!lastAttempt) throw new MessageNotRecordedError(event.messageSid);
       const newlyOrphaned = await insertStatusEvent(trx, event, { userId: null, orphaned: true });
       return { outcome: 'orphaned', newlyOrphaned };
     }
-
-    await insertStatusEvent(trx, event, { userId: message.user_id, orphaned: false });
-    const transitions = await applyPendingStatusEvents(trx, event.messageSid, message.user_id);
+    const transitions = await applyPendingStatusEvents(trx, event.messageSid, message.userId);
     return { outcome: 'applied', transitions };
   });
 }

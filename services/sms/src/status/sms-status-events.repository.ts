@@ -52,6 +52,47 @@ export async function insertStatusEvent(
 }
 
 /**
+ * Logs a callback of a recorded outbound message and reads the message's user, in one
+ * statement. Returns undefined, logging nothing, when no outbound message has that SID yet.
+ */
+export async function logEventOfRecordedMessage(
+  db: Db,
+  event: StatusEvent,
+): Promise<{ userId: string | null } | undefined> {
+  const row = await db
+    .with('message', (qb) =>
+      qb
+        .selectFrom('sms_history')
+        .select('user_id')
+        .where('message_sid', '=', event.messageSid)
+        .where('direction', '=', 'outbound'),
+    )
+    .with('logged', (qb) =>
+      qb
+        .insertInto('sms_status_events')
+        .columns(['message_sid', 'user_id', 'status', 'error_code', 'raw_payload', 'received_at'])
+        .expression((eb) =>
+          eb
+            .selectFrom('message')
+            // INSERT … SELECT takes no types from its target: each value is cast to its column's.
+            .select([
+              sql<string>`${event.messageSid}::text`.as('message_sid'),
+              'message.user_id',
+              sql<string>`${event.status}::text`.as('status'),
+              sql<number | null>`${event.errorCode}::integer`.as('error_code'),
+              sql<string>`${JSON.stringify(event.raw)}::jsonb`.as('raw_payload'),
+              sql<Date>`${event.receivedAt}::timestamptz`.as('received_at'),
+            ]),
+        )
+        .onConflict((oc) => oc.constraint('sms_status_events_event_key').doNothing()),
+    )
+    .selectFrom('message')
+    .select('user_id')
+    .executeTakeFirst();
+  return row ? { userId: row.user_id } : undefined;
+}
+
+/**
  * Applies every not-yet-applied event of a message to its current status, in arrival order
  * (the order does not change the outcome: each move is forward only), and marks them applied.
  * Called when a callback arrives for a known message, and by the send, which claims any
@@ -62,15 +103,16 @@ export async function applyPendingStatusEvents(
   messageSid: string,
   userId: string | null,
 ): Promise<MessageTransition[]> {
-  const events = await db
-    .selectFrom('sms_status_events')
-    .select(['id', 'status', 'error_code', 'received_at'])
+  // One statement claims (locks until commit) and marks the pending events; should a move
+  // below fail, the transaction rolls the marks back with it.
+  const claimed = await db
+    .updateTable('sms_status_events')
+    .set({ applied_at: sql<Date>`now()`, user_id: sql<string | null>`coalesce(user_id, ${userId})` })
     .where('message_sid', '=', messageSid)
     .where('applied_at', 'is', null)
-    .orderBy('id')
-    .forUpdate()
+    .returning(['id', 'status', 'error_code', 'received_at'])
     .execute();
-  if (events.length === 0) return [];
+  const events = claimed.sort((a, b) => a.id - b.id);
 
   const transitions: MessageTransition[] = [];
   for (const event of events) {
@@ -82,15 +124,6 @@ export async function applyPendingStatusEvents(
     });
     if (transition) transitions.push(transition);
   }
-  await db
-    .updateTable('sms_status_events')
-    .set({ applied_at: sql<Date>`now()`, user_id: sql<string | null>`coalesce(user_id, ${userId})` })
-    .where(
-      'id',
-      'in',
-      events.map((event) => event.id),
-    )
-    .execute();
   return transitions;
 }
 
