@@ -70,6 +70,12 @@ export interface CallHistory {
   user_id: string | null;
 }
 
+export interface CallStatusSequences {
+  call_sid: string;
+  sequence: number;
+  updated_at: Generated<Timestamp>;
+}
+
 export interface CallTranscriptions {
   assembled_at: Timestamp | null;
   call_sid: string;
@@ -185,6 +191,7 @@ export interface DB {
   "auth.users": AuthUsers;
   call_analyses: CallAnalyses;
   call_history: CallHistory;
+  call_status_sequences: CallStatusSequences;
   call_transcript_segments: CallTranscriptSegments;
   call_transcriptions: CallTranscriptions;
   onboarding_messages: OnboardingMessages;

@@ -24,6 +24,23 @@ function answeredCallCallbacks(callSid: string, from = CALLER, to = SERVICE_NUMB
   ];
 }
 
+/**
+ * Callbacks with two statuses in the first rank and two in the last, where only the sequence
+ * number says which is later.
+ */
+function sequencedCallbacks(callSid: string): JobData<'call-status'>[] {
+  const at = new Date().toISOString();
+  const base = { callSid, from: CALLER, to: SERVICE_NUMBER, direction: 'inbound', receivedAt: at, callDuration: null };
+  return [
+    { ...base, callStatus: 'queued', sequenceNumber: 0 },
+    { ...base, callStatus: 'initiated', sequenceNumber: 1 },
+    { ...base, callStatus: 'ringing', sequenceNumber: 2 },
+    { ...base, callStatus: 'in-progress', sequenceNumber: 3 },
+    { ...base, callStatus: 'no-answer', sequenceNumber: 4 },
+    { ...base, callStatus: 'completed', callDuration: 42, sequenceNumber: 5 },
+  ];
+}
+
 describe('call status callbacks', () => {
   let env: SummarizerTestEnv;
   let userId: string;
@@ -45,6 +62,14 @@ describe('call status callbacks', () => {
 
   async function deliver(callbacks: JobData<'call-status'>[]): Promise<void> {
     for (const callback of callbacks) await addJob(env.queues, 'call-status', callback);
+  }
+
+  /** Waits until each job has completed, so the row holds every callback. */
+  async function settled(jobIds: (string | undefined)[]): Promise<void> {
+    await waitFor('calls jobs completed', async () => {
+      const states = await Promise.all(jobIds.map((id) => env.queues.calls.getJobState(id as string)));
+      return states.every((state) => state === 'completed');
+    });
   }
 
   it('ends in the same row whether callbacks come in order, shuffled or duplicated', async () => {
@@ -73,7 +98,45 @@ describe('call status callbacks', () => {
     }
   });
 
-  it('never moves a status backwards, and a terminal status never changes', async () => {
+  it('orders statuses of the same rank by sequence number, in any delivery order', async () => {
+    const orders = [(c: JobData<'call-status'>[]) => c, (c: JobData<'call-status'>[]) => [...c].reverse()];
+    for (const seed of [3, 5, 11, 17]) orders.push((c) => shuffled([...c, ...c], seed));
+
+    const calls = orders.map((order) => ({ callSid: fakeSid('CA'), order }));
+    const jobIds: (string | undefined)[] = [];
+    for (const { callSid, order } of calls)
+      for (const callback of order(sequencedCallbacks(callSid)))
+        jobIds.push(await addJob(env.queues, 'call-status', callback));
+    await settled(jobIds);
+    // A replay of every callback, past the job ids, changes nothing either.
+    for (const { callSid } of calls)
+      for (const callback of shuffled(sequencedCallbacks(callSid)))
+        expect(await applyCallStatus(env.db, callback)).toMatchObject({ outcome: 'stale' });
+
+    for (const { callSid } of calls)
+      expect(await callRow(callSid)).toEqual({
+        call_sid: callSid,
+        phone_number: CALLER,
+        user_id: userId,
+        call_status: 'completed',
+        duration: 42,
+      });
+  });
+
+  it('moves on within the first rank only to a later callback', async () => {
+    const callSid = fakeSid('CA');
+    const [initiated] = answeredCallCallbacks(callSid) as [JobData<'call-status'>];
+    const queued: JobData<'call-status'> = { ...initiated, callStatus: 'queued', sequenceNumber: 0 };
+
+    expect(await applyCallStatus(env.db, queued)).toEqual({ outcome: 'applied', status: 'queued' });
+    expect(await applyCallStatus(env.db, { ...initiated, sequenceNumber: 1 })).toMatchObject({ outcome: 'applied' });
+    expect(await applyCallStatus(env.db, queued)).toMatchObject({ outcome: 'stale' });
+    // Without a sequence number only the rank counts, and an equal rank is no step forward.
+    expect(await applyCallStatus(env.db, { ...queued, sequenceNumber: null })).toMatchObject({ outcome: 'stale' });
+    expect(await callRow(callSid)).toMatchObject({ call_status: 'initiated' });
+  });
+
+  it('never moves a status backwards, nor replaces a terminal status without a later callback', async () => {
     const callSid = fakeSid('CA');
     const [initiated, ringing, inProgress, completed] = answeredCallCallbacks(callSid) as [
       JobData<'call-status'>,

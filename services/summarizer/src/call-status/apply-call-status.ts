@@ -12,6 +12,8 @@ export interface CallStatusEvent {
   direction: string;
   /** Seconds; Twilio sends it once the call has ended. */
   callDuration: number | null;
+  /** Twilio's `SequenceNumber`, counting up over the call's callbacks; null for `call-started`. */
+  sequenceNumber: number | null;
 }
 
 export type ApplyCallStatusResult =
@@ -31,7 +33,7 @@ export function userPhoneOf(event: Pick<CallStatusEvent, 'from' | 'to' | 'direct
 
 /**
  * Records a call status callback on `call_history`. Duplicates and callbacks that arrive
- * after a later status are no-ops, so any delivery order ends in the same row. A call whose
+ * after a later status (by rank, then by sequence number) are no-ops, so any delivery order ends in the same row. A call whose
  * user side is not a phone number is noted as skipped instead, so that its transcripts stop
  * waiting for a row that will never exist.
  */
@@ -45,6 +47,7 @@ export async function applyCallStatus(db: Db, event: CallStatusEvent): Promise<A
     callSid: event.callSid,
     phoneNumber,
     status: event.callStatus,
+    sequence: event.sequenceNumber,
     duration: event.callStatus === 'completed' ? event.callDuration : null,
   });
   return { outcome: changed ? 'applied' : 'stale', status: event.callStatus };

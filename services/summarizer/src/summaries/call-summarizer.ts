@@ -40,9 +40,29 @@ export interface CallSummary {
   requestCount: number;
 }
 
+/**
+ * How far a summary in parts got, so that a retry resumes instead of requesting the finished
+ * parts again: the part summaries so far, in order, and what they cost.
+ */
+export const partialSummarySchema = z.object({
+  /** Characters per part; parts cut at another size do not line up, so they are not resumed. */
+  partChars: z.number().int().positive(),
+  parts: z.array(z.string()),
+  usage: z.object({ promptTokens: z.number(), completionTokens: z.number(), totalTokens: z.number() }),
+  requestCount: z.number().int().min(0),
+});
+export type PartialSummary = z.output<typeof partialSummarySchema>;
+
+export interface SummarizeOptions {
+  /** What an earlier attempt at the same transcript finished; its parts are not requested again. Default: nothing. */
+  resumeFrom?: PartialSummary;
+  /** Called after each part summary with everything finished so far. Default: nothing is saved. */
+  savePartial?: (partial: PartialSummary) => Promise<void>;
+}
+
 /** Summarises a call transcript. The product's one narrow view of the language model. */
 export interface CallSummarizer {
-  summarize(transcript: string): Promise<CallSummary>;
+  summarize(transcript: string, options?: SummarizeOptions): Promise<CallSummary>;
 }
 
 /** The model provider asked us to slow down; retry after `retryAfterMs`. */

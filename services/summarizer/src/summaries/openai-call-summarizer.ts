@@ -7,6 +7,7 @@ import {
   callAnalysisJsonSchema,
   callAnalysisSchema,
   InvalidModelOutputError,
+  type SummarizeOptions,
   SummarizerRateLimitedError,
   SummarizerRequestRejectedError,
   type TokenUsage,
@@ -115,7 +116,8 @@ interface Tally {
 /**
  * The CallSummarizer over OpenAI chat completions with structured outputs. A transcript over
  * the budget is summarised part by part, then the part summaries are combined into the analysis.
- * Makes no retries of its own: the summaries queue retries the whole job.
+ * Makes no retries of its own: the summaries queue retries the job, which resumes after the
+ * parts it saved.
  */
 export function createOpenAICallSummarizer(client: OpenAI, options: OpenAICallSummarizerOptions): CallSummarizer {
   const budgetTokens = options.chunkTokenBudget ?? 12_000;
@@ -162,21 +164,34 @@ export function createOpenAICallSummarizer(client: OpenAI, options: OpenAICallSu
     return parseAnalysis(completion);
   }
 
+  function callSummary(analysis: CallAnalysis, tally: Tally): CallSummary {
+    return { analysis, model: options.model, usage: tally.usage, requestCount: tally.requestCount };
+  }
+
+  async function summarizeWhole(transcript: string): Promise<CallSummary> {
+    const tally: Tally = { usage: noUsage, requestCount: 0 };
+    return callSummary(await analyse(tally, ANALYSIS_PROMPT, transcript), tally);
+  }
+
+  /**
+   * Summarises the parts one after another (a burst of parallel requests would only meet the
+   * rate limit sooner), saving after each so that a retry goes on from there, then combines them.
+   */
+  async function summarizeInParts(transcript: string, progress: SummarizeOptions): Promise<CallSummary> {
+    const partChars = budgetTokens * 4;
+    const parts = splitOnLines(transcript, partChars);
+    const resumed = progress.resumeFrom?.partChars === partChars ? progress.resumeFrom : undefined;
+    const tally: Tally = { usage: resumed?.usage ?? noUsage, requestCount: resumed?.requestCount ?? 0 };
+    const summaries = [...(resumed?.parts ?? [])];
+    for (let index = summaries.length; index < parts.length; index += 1) {
+      summaries.push(await summarizePart(tally, parts[index] as string, index, parts.length));
+      await progress.savePartial?.({ partChars, parts: [...summaries], ...tally });
+    }
+    return callSummary(await analyse(tally, COMBINE_PROMPT, summaries.join('\n')), tally);
+  }
+
   return {
-    async summarize(transcript: string): Promise<CallSummary> {
-      const tally: Tally = { usage: noUsage, requestCount: 0 };
-      let analysis: CallAnalysis;
-      if (estimateTokens(transcript) <= budgetTokens) {
-        analysis = await analyse(tally, ANALYSIS_PROMPT, transcript);
-      } else {
-        // Parts one after another: a burst of parallel requests would only meet the rate limit sooner.
-        const parts = splitOnLines(transcript, budgetTokens * 4);
-        const summaries: string[] = [];
-        for (const [index, part] of parts.entries())
-          summaries.push(await summarizePart(tally, part, index, parts.length));
-        analysis = await analyse(tally, COMBINE_PROMPT, summaries.join('\n'));
-      }
-      return { analysis, model: options.model, usage: tally.usage, requestCount: tally.requestCount };
-    },
+    summarize: (transcript, progress = {}) =>
+      estimateTokens(transcript) <= budgetTokens ? summarizeWhole(transcript) : summarizeInParts(transcript, progress),
   };
 }

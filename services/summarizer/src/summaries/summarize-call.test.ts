@@ -3,6 +3,7 @@ import type { Sandbox } from '@series-killer/sandbox';
 import { addJob, type JobData, SANDBOX_DEFAULTS } from '@series-killer/shared';
 import { fakeSid, waitFor } from '@series-killer/shared/testing';
 import { createLinkedUser, type SummarizerTestEnv, startSummarizerTestEnv } from '../testing/summarizer-test-env.ts';
+import { savedPartialSummarySchema } from './summarize-call.ts';
 
 const CALLER = '+14155550177';
 
@@ -190,6 +191,38 @@ describe('call summaries', () => {
     expect(requests).toHaveLength(4);
     expect(combining).toHaveLength(1);
     expect(requests.at(-1)).toBe(combining[0]);
+    expect(await analysisOf(callSid)).toMatchObject({ request_count: 4 });
+  });
+
+  it('resumes a long transcript after a 429 on a later part, sending no finished part again', async () => {
+    const callSid = fakeSid('CA');
+    const line = (i: number) =>
+      `${i % 2 ? 'Assistant' : 'Caller'}: Line ${i} of a call that resumes, about season ${i % 5}, its cast and the finale.`;
+    // About 120,000 characters: three parts at the default budget of 48,000 characters.
+    const transcript = [conversation(callSid), ...Array.from({ length: 1_300 }, (_, i) => line(i))].join('\n');
+    const logged = sandbox.openaiRequests().length;
+    // Slow answers leave time to turn the 429 on once part 1 is saved, before part 2 is answered.
+    sandbox.setOpenAIMode({ latencyMs: 400 });
+    try {
+      await completedCallWithTranscript(callSid, transcript);
+      await waitFor('part 1 saved on the job', async () => {
+        const saved = savedPartialSummarySchema.safeParse((await summaryJob(callSid))?.progress);
+        return saved.data?.parts.length === 1;
+      });
+      sandbox.setOpenAIMode({ failWith: 429, times: 1, retryAfterMs: 300 });
+      await waitFor('summary after 429', () => summaryOf(callSid), { timeoutMs: 20_000 });
+    } finally {
+      sandbox.setOpenAIMode({});
+    }
+
+    const requests = sandbox.openaiRequests().slice(logged);
+    const partRequested = requests.flatMap((body) => /"Part (\d) of 3:/.exec(JSON.stringify(body.messages))?.[1] ?? []);
+    // Three parts, the combining request, and the part that met the 429 once more.
+    expect(requests).toHaveLength(5);
+    expect(requests.at(-1)?.response_format).toBeDefined();
+    expect(partRequested).toHaveLength(4);
+    expect(new Set(partRequested)).toEqual(new Set(['1', '2', '3']));
+    expect(partRequested.filter((part) => part === '1')).toHaveLength(1);
     expect(await analysisOf(callSid)).toMatchObject({ request_count: 4 });
   });
 

@@ -16,7 +16,7 @@ export function callsHandlers(db: Db, queues: Queues): JobHandlers<'calls'> {
   });
   return {
     'call-started': async (data) => {
-      const status = await applyCallStatus(db, { ...data, callDuration: null });
+      const status = await applyCallStatus(db, { ...data, callDuration: null, sequenceNumber: null });
       return status.outcome === 'skipped' ? status : { ...status, ...(await afterStatus(data.callSid)) };
     },
     'call-status': async (data) => {

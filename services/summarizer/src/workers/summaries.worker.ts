@@ -1,7 +1,16 @@
 import type { Db, JobHandlers, Queues } from '@series-killer/shared';
-import { Worker } from 'bullmq';
+import { type Job, Worker } from 'bullmq';
 import { type CallSummarizer, SummarizerRateLimitedError } from '../summaries/call-summarizer.ts';
-import { summarizeCall } from '../summaries/summarize-call.ts';
+import { type SummaryProgressStore, savedPartialSummarySchema, summarizeCall } from '../summaries/summarize-call.ts';
+
+/** The job's progress is where a summary in parts keeps the parts it finished. */
+function progressOn(job: Job): SummaryProgressStore {
+  const saved = savedPartialSummarySchema.safeParse(job.progress);
+  return {
+    saved: saved.success ? saved.data : undefined,
+    save: (partial) => job.updateProgress(partial),
+  };
+}
 
 /**
  * The `summaries` queue. A 429 pauses the whole queue for the provider's `retry-after` and
@@ -9,9 +18,9 @@ import { summarizeCall } from '../summaries/summarize-call.ts';
  */
 export function summariesHandlers(db: Db, queues: Queues, summarizer: CallSummarizer): JobHandlers<'summaries'> {
   return {
-    'summarize-call': async (data) => {
+    'summarize-call': async (data, job) => {
       try {
-        return await summarizeCall(db, summarizer, data.callSid);
+        return await summarizeCall(db, summarizer, data.callSid, progressOn(job));
       } catch (error) {
         if (!(error instanceof SummarizerRateLimitedError)) throw error;
         await queues.summaries.rateLimit(error.retryAfterMs);
