@@ -1,13 +1,4 @@
-import {
-  type Config,
-  closeQueues,
-  createDb,
-  createLogger,
-  createQueues,
-  createRedisConnection,
-  createWorker,
-  type Logger,
-} from '@series-killer/shared';
+import { type Config, createLogger, createWorker, type Logger, openWorkerProcess } from '@series-killer/shared';
 import { onboardingHandlers } from './onboarding.worker.ts';
 import { scheduleSweep } from './sweep/sweep-pending-profiles.ts';
 
@@ -29,37 +20,23 @@ export async function startOnboardingWorker(
   options: OnboardingWorkerOptions = {},
 ): Promise<OnboardingWorker> {
   const logger = options.logger ?? createLogger('onboarding', config.logLevel);
-  const db = createDb(config.database, 'series-killer-onboarding', logger);
-  const consumer = createRedisConnection(config.redis, 'worker');
-  // Jobs are added from inside jobs, after their rows are committed: waiting out a Redis
-  // outage beats failing fast and leaving those rows without their sends.
-  const queueConnection = createRedisConnection(config.redis, 'worker');
-  const queues = createQueues(queueConnection, config.redis, logger);
+  const workerProcess = openWorkerProcess(config, 'onboarding', logger);
   const deps = {
-    db,
-    queues,
+    db: workerProcess.db,
+    queues: workerProcess.queues,
     logger,
     settings: config.onboarding,
     confirmAuthPhone: config.supabase === undefined,
   };
   const worker = createWorker('onboarding', onboardingHandlers(deps, { graceMs: options.sweepGraceMs }), {
-    connection: consumer,
+    connection: workerProcess.workerConnection,
     redis: config.redis,
     logger,
     concurrency: config.workers.concurrency,
   });
 
-  await scheduleSweep(queues, config.onboarding.sweepIntervalMs);
-  worker.run().catch((error: unknown) => logger.error({ err: error }, 'onboarding worker stopped'));
-  await worker.waitUntilReady();
+  await scheduleSweep(workerProcess.queues, config.onboarding.sweepIntervalMs);
+  await workerProcess.run([worker]);
   logger.info('onboarding worker started');
-
-  return {
-    async close() {
-      await worker.close();
-      await closeQueues(queues);
-      await Promise.all([queueConnection.quit(), consumer.quit()]);
-      await db.destroy();
-    },
-  };
+  return { close: () => workerProcess.close() };
 }

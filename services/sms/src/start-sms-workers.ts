@@ -1,15 +1,5 @@
-import {
-  type Config,
-  closeQueues,
-  createDb,
-  createLogger,
-  createQueues,
-  createRedisConnection,
-  createWorker,
-  type Logger,
-} from '@series-killer/shared';
+import { type Config, createLogger, createWorker, type Logger, openWorkerProcess } from '@series-killer/shared';
 import { createTwilioClient } from '@series-killer/shared/twilio';
-import type { Worker } from 'bullmq';
 import type { Registry } from 'prom-client';
 import { smsInboundHandlers } from './inbound/sms-inbound.worker.ts';
 import { createSmsMetrics } from './metrics/sms-metrics.ts';
@@ -44,20 +34,21 @@ export function outboundLimiter(maxPerSecond: number): { max: number; duration: 
 export async function startSmsWorkers(config: Config, options: StartSmsWorkersOptions = {}): Promise<SmsWorkers> {
   const logger = options.logger ?? createLogger('sms', config.logLevel);
   const metrics = createSmsMetrics(options.registry);
-  const db = createDb(config.database, 'series-killer-sms', logger);
-  const workerConnection = createRedisConnection(config.redis, 'worker');
-  // Logged, not thrown: ioredis keeps reconnecting and jobs wait while Redis is away.
-  workerConnection.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error'));
-  // Jobs added from inside a job (verify-code) wait out a Redis outage like the workers do.
-  const queues = createQueues(workerConnection, config.redis, logger);
+  const workerProcess = openWorkerProcess(config, 'sms', logger);
+  const { db, queues } = workerProcess;
   const sender = createTwilioSmsSender(createTwilioClient(config.twilio), {
     fromNumber: config.twilio.fromNumber,
     messagingServiceSid: config.twilio.messagingServiceSid,
     statusCallbackUrl: `${config.http.publicBaseUrl}/twilio/sms/status`,
   });
-  const common = { connection: workerConnection, redis: config.redis, logger, concurrency: config.workers.concurrency };
+  const common = {
+    connection: workerProcess.workerConnection,
+    redis: config.redis,
+    logger,
+    concurrency: config.workers.concurrency,
+  };
 
-  const workers: Worker[] = [
+  await workerProcess.run([
     createWorker(
       'sms-outbound',
       smsOutboundHandlers({
@@ -71,20 +62,13 @@ export async function startSmsWorkers(config: Config, options: StartSmsWorkersOp
     ),
     createWorker('sms-inbound', smsInboundHandlers({ db, queues }), common),
     createWorker('sms-status', smsStatusHandlers({ db, metrics }), common),
-  ];
-  for (const worker of workers) {
-    worker.run().catch((error: unknown) => logger.error({ err: error, queue: worker.name }, 'worker stopped'));
-  }
-  await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+  ]);
   logger.info({ maxPerSecond: config.sms.maxPerSecond }, 'sms workers started');
 
   return {
     metrics: metrics.registry,
     async close() {
-      await Promise.all(workers.map((worker) => worker.close()));
-      await closeQueues(queues);
-      await workerConnection.quit();
-      await db.destroy();
+      await workerProcess.close();
       logger.info('sms workers stopped');
     },
   };

@@ -1,13 +1,4 @@
-import {
-  type Config,
-  closeQueues,
-  createDb,
-  createLogger,
-  createQueues,
-  createRedisConnection,
-  createWorker,
-  type Logger,
-} from '@series-killer/shared';
+import { type Config, createLogger, createWorker, type Logger, openWorkerProcess } from '@series-killer/shared';
 import { createOpenAIClient } from '@series-killer/shared/openai';
 import type { CallSummarizer } from './summaries/call-summarizer.ts';
 import { createOpenAICallSummarizer } from './summaries/openai-call-summarizer.ts';
@@ -42,11 +33,8 @@ export async function startSummarizerWorkers(
   options: SummarizerWorkersOptions = {},
 ): Promise<SummarizerWorkers> {
   const logger = options.logger ?? createLogger('summarizer', config.logLevel);
-  const db = createDb(config.database, 'series-killer-summarizer', logger);
-  const workerConnection = createRedisConnection(config.redis, 'worker');
-  // Jobs are added from inside jobs, where waiting out a Redis outage beats failing fast.
-  const queueConnection = createRedisConnection(config.redis, 'worker');
-  const queues = createQueues(queueConnection, config.redis, logger);
+  const workerProcess = openWorkerProcess(config, 'summarizer', logger);
+  const { db, queues } = workerProcess;
   // No retries inside the SDK: BullMQ retries the job with jittered backoff instead.
   const openai = createOpenAIClient(config.openai, { maxRetries: 0, timeoutMs: options.openaiTimeoutMs });
   const summarizer: CallSummarizer = createOpenAICallSummarizer(openai, {
@@ -55,30 +43,18 @@ export async function startSummarizerWorkers(
   });
 
   const common = {
-    connection: workerConnection,
+    connection: workerProcess.workerConnection,
     redis: config.redis,
     logger,
     concurrency: config.workers.concurrency,
   };
-  const workers = [
+  await workerProcess.run([
     createWorker('calls', callsHandlers(db, queues), common),
     createWorker('summaries', summariesHandlers(db, queues, summarizer), {
       ...common,
       limiter: { max: options.summariesPerSecond ?? 20, duration: 1_000 },
     }),
-  ];
-  for (const worker of workers) {
-    worker.run().catch((error: unknown) => logger.error({ err: error, queue: worker.name }, 'worker stopped'));
-  }
-  await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+  ]);
   logger.info({ concurrency: config.workers.concurrency }, 'summarizer workers started');
-
-  return {
-    async close() {
-      await Promise.all(workers.map((worker) => worker.close()));
-      await closeQueues(queues);
-      await db.destroy();
-      await Promise.all([queueConnection.quit(), workerConnection.quit()]);
-    },
-  };
+  return { close: () => workerProcess.close() };
 }
