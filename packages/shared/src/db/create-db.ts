@@ -29,8 +29,12 @@ export function createDb(
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
   });
-  // An idle connection that Postgres ends (a restart, a failover) is reported here; unlistened,
-  // the event would end the process. The pool drops that connection and opens a new one on demand.
+  // A connection that Postgres ends (a restart, a failover) is reported on the pool when idle and
+  // on the client when checked out between two statements; unlistened, either event would end
+  // the process. The pool drops the connection, and a statement on it fails (so its job retries).
   pool.on('error', (error) => logger?.warn({ err: error }, 'idle database connection lost'));
+  pool.on('connect', (client) => {
+    client.on('error', (error) => logger?.warn({ err: error }, 'database connection lost'));
+  });
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
