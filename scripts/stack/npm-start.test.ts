@@ -53,7 +53,7 @@ describe('npm start', () => {
     await stack.cleanUp();
   });
 
-  it('runs every process, answers /readyz, and stops them all on SIGTERM with exit code 0', async () => {
+  it('runs every process, answers /readyz, restarts one that dies, and stops them all on SIGTERM with exit code 0', async () => {
     await waitFor(
       'the stack to answer /readyz',
       async () => (await fetch(`${stack.publicBaseUrl}/readyz`).catch(() => undefined))?.ok,
@@ -70,10 +70,19 @@ describe('npm start', () => {
     expect(metrics).toContain('sms_sent_total');
 
     const pid = child.pid as number;
-    const processes = await waitFor('sandbox, ingress and three workers', () => {
+    const started = await waitFor('sandbox, ingress and three workers', () => {
       const pids = childPids(pid);
       return pids.length === 5 && pids;
     });
+
+    // A worker that dies is reported and started again.
+    const victim = started[started.length - 1] as number;
+    process.kill(victim, 'SIGKILL');
+    const processes = await waitFor('the killed process to be replaced', () => {
+      const pids = childPids(pid);
+      return pids.length === 5 && !pids.includes(victim) && pids;
+    });
+    expect(output).toMatch(/exited \(SIGKILL\); restarting in 1s/);
 
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
