@@ -5,6 +5,7 @@ import { type Sandbox, startSandbox } from '@series-killer/sandbox';
 import {
   addJob,
   closeQueues,
+  createLogger,
   createQueues,
   createRedisConnection,
   type Db,
@@ -63,7 +64,7 @@ async function summarizeAll(sandbox: Sandbox, concurrency: number): Promise<Summ
   const prefix = createTestQueuePrefix();
   const config = createTestConfig({ DATABASE_URL: testDb.url, QUEUE_PREFIX: prefix });
   const connection = createRedisConnection(config.redis, 'worker');
-  const queues = createQueues(connection, config.redis);
+  const queues = createQueues(connection, config.redis, createLogger('bench', 'warn'));
   let summarizer: RunningProcess | undefined;
   try {
     sandbox.reset();

@@ -4,6 +4,7 @@ import {
   ConfigError,
   closeQueues,
   createDb,
+  createLogger,
   createQueues,
   createRedisConnection,
   loadConfig,
@@ -42,7 +43,7 @@ try {
   process.exit(1);
 }
 const connection = createRedisConnection(config.redis, 'worker');
-const queues = createQueues(connection, config.redis);
+const queues = createQueues(connection, config.redis, createLogger('jobs', config.logLevel));
 
 try {
   switch (command) {

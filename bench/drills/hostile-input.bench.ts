@@ -2,6 +2,7 @@
 // bodies, bad signatures and odd encodings, generated with fast-check from a fixed seed.
 import {
   closeQueues,
+  createLogger,
   createQueues,
   createRedisConnection,
   type JobName,
@@ -283,7 +284,7 @@ async function send(baseUrl: string, publicBaseUrl: string, request: Hostile): P
 async function invalidStoredJobs(prefix: string): Promise<{ stored: number; invalid: number }> {
   const config = createTestConfig({ QUEUE_PREFIX: prefix });
   const connection = createRedisConnection(config.redis, 'worker');
-  const queues = createQueues(connection, config.redis);
+  const queues = createQueues(connection, config.redis, createLogger('bench', 'warn'));
   try {
     let stored = 0;
     let invalid = 0;

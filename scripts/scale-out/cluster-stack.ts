@@ -3,6 +3,7 @@ import { type Sandbox, startSandbox } from '@series-killer/sandbox';
 import {
   bullPrefix,
   closeQueues,
+  createLogger,
   createQueues,
   createRedisConnection,
   type Db,
@@ -148,7 +149,7 @@ export async function startClusterStack(options: ClusterStackOptions = {}): Prom
   };
   const config = loadConfig(env);
   const redis = createRedisConnection(config.redis, 'worker');
-  const queues = createQueues(redis, config.redis);
+  const queues = createQueues(redis, config.redis, createLogger('cluster-stack', 'silent'));
   const sandbox =
     options.sandbox === false
       ? undefined

@@ -1,4 +1,11 @@
-import { type Config, closeQueues, createQueues, createRedisConnection, type Queues } from '@series-killer/shared';
+import {
+  type Config,
+  closeQueues,
+  createLogger,
+  createQueues,
+  createRedisConnection,
+  type Queues,
+} from '@series-killer/shared';
 import {
   createTestConfig,
   createTestDatabase,
@@ -77,7 +84,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   };
   const config = createTestConfig(env);
   const redis = createRedisConnection(config.redis, 'worker');
-  const queues = createQueues(redis, config.redis);
+  const queues = createQueues(redis, config.redis, createLogger('test-stack', 'silent'));
   const queueErrors: Error[] = [];
   for (const queue of Object.values(queues)) queue.on('error', (error: Error) => queueErrors.push(error));
   const closers: (() => Promise<void>)[] = [];

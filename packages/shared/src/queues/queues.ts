@@ -11,12 +11,12 @@ export type Queues = { [Q in QueueName]: Queue };
 
 /**
  * Opens every queue on one connection, with the catalogue's default options; connection
- * errors are logged (when a logger is given) rather than thrown. Each queue waits
- * for the connection's first `ready` before its one-time set-up: on a producer connection
- * (offline queue disabled) that set-up would otherwise fail while Redis is still connecting
- * or down, and the queue would stay unusable after Redis returns.
+ * errors are logged rather than thrown. `skipWaitingForReady` stays off on purpose: each queue
+ * then waits for the connection's first `ready` before its one-time set-up, which on a producer
+ * connection (offline queue disabled) would otherwise fail while Redis is still connecting or
+ * down, leaving the queue unusable after Redis returns.
  */
-export function createQueues(connection: RedisConnection, redis: Config['redis'], logger?: Logger): Queues {
+export function createQueues(connection: RedisConnection, redis: Config['redis'], logger: Logger): Queues {
   const entries = QUEUE_NAMES.map((name) => {
     const queue = new Queue(name, {
       connection,
@@ -24,7 +24,7 @@ export function createQueues(connection: RedisConnection, redis: Config['redis']
       defaultJobOptions: defaultJobOptions[name],
     });
     // Connection errors surface on every queue; unlistened, an 'error' event would end the process.
-    queue.on('error', (error) => logger?.warn({ err: error, queue: name }, 'queue connection error'));
+    queue.on('error', (error) => logger.warn({ err: error, queue: name }, 'queue connection error'));
     return [name, queue];
   });
   return Object.fromEntries(entries) as Queues;

@@ -22,7 +22,7 @@ describe('BullMQ on a Redis Cluster', () => {
   beforeAll(() => {
     producer = createRedisConnection(config.redis, 'producer');
     consumer = createRedisConnection(config.redis, 'worker');
-    queues = createQueues(producer, config.redis);
+    queues = createQueues(producer, config.redis, createLogger('test', 'silent'));
   });
 
   afterAll(async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   closeQueues,
+  createLogger,
   createQueues,
   createRedisConnection,
   prepareJob,
@@ -24,7 +25,7 @@ describe('job batcher', () => {
   let queues: Queues;
   beforeAll(() => {
     redis = createRedisConnection(config.redis, 'producer');
-    queues = createQueues(redis, config.redis);
+    queues = createQueues(redis, config.redis, createLogger('test', 'silent'));
   });
   afterAll(async () => {
     await closeQueues(queues);
@@ -72,7 +73,7 @@ describe('job batcher while Redis is unreachable', () => {
     // Refused connections are the point of this test; keep them out of the console.
     const connectionErrors: Error[] = [];
     redis.on('error', (error: Error) => connectionErrors.push(error));
-    queues = createQueues(redis, config.redis);
+    queues = createQueues(redis, config.redis, createLogger('test', 'silent'));
     for (const queue of Object.values(queues)) queue.on('error', (error: Error) => connectionErrors.push(error));
   });
   afterAll(async () => {

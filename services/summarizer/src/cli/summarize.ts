@@ -1,6 +1,13 @@
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
-import { closeQueues, createDb, createQueues, createRedisConnection, loadConfig } from '@series-killer/shared';
+import {
+  closeQueues,
+  createDb,
+  createLogger,
+  createQueues,
+  createRedisConnection,
+  loadConfig,
+} from '@series-killer/shared';
 import { queueSummaries, type ResummarizeSelection, selectCalls, waitForSummaries } from './resummarize.ts';
 
 const USAGE = `usage: npm run summarize -- --call CA… | --missing [--timeout-seconds 600]
@@ -38,7 +45,7 @@ const config = loadConfig();
 const db = createDb(config.database, 'series-killer-summarize-cli');
 const redis = createRedisConnection(config.redis, 'producer');
 await once(redis, 'ready', { signal: AbortSignal.timeout(5_000) });
-const queues = createQueues(redis, config.redis);
+const queues = createQueues(redis, config.redis, createLogger('summarize', config.logLevel));
 
 try {
   const callSids = await selectCalls(db, args.selection);
