@@ -1,7 +1,8 @@
 // npm run db:codegen — regenerates packages/shared/src/db/database.types.ts from a freshly
 // migrated scratch database on the DATABASE_URL_DIRECT (or DATABASE_URL) server.
-import { DATABASE_TYPES_FILE, generateDatabaseTypes, loadConfig, runMigrations } from '@series-killer/shared';
+import { loadConfig, runMigrations } from '@series-killer/shared';
 import pg from 'pg';
+import { DATABASE_TYPES_FILE, generateDatabaseTypes } from '../packages/shared/src/db/generate-types.ts';
 
 const server = new URL(loadConfig().database.directUrl);
 const scratch = `sk_codegen_${process.pid}`;

@@ -5,7 +5,6 @@ export * from './config/parse-duration.ts';
 export * from './config/sandbox-defaults.ts';
 export * from './db/create-db.ts';
 export type * from './db/database.types.ts';
-export * from './db/generate-types.ts';
 export * from './errors/errors.ts';
 export * from './logging/logger.ts';
 export * from './migrations/run-migrations.ts';

@@ -61,7 +61,11 @@ describe('createLogger', () => {
 
   it('keeps Twilio SIDs readable', () => {
     const { lines, logger } = capture();
-    logger.info({ messageSid: 'SM0123456789abcdef0123456789abcdef' }, 'sent');
+    logger.info(
+      { messageSid: 'SM0123456789abcdef0123456789abcdef', callSid: 'CAabcdefabcdefabcdef012345678901' },
+      'sent',
+    );
     expect(lines.join('')).toContain('SM0123456789abcdef0123456789abcdef');
+    expect(lines.join('')).toContain('CAabcdefabcdefabcdef012345678901');
   });
 });

@@ -4,7 +4,7 @@ import { maskPhone } from '../phone/e164.ts';
 export type { Logger } from 'pino';
 
 /** Anything that looks like a phone number inside a logged string. */
-const PHONE_IN_TEXT = /\+?[1-9]\d{9,14}\b/g;
+const PHONE_IN_TEXT = /(?<![\w+])\+?[1-9]\d{9,14}\b/g;
 const PHONE_KEYS = new Set(['phone', 'phoneNumber', 'phone_number', 'to', 'from', 'To', 'From', 'Caller', 'Called']);
 const SECRET_KEYS = new Set([
   'authToken',

@@ -4,7 +4,8 @@ import { createDb, type Db } from '../db/create-db.ts';
 import { readMigrations, runMigrations } from '../migrations/run-migrations.ts';
 
 /** The server tests run against; each test file gets its own database on it. */
-export const TEST_POSTGRES_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const TEST_POSTGRES_URL =
+  process.env.TEST_DATABASE_URL ?? 'postgres://postgres:postgres@127.0.0.1:5432/postgres';
 
 const TEMPLATE_LOCK_KEY = 7_135_001_887_202_512n;
 
