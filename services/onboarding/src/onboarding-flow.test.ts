@@ -297,7 +297,9 @@ describe('onboarding, end to end', () => {
 
     // Finished jobs are kept a day for deduplication; once used, they keep only the masked code.
     const finished = await Promise.all(
-      [stack.queues['sms-outbound'], stack.queues.onboarding].map((queue) => queue.getJobs(['completed'])),
+      [stack.queues['sms-outbound'], stack.queues['sms-inbound'], stack.queues.onboarding].map((queue) =>
+        queue.getJobs(['completed']),
+      ),
     );
     const jobData = finished.flat().map((job) => JSON.stringify(job.data));
     expect(jobData.length).toBeGreaterThan(6);

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import {
+  ConfigError,
   closeQueues,
   createDb,
   createLogger,
@@ -41,7 +42,14 @@ try {
   process.exit(2);
 }
 
-const config = loadConfig();
+let config: ReturnType<typeof loadConfig>;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(error.message);
+  process.exit(1);
+}
 const db = createDb(config.database, 'series-killer-summarize-cli');
 const redis = createRedisConnection(config.redis, 'producer');
 await once(redis, 'ready', { signal: AbortSignal.timeout(5_000) });
