@@ -32,7 +32,8 @@ const project = (displayName: string, rootDir: string, testMatch: string) => ({
 const config: Config = {
   projects: [
     ...workspaces.map((dir) => project(dir.split('/')[1] as string, `<rootDir>/${dir}`, '<rootDir>/src/**/*.test.ts')),
-    // The stack as a whole: npm start, the demo, docker-compose and the Dockerfile.
+    // The stack as a whole: npm start, the demo, operations, scale-out on a Redis Cluster, and the
+    // docker-compose file and Dockerfile (read, not built: no Docker engine runs in CI).
     project('stack', '<rootDir>/scripts', '<rootDir>/**/*.test.ts'),
   ],
   testTimeout: 30_000,

@@ -1,11 +1,5 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 
-const E164 = /^\+[1-9]\d{1,14}$/;
-
-export function isE164(value: string): boolean {
-  return E164.test(value);
-}
-
 /**
  * Normalises a phone number to E.164 (`+19713364433`). Supabase Auth stores phones without
  * the `+` (`19713364433`), so digits alone are read as already carrying a country code.

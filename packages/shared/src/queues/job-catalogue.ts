@@ -10,7 +10,7 @@ const messageSid = z.string().regex(/^(SM|MM)[0-9a-fA-F]{32}$/, 'must be a Twili
 const callSid = z.string().regex(/^CA[0-9a-fA-F]{32}$/, 'must be a Twilio Call SID');
 const isoTime = z.iso.datetime({ offset: true });
 
-/** Twilio's message statuses, in the order a message moves through them. */
+/** Every message status Twilio reports (outbound and inbound); how they order is the SMS worker's concern. */
 export const SMS_STATUSES = [
   'accepted',
   'scheduled',
@@ -172,8 +172,3 @@ export const queueOfJob = {
 export type JobNameOf<Q extends QueueName> = {
   [N in JobName]: (typeof queueOfJob)[N] extends Q ? N : never;
 }[JobName];
-
-/** A `{ name, data }` pair of a queue, discriminated by name. */
-export type JobOf<Q extends QueueName> = {
-  [N in JobNameOf<Q>]: { name: N; data: JobData<N> };
-}[JobNameOf<Q>];

@@ -4,9 +4,9 @@ import type { QueueName } from './job-catalogue.ts';
 const DAY_SECONDS = 24 * 60 * 60;
 
 /**
- * Completed jobs are kept 25 hours so that a Twilio retry of the same event (Twilio retries
- * for up to a few hours) is still deduplicated by job id; the database constraints are the
- * second line. Failed jobs are kept a week for inspection in the dashboard.
+ * Completed jobs are kept 25 hours so that the same event posted again within a day (a Twilio
+ * retry, a duplicated callback, a replayed webhook) is deduplicated by job id; the database
+ * constraints are the second line. Failed jobs are kept a week for inspection in the dashboard.
  */
 const retention: Pick<DefaultJobOptions, 'removeOnComplete' | 'removeOnFail'> = {
   removeOnComplete: { age: 25 * 60 * 60 },
