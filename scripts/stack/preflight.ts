@@ -1,5 +1,5 @@
 import type { Config } from '@series-killer/shared';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import pg from 'pg';
 
 /** A URL with its password replaced, for messages. */
@@ -26,7 +26,7 @@ async function checkPostgres(url: string): Promise<string | undefined> {
 }
 
 async function checkRedis(redis: Config['redis']): Promise<string | undefined> {
-  if (redis.clusterNodes) return undefined;
+  if (redis.clusterNodes) return checkRedisCluster(redis.clusterNodes);
   const client = new Redis(redis.url, {
     lazyConnect: true,
     connectTimeout: 3_000,
@@ -44,6 +44,27 @@ async function checkRedis(redis: Config['redis']): Promise<string | undefined> {
     );
   } finally {
     client.disconnect();
+  }
+}
+
+async function checkRedisCluster(nodes: { host: string; port: number }[]): Promise<string | undefined> {
+  const cluster = new Cluster(nodes, { lazyConnect: true, clusterRetryStrategy: () => null });
+  // The failure is reported through the rejected connect below; the event would only repeat it.
+  cluster.on('error', () => {});
+  const seeds = nodes.map((node) => `${node.host}:${node.port}`).join(',');
+  try {
+    await Promise.race([
+      cluster.connect().then(() => cluster.ping()),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('no answer within 5 s')), 5_000).unref()),
+    ]);
+    return undefined;
+  } catch (error) {
+    return (
+      `The Redis Cluster at ${seeds} is not reachable (${(error as Error).message}). ` +
+      'Start a local one with `npm run redis:cluster -- start`, or unset REDIS_CLUSTER_NODES to use REDIS_URL.'
+    );
+  } finally {
+    cluster.disconnect();
   }
 }
 
