@@ -1,13 +1,12 @@
 // npm run jobs -- counts | failed [queue] [--limit N] | retry <queue> [--id ID …] | drain-orphans
 import { parseArgs } from 'node:util';
 import {
-  ConfigError,
   closeQueues,
   createDb,
   createLogger,
   createQueues,
   createRedisConnection,
-  loadConfig,
+  loadConfigOrExit,
   QUEUE_NAMES,
   type QueueName,
 } from '@series-killer/shared';
@@ -34,14 +33,7 @@ const { positionals, values } = parseArgs({
 });
 const [command, queueArg] = positionals;
 
-let config: ReturnType<typeof loadConfig>;
-try {
-  config = loadConfig();
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  console.error(error.message);
-  process.exit(1);
-}
+const config = loadConfigOrExit();
 const connection = createRedisConnection(config.redis, 'worker');
 const queues = createQueues(connection, config.redis, createLogger('jobs', config.logLevel));
 

@@ -1,23 +1,13 @@
 // npm start — validates config, checks Postgres and Redis, migrates, then runs the sandbox
 // (in sandbox mode), the ingress and every worker as supervised child processes.
-import { ConfigError, loadConfig, runMigrations } from '@series-killer/shared';
+import { loadConfigOrExit, runMigrations } from '@series-killer/shared';
 import { checkBackingServices } from './stack/preflight.ts';
 import { localSecrets, stackProcesses } from './stack/stack-processes.ts';
 import { superviseProcesses } from './stack/supervisor.ts';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
-function loadOrExit() {
-  try {
-    return loadConfig();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(error.message);
-    process.exit(1);
-  }
-}
-
-const config = loadOrExit();
+const config = loadConfigOrExit();
 const problems = await checkBackingServices(config);
 if (problems.length > 0) {
   for (const problem of problems) console.error(problem);

@@ -198,3 +198,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     warnings: configWarnings(r, sandbox),
   };
 }
+
+/**
+ * `loadConfig` for a process's entry point: a bad configuration prints one line per problem
+ * on stderr and ends the process with exit code 1.
+ */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+}

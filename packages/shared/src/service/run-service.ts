@@ -1,6 +1,5 @@
 import type { Registry } from 'prom-client';
-import { type Config, loadConfig } from '../config/load-config.ts';
-import { ConfigError } from '../errors/errors.ts';
+import { type Config, loadConfigOrExit } from '../config/load-config.ts';
 import { createLogger, type Logger } from '../logging/logger.ts';
 import { serveMetrics } from './serve-metrics.ts';
 
@@ -22,14 +21,7 @@ export async function runService(
     /** Serve Prometheus metrics on `METRICS_PORT` (worker processes). Default false. */ metrics?: boolean;
   } = {},
 ): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`${error.message}\n`);
-    process.exit(1);
-  }
+  const config = loadConfigOrExit();
   const logger = createLogger(name, config.logLevel);
   for (const warning of config.warnings) logger.warn(warning);
   const service = await start(config, logger);

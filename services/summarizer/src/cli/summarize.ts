@@ -1,13 +1,12 @@
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import {
-  ConfigError,
   closeQueues,
   createDb,
   createLogger,
   createQueues,
   createRedisConnection,
-  loadConfig,
+  loadConfigOrExit,
 } from '@series-killer/shared';
 import { queueSummaries, type ResummarizeSelection, selectCalls, waitForSummaries } from './resummarize.ts';
 
@@ -42,14 +41,7 @@ try {
   process.exit(2);
 }
 
-let config: ReturnType<typeof loadConfig>;
-try {
-  config = loadConfig();
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  console.error(error.message);
-  process.exit(1);
-}
+const config = loadConfigOrExit();
 const db = createDb(config.database, 'series-killer-summarize-cli');
 const redis = createRedisConnection(config.redis, 'producer');
 await once(redis, 'ready', { signal: AbortSignal.timeout(5_000) });
