@@ -22,6 +22,8 @@ import { newSidSeed } from '../load/signed-status-callbacks.ts';
 
 const STREAM_CALLBACKS = 3_000;
 const STREAM_RATE = 300;
+/** Every stream drill: its volume and pace, the fault 3 s in, and time enough for the 30 s stalled-job check. */
+const STREAM = { count: STREAM_CALLBACKS, ratePerSecond: STREAM_RATE, faultAfterMs: 3_000, applyTimeoutMs: 120_000 };
 const BURST_CALLBACKS = Number(process.env.BENCH_BURST_CALLBACKS ?? 20_000);
 
 interface DrillEnv {
@@ -71,11 +73,7 @@ async function smsWorkerKill(): Promise<BenchResult> {
       db,
       pipeline,
       sidSeed,
-      count: STREAM_CALLBACKS,
-      ratePerSecond: STREAM_RATE,
-      faultAfterMs: 3_000,
-      // The killed worker's active jobs are retaken once their 30 s lock expires (BullMQ's stalled check).
-      applyTimeoutMs: 120_000,
+      ...STREAM,
       async fault() {
         const killed = pipeline.smsWorkers[0];
         await killed?.stop('SIGKILL');
@@ -99,10 +97,7 @@ async function postgresRestart(): Promise<BenchResult> {
           db,
           pipeline,
           sidSeed,
-          count: STREAM_CALLBACKS,
-          ratePerSecond: STREAM_RATE,
-          faultAfterMs: 3_000,
-          applyTimeoutMs: 120_000,
+          ...STREAM,
           async fault() {
             const startedAt = Date.now();
             await cluster.restart(2_000);
@@ -159,10 +154,7 @@ async function redisOutage(): Promise<BenchResult> {
         db,
         pipeline,
         sidSeed,
-        count: STREAM_CALLBACKS,
-        ratePerSecond: STREAM_RATE,
-        faultAfterMs: 3_000,
-        applyTimeoutMs: 120_000,
+        ...STREAM,
         async fault() {
           // kill -9: what Redis acknowledged survives only if appendfsync always wrote it first.
           await redis.kill();

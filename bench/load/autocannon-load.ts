@@ -1,24 +1,8 @@
 // Load generator, run in its own process: `node autocannon-load.ts '<json options>'`.
 // Sends pre-signed status callbacks (one distinct MessageSid per request) and prints a JSON summary.
 import autocannon from 'autocannon';
+import type { LoadOptions } from '../lib/load.ts';
 import { signedStatusCallbacks } from './signed-status-callbacks.ts';
-
-interface LoadOptions {
-  target: string;
-  publicUrl: string;
-  authToken: string;
-  connections: number;
-  durationSeconds?: number;
-  /** Stop after this many requests instead of a duration. */
-  amount?: number;
-  /** Requests per second across all connections (unset: as fast as possible). */
-  overallRate?: number;
-  sids?: string[];
-  /** Derive the i-th request's MessageSid from this seed (`benchMessageSid`) instead of a random one. */
-  sidSeed?: string;
-  /** Seconds without an answer before a request counts as a timeout. Default 10. */
-  timeoutSeconds?: number;
-}
 
 const options = JSON.parse(process.argv[2] ?? '{}') as LoadOptions;
 const planned = options.amount ?? Math.ceil((options.overallRate ?? 20_000) * (options.durationSeconds ?? 10) * 1.2);
