@@ -4,6 +4,7 @@
 import { ConfigError, createDb, loadConfig, runMigrations } from '@series-killer/shared';
 import { playDemo } from './demo/demo-scenario.ts';
 import { waitUntil } from './demo/wait-until.ts';
+import { withDeveloperSandbox } from './stack/developer-sandbox.ts';
 import { checkBackingServices } from './stack/preflight.ts';
 import { localSecrets, stackProcesses } from './stack/stack-processes.ts';
 import { type Supervisor, superviseProcesses } from './stack/supervisor.ts';
@@ -19,9 +20,13 @@ async function answers(url: string): Promise<boolean> {
 }
 
 async function main(): Promise<number> {
+  // Set here so that the children, which inherit this environment, run in the same mode.
+  process.env = withDeveloperSandbox(process.env);
   const config = loadConfig();
   if (!config.sandbox.enabled) {
-    say('The demo plays through the local sandbox: run it without TWILIO_ACCOUNT_SID (sandbox mode).');
+    say(
+      'The demo plays through the local sandbox: run it with SANDBOX=1, or without TWILIO_ACCOUNT_SID and NODE_ENV=production.',
+    );
     return 1;
   }
   let supervisor: Supervisor | undefined;

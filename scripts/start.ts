@@ -1,12 +1,15 @@
 // npm start — validates config, checks Postgres and Redis, migrates, then runs the sandbox
 // (in sandbox mode), the ingress and every worker as supervised child processes.
 import { loadConfigOrExit, runMigrations } from '@series-killer/shared';
+import { withDeveloperSandbox } from './stack/developer-sandbox.ts';
 import { checkBackingServices } from './stack/preflight.ts';
 import { localSecrets, stackProcesses } from './stack/stack-processes.ts';
 import { superviseProcesses } from './stack/supervisor.ts';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
+// Set here so that the children, which inherit this environment, run in the same mode.
+process.env = withDeveloperSandbox(process.env);
 const config = loadConfigOrExit();
 const problems = await checkBackingServices(config);
 if (problems.length > 0) {

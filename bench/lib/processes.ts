@@ -12,9 +12,9 @@ export interface RunningProcess {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Starts a TypeScript entry point with this Node, keeping its last output for diagnostics. */
+/** Starts a TypeScript entry point with this Node in sandbox mode, keeping its last output for diagnostics. */
 export function startProcess(entry: string, env: Record<string, string>, args: string[] = []): RunningProcess {
-  return startCommand(process.execPath, [entry, ...args], env);
+  return startCommand(process.execPath, [entry, ...args], { SANDBOX: '1', ...env });
 }
 
 /** Starts any program, keeping its last output for diagnostics. */

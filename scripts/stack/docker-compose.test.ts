@@ -33,6 +33,9 @@ function environmentOf(name: string, host: Record<string, string> = {}): Record<
   return Object.fromEntries(Object.entries(env).map(([key, value]) => [key, interpolate(value, host)]));
 }
 
+/** `SANDBOX=1 docker compose --profile sandbox up`: sandbox mode is asked for, never inferred. */
+const SANDBOX_HOST = { SANDBOX: '1' };
+
 const PRODUCTION_HOST = {
   TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}`,
   TWILIO_AUTH_TOKEN: 'auth-token',
@@ -45,7 +48,7 @@ const PRODUCTION_HOST = {
 
 describe('docker-compose.yml', () => {
   it.each(APP_SERVICES)('%s gets a valid configuration in sandbox mode', (name) => {
-    const config = loadConfig(environmentOf(name));
+    const config = loadConfig(environmentOf(name, SANDBOX_HOST));
     expect(config.sandbox.enabled).toBe(true);
     expect(config.twilio.apiBaseUrl).toBe('http://sandbox:3100');
     expect(config.openai.baseUrl).toBe('http://sandbox:3100/v1');
@@ -62,7 +65,7 @@ describe('docker-compose.yml', () => {
   });
 
   it.each(APP_SERVICES)('%s reaches Postgres and Redis by their service names', (name) => {
-    const config = loadConfig(environmentOf(name));
+    const config = loadConfig(environmentOf(name, SANDBOX_HOST));
     expect(new URL(config.database.url).host).toBe('postgres:5432');
     expect(new URL(config.redis.url).host).toBe('redis:6379');
     expect(services.postgres?.ports).toContain('127.0.0.1:5432:5432');
@@ -70,7 +73,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('publishes the ingress on the port it listens on, and Twilio-facing URLs agree with it', () => {
-    const config = loadConfig(environmentOf('ingress'));
+    const config = loadConfig(environmentOf('ingress', SANDBOX_HOST));
     expect(services.ingress?.ports).toContain(`${config.http.port}:${config.http.port}`);
     const publicUrl = new URL(config.http.publicBaseUrl);
     expect(publicUrl.hostname).toBe('ingress');
@@ -81,7 +84,7 @@ describe('docker-compose.yml', () => {
   it('runs the sandbox only under the sandbox profile, on the host and port the services expect', () => {
     const sandbox = services.sandbox;
     expect(sandbox?.profiles).toEqual(['sandbox']);
-    const config = loadConfig(environmentOf('sandbox'));
+    const config = loadConfig(environmentOf('sandbox', SANDBOX_HOST));
     expect(config.sandbox.host).toBe('sandbox');
     expect(sandbox?.ports).toContain(`${config.sandbox.port}:${config.sandbox.port}`);
   });

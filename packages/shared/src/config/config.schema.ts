@@ -92,7 +92,7 @@ export const configVariables = {
       .regex(/^AC[0-9a-fA-F]{32}$/, 'must be AC followed by 32 hex digits')
       .optional(),
     default: undefined,
-    description: 'Twilio account SID (unset: sandbox mode with the sandbox’s account)',
+    description: 'Twilio account SID (required unless `SANDBOX=1`; in sandbox mode the sandbox’s account)',
   },
   TWILIO_AUTH_TOKEN: {
     schema: z.string().min(1).optional(),
@@ -124,7 +124,7 @@ export const configVariables = {
     schema: flag.optional(),
     default: undefined,
     description:
-      'Sandbox mode: `npm start` also runs the sandbox and the Twilio and OpenAI SDKs are pointed at it (default: `1` when `TWILIO_ACCOUNT_SID` is unset)',
+      'Sandbox mode: `npm start` also runs the sandbox and the Twilio and OpenAI SDKs are pointed at it. `npm start` and `npm run demo` set it when `TWILIO_ACCOUNT_SID` is unset and `NODE_ENV` is not `production`; any other process without it needs real credentials and refuses to start without them',
   },
   SANDBOX_HOST: {
     schema: z.string().min(1),

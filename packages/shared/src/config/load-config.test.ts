@@ -15,7 +15,7 @@ function problemsOf(env: Record<string, string>): string[] {
 
 describe('loadConfig', () => {
   it('runs on its defaults in sandbox mode', () => {
-    const config = loadConfig({});
+    const config = loadConfig({ SANDBOX: '1' });
     expect(config.sandbox.enabled).toBe(true);
     expect(config.database.url).toBe('postgres://postgres:postgres@127.0.0.1:5432/postgres');
     expect(config.database.directUrl).toBe(config.database.url);
@@ -51,11 +51,11 @@ describe('loadConfig', () => {
     ['VOICE_BOT_WS_URL', 'http://bot', 'VOICE_BOT_WS_URL must be a ws:// or wss:// URL (got "http://bot")'],
     ['SANDBOX', 'maybe', 'SANDBOX Invalid option: expected one of "0"|"1"|"true"|"false" (got "maybe")'],
   ])('%s=%s gets its own readable line', (name, value, line) => {
-    expect(problemsOf({ [name]: value })).toContain(line);
+    expect(problemsOf({ SANDBOX: '1', [name]: value })).toContain(line);
   });
 
   it('reports every problem at once, one line each', () => {
-    const problems = problemsOf({ DATABASE_URL: 'x', REDIS_URL: 'y', PORT: '-1' });
+    const problems = problemsOf({ SANDBOX: '1', DATABASE_URL: 'x', REDIS_URL: 'y', PORT: '-1' });
     expect(problems).toHaveLength(3);
     expect(problems.map((p) => p.split(' ')[0])).toEqual(['DATABASE_URL', 'REDIS_URL', 'PORT']);
   });
@@ -63,7 +63,7 @@ describe('loadConfig', () => {
   it('requires real credentials and the code secret outside sandbox mode', () => {
     const problems = problemsOf({ TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}` });
     expect(problems).toEqual([
-      'TWILIO_AUTH_TOKEN is required when TWILIO_ACCOUNT_SID is set',
+      'TWILIO_AUTH_TOKEN is required outside sandbox mode',
       'TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID is required outside sandbox mode',
       'OPENAI_API_KEY is required outside sandbox mode',
       'VERIFICATION_CODE_SECRET is required outside sandbox mode (at least 16 characters)',
@@ -93,8 +93,45 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('never enters sandbox mode unasked: without SANDBOX=1 and without Twilio credentials it refuses to start', () => {
+    const envs: Record<string, string>[] = [
+      {},
+      { NODE_ENV: 'production' },
+      { NODE_ENV: 'development' },
+      { SANDBOX: '0' },
+    ];
+    for (const env of envs) {
+      const problems = problemsOf(env);
+      expect(problems).toContain('TWILIO_ACCOUNT_SID is required (or SANDBOX=1 for the local sandbox)');
+      expect(problems).toContain('TWILIO_AUTH_TOKEN is required outside sandbox mode');
+      expect(problems).toContain('VERIFICATION_CODE_SECRET is required outside sandbox mode (at least 16 characters)');
+    }
+  });
+
+  it('enters sandbox mode in production only when SANDBOX=1 is set explicitly', () => {
+    expect(loadConfig({ NODE_ENV: 'production', SANDBOX: '1' }).sandbox.enabled).toBe(true);
+  });
+
+  it('never pairs real credentials with the sandbox: they refuse SANDBOX=1 and never take its auth token', () => {
+    const real = {
+      TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}`,
+      TWILIO_AUTH_TOKEN: 'real-token',
+      TWILIO_FROM_NUMBER: '+15551234567',
+      OPENAI_API_KEY: 'sk-test',
+      VERIFICATION_CODE_SECRET: 's'.repeat(32),
+    };
+    expect(problemsOf({ ...real, SANDBOX: '1' })).toEqual([
+      'SANDBOX=1 cannot be combined with TWILIO_ACCOUNT_SID: the sandbox accepts only its own credentials',
+    ]);
+    const { TWILIO_AUTH_TOKEN: _token, ...withoutToken } = real;
+    expect(problemsOf(withoutToken)).toEqual(['TWILIO_AUTH_TOKEN is required outside sandbox mode']);
+    const config = loadConfig(real);
+    expect(config.twilio.authToken).toBe('real-token');
+    expect(config.sandbox.enabled).toBe(false);
+  });
+
   it('needs dashboard user and password together', () => {
-    expect(problemsOf({ DASHBOARD_USER: 'ops' })).toEqual([
+    expect(problemsOf({ SANDBOX: '1', DASHBOARD_USER: 'ops' })).toEqual([
       'DASHBOARD_USER and DASHBOARD_PASSWORD must be set together',
     ]);
   });

@@ -124,20 +124,23 @@ function configWarnings(r: Raw, sandbox: boolean): string[] {
 
 /**
  * Validates the environment once; throws ConfigError with one line per missing or invalid
- * setting. Without Twilio credentials the services run in sandbox mode and every external
- * service falls back to the local sandbox.
+ * setting. In sandbox mode (`SANDBOX=1`) every external service falls back to the local sandbox;
+ * otherwise the real credentials are required.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const { raw, problems } = readRaw(env);
   const r = raw as Raw;
-  const sandbox = r.SANDBOX ?? r.TWILIO_ACCOUNT_SID === undefined;
+  // Asked for, never inferred: a production process missing its credentials must refuse to start,
+  // not accept webhooks signed with the sandbox's public token. `npm start` asks for it on a developer machine.
+  const sandbox = r.SANDBOX ?? false;
   const sandboxUrl = sandboxBaseUrl(r.SANDBOX_HOST ?? '127.0.0.1', r.SANDBOX_PORT ?? SANDBOX_DEFAULTS.port);
 
+  if (sandbox && r.TWILIO_ACCOUNT_SID !== undefined)
+    problems.push('SANDBOX=1 cannot be combined with TWILIO_ACCOUNT_SID: the sandbox accepts only its own credentials');
   if (!sandbox) {
     if (r.TWILIO_ACCOUNT_SID === undefined && !problems.some((p) => p.startsWith('TWILIO_ACCOUNT_SID')))
-      problems.push('TWILIO_ACCOUNT_SID is required outside sandbox mode (SANDBOX=0)');
-    if (r.TWILIO_AUTH_TOKEN === undefined)
-      problems.push('TWILIO_AUTH_TOKEN is required when TWILIO_ACCOUNT_SID is set');
+      problems.push('TWILIO_ACCOUNT_SID is required (or SANDBOX=1 for the local sandbox)');
+    if (r.TWILIO_AUTH_TOKEN === undefined) problems.push('TWILIO_AUTH_TOKEN is required outside sandbox mode');
     if (r.TWILIO_FROM_NUMBER === undefined && r.TWILIO_MESSAGING_SERVICE_SID === undefined)
       problems.push('TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID is required outside sandbox mode');
     if (r.OPENAI_API_KEY === undefined) problems.push('OPENAI_API_KEY is required outside sandbox mode');
