@@ -1,8 +1,14 @@
 // npm run db:migrate — applies db/migrations to DATABASE_URL_DIRECT (or DATABASE_URL).
-import { ConfigError, loadConfig, MigrationError, runMigrations } from '@series-killer/shared';
+import {
+  ConfigError,
+  loadConfigSections,
+  MigrationError,
+  runMigrations,
+  SERVICE_CONFIG_SECTIONS,
+} from '@series-killer/shared';
 
 try {
-  const config = loadConfig();
+  const config = loadConfigSections(SERVICE_CONFIG_SECTIONS['db:migrate']);
   const result = await runMigrations(config.database.directUrl, { log: (line) => console.log(line) });
   console.log(
     result.applied.length === 0

@@ -30,7 +30,7 @@ async function main(): Promise<number> {
     return 1;
   }
   let supervisor: Supervisor | undefined;
-  let token = process.env.INTERNAL_API_TOKEN ?? config.internalApiToken;
+  let token = process.env.INTERNAL_API_TOKEN ?? config.internalApi.token;
 
   if (await answers(`${config.http.publicBaseUrl}/readyz`)) {
     say(`Using the stack already running at ${config.http.publicBaseUrl}`);

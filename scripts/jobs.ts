@@ -33,7 +33,7 @@ const { positionals, values } = parseArgs({
 });
 const [command, queueArg] = positionals;
 
-const config = loadConfigOrExit();
+const config = loadConfigOrExit(['database', 'redis']);
 const connection = createRedisConnection(config.redis, 'worker');
 const queues = createQueues(connection, config.redis, createLogger('jobs', config.logLevel));
 

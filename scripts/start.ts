@@ -1,6 +1,6 @@
 // npm start — validates config, checks Postgres and Redis, migrates, then runs the sandbox
 // (in sandbox mode), the ingress and every worker as supervised child processes.
-import { loadConfigOrExit, runMigrations } from '@series-killer/shared';
+import { CONFIG_SECTION_NAMES, loadConfigOrExit, runMigrations } from '@series-killer/shared';
 import { withDeveloperSandbox } from './stack/developer-sandbox.ts';
 import { checkBackingServices } from './stack/preflight.ts';
 import { localSecrets, stackProcesses } from './stack/stack-processes.ts';
@@ -10,7 +10,7 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 
 // Set here so that the children, which inherit this environment, run in the same mode.
 process.env = withDeveloperSandbox(process.env);
-const config = loadConfigOrExit();
+const config = loadConfigOrExit(CONFIG_SECTION_NAMES);
 const problems = await checkBackingServices(config);
 if (problems.length > 0) {
   for (const problem of problems) console.error(problem);

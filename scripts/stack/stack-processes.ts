@@ -20,7 +20,7 @@ export function localSecrets(config: Config): Record<string, string> {
     generated.DASHBOARD_USER = 'admin';
     generated.DASHBOARD_PASSWORD = randomBytes(12).toString('base64url');
   }
-  if (!config.internalApiToken && config.sandbox.enabled) {
+  if (!config.internalApi.token && config.sandbox.enabled) {
     generated.INTERNAL_API_TOKEN = randomBytes(24).toString('base64url');
   }
   return generated;
@@ -31,10 +31,10 @@ export function stackProcesses(config: Config, env: Record<string, string>): Pro
   const specs: ProcessSpec[] = [];
   if (config.sandbox.enabled) specs.push({ name: 'sandbox', entry: ENTRY_POINTS.sandbox, env });
   specs.push({ name: 'ingress', entry: ENTRY_POINTS.ingress, env });
-  let metricsPort = config.workers.metricsPort;
+  let metricsPort = config.stack.firstMetricsPort;
   for (const worker of ['sms', 'onboarding', 'summarizer'] as const) {
-    for (let replica = 1; replica <= config.workers.replicas; replica += 1) {
-      const name = config.workers.replicas === 1 ? worker : `${worker}-${replica}`;
+    for (let replica = 1; replica <= config.stack.workerReplicas; replica += 1) {
+      const name = config.stack.workerReplicas === 1 ? worker : `${worker}-${replica}`;
       // Each worker process serves its metrics on a port of its own, counting up from METRICS_PORT.
       const ownMetrics: Record<string, string> =
         metricsPort === undefined ? {} : { METRICS_PORT: String(metricsPort++) };

@@ -1,7 +1,7 @@
-import { runService } from '@series-killer/shared';
+import { runService, SERVICE_CONFIG_SECTIONS } from '@series-killer/shared';
 import { startSandbox } from './sandbox.ts';
 
-await runService('sandbox', async (config, logger) => {
+await runService('sandbox', SERVICE_CONFIG_SECTIONS.sandbox, async (config, logger) => {
   const sandbox = await startSandbox({
     host: config.sandbox.host,
     port: config.sandbox.port,

@@ -3,6 +3,7 @@ export * from './config/config-table.ts';
 export * from './config/load-config.ts';
 export * from './config/parse-duration.ts';
 export * from './config/sandbox-defaults.ts';
+export * from './config/service-sections.ts';
 export * from './db/create-db.ts';
 export type * from './db/database.types.ts';
 export * from './errors/errors.ts';

@@ -1,4 +1,4 @@
-import type { Config, Db, Logger, Queues, RedisConnection } from '@series-killer/shared';
+import type { Db, Logger, Queues, RedisConnection } from '@series-killer/shared';
 import express, { type Express } from 'express';
 import { DASHBOARD_PATH, dashboardRoutes } from './dashboard/dashboard.ts';
 import { createJobBatcher } from './enqueue/job-batcher.ts';
@@ -6,13 +6,14 @@ import { healthRoutes } from './health/health.routes.ts';
 import { errorHandler, notFound } from './http/error-handler.ts';
 import { createIngressMetrics } from './metrics/ingress-metrics.ts';
 import { smsWebhookRoutes } from './sms/sms-webhooks.ts';
+import type { IngressConfig } from './start-ingress.ts';
 import { twilioWebhookGate } from './twilio/twilio-webhook.ts';
 import type { AuthUsers } from './users/auth-users.ts';
 import { userRoutes } from './users/users.routes.ts';
 import { voiceWebhookRoutes } from './voice/voice-webhooks.ts';
 
 export interface AppDeps {
-  config: Config;
+  config: IngressConfig;
   db: Db;
   /** Queues on a producer connection (fails fast while Redis is down). */
   queues: Queues;
@@ -63,7 +64,7 @@ export function createApp(deps: AppDeps): Express {
       batcher,
       logger,
       publicBaseUrl: config.http.publicBaseUrl,
-      voiceBotWsUrl: config.voiceBotWsUrl,
+      voiceBotWsUrl: config.voice.botWsUrl,
       callerLookupTimeoutMs: deps.callerLookupTimeoutMs,
     }),
   );
@@ -73,7 +74,7 @@ export function createApp(deps: AppDeps): Express {
       authUsers: deps.authUsers,
       batcher,
       logger,
-      internalApiToken: config.internalApiToken,
+      internalApiToken: config.internalApi.token,
     }),
   );
   app.use(healthRoutes({ db: deps.db, redis: deps.redis }));

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import {
-  type Config,
+  type ConfigOf,
   closeQueues,
   createDb,
   createLogger,
@@ -11,6 +11,11 @@ import {
 } from '@series-killer/shared';
 import { createApp } from './app.ts';
 import { type AuthUsers, sqlAuthUsers, supabaseAuthUsers } from './users/auth-users.ts';
+
+/** The configuration sections the ingress reads. */
+export type IngressConfig = ConfigOf<
+  'database' | 'redis' | 'http' | 'twilio' | 'supabase' | 'internalApi' | 'dashboard' | 'voice'
+>;
 
 export interface StartIngressOptions {
   /** Default: the shared JSON logger at `config.logLevel`. */
@@ -27,7 +32,7 @@ export interface RunningIngress {
 }
 
 /** Loaded only when Supabase Auth is configured: most deployments never need the client in memory. */
-async function authUsersFor(config: Config): Promise<AuthUsers> {
+async function authUsersFor(config: IngressConfig): Promise<AuthUsers> {
   if (!config.supabase) return sqlAuthUsers();
   const { createClient } = await import('@supabase/supabase-js');
   const supabase = createClient(config.supabase.url, config.supabase.serviceRoleKey, {
@@ -37,7 +42,7 @@ async function authUsersFor(config: Config): Promise<AuthUsers> {
 }
 
 /** Starts the ingress on `config.http.port`. */
-export async function startIngress(config: Config, options: StartIngressOptions = {}): Promise<RunningIngress> {
+export async function startIngress(config: IngressConfig, options: StartIngressOptions = {}): Promise<RunningIngress> {
   const logger = options.logger ?? createLogger('ingress', config.logLevel);
   const db = createDb(config.database, 'series-killer-ingress', logger);
   const redis = createRedisConnection(config.redis, 'producer');

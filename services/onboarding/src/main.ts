@@ -1,4 +1,6 @@
-import { runService } from '@series-killer/shared';
+import { runService, SERVICE_CONFIG_SECTIONS } from '@series-killer/shared';
 import { startOnboardingWorker } from './start-onboarding-worker.ts';
 
-await runService('onboarding', (config, logger) => startOnboardingWorker(config, { logger }), { metrics: true });
+await runService('onboarding', SERVICE_CONFIG_SECTIONS.onboarding, (config, logger) =>
+  startOnboardingWorker(config, { logger }),
+);

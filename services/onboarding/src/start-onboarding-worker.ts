@@ -1,6 +1,9 @@
-import { type Config, createLogger, createWorker, type Logger, openWorkerProcess } from '@series-killer/shared';
+import { type ConfigOf, createLogger, createWorker, type Logger, openWorkerProcess } from '@series-killer/shared';
 import { onboardingHandlers } from './onboarding.worker.ts';
 import { scheduleSweep } from './sweep/sweep-pending-profiles.ts';
+
+/** The configuration sections the onboarding worker reads. */
+export type OnboardingWorkerConfig = ConfigOf<'database' | 'redis' | 'onboarding' | 'workers'>;
 
 export interface OnboardingWorkerOptions {
   /** Default: a pino logger named `onboarding` at `config.logLevel`. */
@@ -16,7 +19,7 @@ export interface OnboardingWorker {
 
 /** Runs the onboarding worker in this process and registers the periodic sweep. */
 export async function startOnboardingWorker(
-  config: Config,
+  config: OnboardingWorkerConfig,
   options: OnboardingWorkerOptions = {},
 ): Promise<OnboardingWorker> {
   const logger = options.logger ?? createLogger('onboarding', config.logLevel);
@@ -26,7 +29,7 @@ export async function startOnboardingWorker(
     queues: workerProcess.queues,
     logger,
     settings: config.onboarding,
-    confirmAuthPhone: config.supabase === undefined,
+    confirmAuthPhone: config.onboarding.confirmAuthPhone,
   };
   const worker = createWorker('onboarding', onboardingHandlers(deps, { graceMs: options.sweepGraceMs }), {
     connection: workerProcess.workerConnection,

@@ -1,4 +1,4 @@
-import { runService } from '@series-killer/shared';
+import { runService, SERVICE_CONFIG_SECTIONS } from '@series-killer/shared';
 import { startSmsWorkers } from './index.ts';
 
-await runService('sms', (config, logger) => startSmsWorkers(config, { logger }), { metrics: true });
+await runService('sms', SERVICE_CONFIG_SECTIONS.sms, (config, logger) => startSmsWorkers(config, { logger }));

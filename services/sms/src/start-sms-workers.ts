@@ -1,4 +1,4 @@
-import { type Config, createLogger, createWorker, type Logger, openWorkerProcess } from '@series-killer/shared';
+import { type ConfigOf, createLogger, createWorker, type Logger, openWorkerProcess } from '@series-killer/shared';
 import { createTwilioClient } from '@series-killer/shared/twilio';
 import type { Registry } from 'prom-client';
 import { smsInboundHandlers } from './inbound/sms-inbound.worker.ts';
@@ -6,6 +6,9 @@ import { createSmsMetrics } from './metrics/sms-metrics.ts';
 import { smsOutboundHandlers } from './outbound/sms-outbound.worker.ts';
 import { createTwilioSmsSender } from './outbound/sms-sender.ts';
 import { smsStatusHandlers } from './status/sms-status.worker.ts';
+
+/** The configuration sections the SMS workers read. */
+export type SmsWorkersConfig = ConfigOf<'database' | 'redis' | 'http' | 'twilio' | 'sms' | 'workers'>;
 
 export interface StartSmsWorkersOptions {
   /** Logger of the workers; default a pino logger named "sms" at the configured level. */
@@ -31,7 +34,10 @@ export function outboundLimiter(maxPerSecond: number): { max: number; duration: 
 }
 
 /** Starts the outbound, inbound and status workers of the SMS service. */
-export async function startSmsWorkers(config: Config, options: StartSmsWorkersOptions = {}): Promise<SmsWorkers> {
+export async function startSmsWorkers(
+  config: SmsWorkersConfig,
+  options: StartSmsWorkersOptions = {},
+): Promise<SmsWorkers> {
   const logger = options.logger ?? createLogger('sms', config.logLevel);
   const metrics = createSmsMetrics(options.registry);
   const workerProcess = openWorkerProcess(config, 'sms', logger);

@@ -1,4 +1,6 @@
-import { runService } from '@series-killer/shared';
+import { runService, SERVICE_CONFIG_SECTIONS } from '@series-killer/shared';
 import { startSummarizerWorkers } from './summarizer-workers.ts';
 
-await runService('summarizer', (config, logger) => startSummarizerWorkers(config, { logger }), { metrics: true });
+await runService('summarizer', SERVICE_CONFIG_SECTIONS.summarizer, (config, logger) =>
+  startSummarizerWorkers(config, { logger }),
+);

@@ -1,9 +1,12 @@
-import { type Config, createLogger, createWorker, type Logger, openWorkerProcess } from '@series-killer/shared';
+import { type ConfigOf, createLogger, createWorker, type Logger, openWorkerProcess } from '@series-killer/shared';
 import { createOpenAIClient } from '@series-killer/shared/openai';
 import type { CallSummarizer } from './summaries/call-summarizer.ts';
 import { createOpenAICallSummarizer } from './summaries/openai-call-summarizer.ts';
 import { callsHandlers } from './workers/calls.worker.ts';
 import { summariesHandlers } from './workers/summaries.worker.ts';
+
+/** The configuration sections the summarizer workers read. */
+export type SummarizerWorkersConfig = ConfigOf<'database' | 'redis' | 'openai' | 'workers'>;
 
 export interface SummarizerWorkersOptions {
   /** Default: a `summarizer` logger at `config.logLevel`. */
@@ -29,7 +32,7 @@ export interface SummarizerWorkers {
  * `config.workers.concurrency` jobs at once.
  */
 export async function startSummarizerWorkers(
-  config: Config,
+  config: SummarizerWorkersConfig,
   options: SummarizerWorkersOptions = {},
 ): Promise<SummarizerWorkers> {
   const logger = options.logger ?? createLogger('summarizer', config.logLevel);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { ConfigError } from '../errors/errors.ts';
-import { loadConfig } from './load-config.ts';
+import { loadConfig, loadConfigSections } from './load-config.ts';
 import { SANDBOX_DEFAULTS } from './sandbox-defaults.ts';
 
 function problemsOf(env: Record<string, string>): string[] {
@@ -23,7 +23,7 @@ describe('loadConfig', () => {
     expect(config.twilio.apiBaseUrl).toBe('http://127.0.0.1:3100');
     expect(config.openai.baseUrl).toBe('http://127.0.0.1:3100/v1');
     expect(config.onboarding.reminderDelayMs).toBe(24 * 60 * 60 * 1000);
-    expect(config.internalApiToken).toBeUndefined();
+    expect(config.internalApi.token).toBeUndefined();
     expect(config.dashboard).toBeUndefined();
     expect(config.warnings).toEqual([
       'SANDBOX MODE: Twilio and OpenAI calls go to the local sandbox',
@@ -134,5 +134,53 @@ describe('loadConfig', () => {
     expect(problemsOf({ SANDBOX: '1', DASHBOARD_USER: 'ops' })).toEqual([
       'DASHBOARD_USER and DASHBOARD_PASSWORD must be set together',
     ]);
+  });
+
+  describe('in sections', () => {
+    const sectionProblems = (sections: Parameters<typeof loadConfigSections>[0], env: Record<string, string>) => {
+      try {
+        loadConfigSections(sections, env);
+      } catch (error) {
+        if (error instanceof ConfigError) return error.problems;
+        throw error;
+      }
+      return [];
+    };
+
+    it('gives a process only the sections it names, and validates only their variables', () => {
+      const config = loadConfigSections(['database'], { OPENAI_BASE_URL: 'not a url', PORT: 'eighty' });
+      expect(Object.keys(config).sort()).toEqual(['database', 'logLevel', 'sandbox', 'warnings']);
+    });
+
+    it('needs only the database for migrations, whatever the mode', () => {
+      expect(sectionProblems(['database'], { NODE_ENV: 'production' })).toEqual([]);
+    });
+
+    it('requires each secret only of the sections that use it', () => {
+      const twilio = { TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'token' };
+      // The SMS worker: no OpenAI key, no code secret.
+      expect(
+        sectionProblems(['database', 'redis', 'http', 'twilio', 'sms', 'workers'], {
+          ...twilio,
+          TWILIO_FROM_NUMBER: '+15551234567',
+        }),
+      ).toEqual([]);
+      // The summarizer: no Twilio at all.
+      expect(sectionProblems(['database', 'redis', 'openai', 'workers'], { OPENAI_API_KEY: 'sk-live' })).toEqual([]);
+      // The onboarding worker: neither Twilio nor OpenAI.
+      expect(
+        sectionProblems(['database', 'redis', 'onboarding', 'workers'], { VERIFICATION_CODE_SECRET: 's'.repeat(16) }),
+      ).toEqual([]);
+      expect(sectionProblems(['openai'], {})).toEqual(['OPENAI_API_KEY is required outside sandbox mode']);
+      expect(sectionProblems(['sms'], {})).toEqual([
+        'TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID is required outside sandbox mode',
+      ]);
+    });
+
+    it('tells onboarding whether Supabase Auth confirms phones without handing it the service-role key', () => {
+      const config = loadConfigSections(['onboarding'], { SANDBOX: '1', SUPABASE_URL: 'https://p.supabase.co' });
+      expect(config.onboarding.confirmAuthPhone).toBe(false);
+      expect('supabase' in config).toBe(false);
+    });
   });
 });

@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client';
-import { type Config, loadConfigOrExit } from '../config/load-config.ts';
+import { type ConfigOf, type ConfigSectionName, loadConfigOrExit } from '../config/load-config.ts';
 import { createLogger, type Logger } from '../logging/logger.ts';
 import { serveMetrics } from './serve-metrics.ts';
 
@@ -10,22 +10,21 @@ export interface RunningService {
 }
 
 /**
- * The shared shape of every service's `main.ts`: read config once (exit 1 with one line per
- * bad setting), start, serve a worker's metrics, and on SIGTERM/SIGINT close gracefully and
- * exit 0.
+ * The shared shape of every service's `main.ts`: read the sections of the configuration the
+ * service names, once (exit 1 with one line per bad or missing setting), start, serve its
+ * metrics on `METRICS_PORT` when it reads the `metrics` section, and on SIGTERM/SIGINT close
+ * gracefully and exit 0.
  */
-export async function runService(
+export async function runService<S extends ConfigSectionName>(
   name: string,
-  start: (config: Config, logger: Logger) => Promise<RunningService>,
-  options: {
-    /** Serve Prometheus metrics on `METRICS_PORT` (worker processes). Default false. */ metrics?: boolean;
-  } = {},
+  sections: readonly S[],
+  start: (config: ConfigOf<S>, logger: Logger) => Promise<RunningService>,
 ): Promise<void> {
-  const config = loadConfigOrExit();
+  const config = loadConfigOrExit(sections);
   const logger = createLogger(name, config.logLevel);
   for (const warning of config.warnings) logger.warn(warning);
   const service = await start(config, logger);
-  const port = options.metrics ? config.workers.metricsPort : undefined;
+  const port = 'metrics' in config ? (config as ConfigOf<'metrics'>).metrics.port : undefined;
   const metricsServer = port === undefined ? undefined : await serveMetrics(port, service.metrics);
   logger.info({ metricsPort: port }, 'started');
 

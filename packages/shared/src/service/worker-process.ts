@@ -1,5 +1,5 @@
 import type { Worker } from 'bullmq';
-import type { Config } from '../config/load-config.ts';
+import type { ConfigOf } from '../config/load-config.ts';
 import { createDb, type Db } from '../db/create-db.ts';
 import type { Logger } from '../logging/logger.ts';
 import { closeQueues, createQueues, type Queues } from '../queues/queues.ts';
@@ -22,7 +22,11 @@ export interface WorkerProcess {
   close(): Promise<void>;
 }
 
-export function openWorkerProcess(config: Config, service: string, logger: Logger): WorkerProcess {
+export function openWorkerProcess(
+  config: ConfigOf<'database' | 'redis'>,
+  service: string,
+  logger: Logger,
+): WorkerProcess {
   const db = createDb(config.database, `series-killer-${service}`, logger);
   const workerConnection = createRedisConnection(config.redis, 'worker');
   const queueConnection = createRedisConnection(config.redis, 'worker');

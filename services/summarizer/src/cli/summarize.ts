@@ -41,7 +41,7 @@ try {
   process.exit(2);
 }
 
-const config = loadConfigOrExit();
+const config = loadConfigOrExit(['database', 'redis']);
 const db = createDb(config.database, 'series-killer-summarize-cli');
 const redis = createRedisConnection(config.redis, 'producer');
 await once(redis, 'ready', { signal: AbortSignal.timeout(5_000) });

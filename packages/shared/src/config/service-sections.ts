@@ -1,0 +1,17 @@
+import type { ConfigSectionName } from './load-config.ts';
+
+/**
+ * The configuration sections each process reads: its entry point loads exactly these, so it
+ * needs (and is handed) no other setting or secret. The README's configuration table lists,
+ * beside each variable, the processes whose sections read it.
+ */
+export const SERVICE_CONFIG_SECTIONS = {
+  ingress: ['database', 'redis', 'http', 'twilio', 'supabase', 'internalApi', 'dashboard', 'voice'],
+  sms: ['database', 'redis', 'http', 'twilio', 'sms', 'workers', 'metrics'],
+  onboarding: ['database', 'redis', 'onboarding', 'workers', 'metrics'],
+  summarizer: ['database', 'redis', 'openai', 'workers', 'metrics'],
+  sandbox: ['database', 'http', 'twilio', 'supabase'],
+  'db:migrate': ['database'],
+} as const satisfies Record<string, readonly ConfigSectionName[]>;
+
+export type ServiceName = keyof typeof SERVICE_CONFIG_SECTIONS;
