@@ -1,5 +1,5 @@
 export {
-  type OnboardingWorker,
-  type OnboardingWorkerOptions,
-  startOnboardingWorker,
-} from './start-onboarding-worker.ts';
+  type OnboardingWorkers,
+  type StartOnboardingWorkersOptions,
+  startOnboardingWorkers,
+} from './start-onboarding-workers.ts';

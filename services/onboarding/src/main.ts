@@ -1,6 +1,6 @@
 import { runService, SERVICE_CONFIG_SECTIONS } from '@series-killer/shared';
-import { startOnboardingWorker } from './start-onboarding-worker.ts';
+import { startOnboardingWorkers } from './start-onboarding-workers.ts';
 
 await runService('onboarding', SERVICE_CONFIG_SECTIONS.onboarding, (config, logger) =>
-  startOnboardingWorker(config, { logger }),
+  startOnboardingWorkers(config, { logger }),
 );

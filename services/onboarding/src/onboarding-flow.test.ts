@@ -7,7 +7,7 @@ import { type TestDatabase, uniqueTestPhone, waitFor } from '@series-killer/shar
 import { createTwilioClient, type TwilioClient } from '@series-killer/shared/twilio';
 import { startSmsWorkers } from '@series-killer/sms';
 import { sql } from 'kysely';
-import { type OnboardingWorker, startOnboardingWorker } from './start-onboarding-worker.ts';
+import { type OnboardingWorkers, startOnboardingWorkers } from './start-onboarding-workers.ts';
 import { insertUser } from './testing/onboarding-fixtures.ts';
 
 const API_TOKEN = 'x'.repeat(32);
@@ -19,7 +19,7 @@ let testDb: TestDatabase;
 let config: Config;
 let sandbox: Sandbox;
 let ingress: RunningIngress;
-let onboarding: OnboardingWorker;
+let onboarding: OnboardingWorkers;
 let twilio: TwilioClient;
 let queues: Queues;
 /** Every log line the ingress, SMS and onboarding services wrote. */
@@ -43,7 +43,7 @@ beforeAll(async () => {
   stack.onClose(ingress.close);
   const sms = await startSmsWorkers(config, { logger: logger.child({ service: 'sms' }) });
   stack.onClose(sms.close);
-  onboarding = await startOnboardingWorker(config, { logger: logger.child({ service: 'onboarding' }) });
+  onboarding = await startOnboardingWorkers(config, { logger: logger.child({ service: 'onboarding' }) });
   stack.onClose(onboarding.close);
   twilio = createTwilioClient(config.twilio);
 });

@@ -5,7 +5,7 @@ import { uniqueTestPhone, waitFor } from '@series-killer/shared/testing';
 import { UnrecoverableError, Worker } from 'bullmq';
 import type { OnboardingDeps } from '../onboarding-deps.ts';
 import { startOnboarding } from '../start/start-onboarding.ts';
-import { type OnboardingWorker, startOnboardingWorker } from '../start-onboarding-worker.ts';
+import { type OnboardingWorkers, startOnboardingWorkers } from '../start-onboarding-workers.ts';
 import { insertUser, smsJobs, startOnboardingTestStack } from '../testing/onboarding-fixtures.ts';
 import { SWEEP_SCHEDULER_ID, sweepPendingProfiles } from './sweep-pending-profiles.ts';
 
@@ -69,10 +69,10 @@ describe('sweepPendingProfiles', () => {
 });
 
 describe('the scheduled sweep', () => {
-  let worker: OnboardingWorker;
+  let worker: OnboardingWorkers;
 
   beforeAll(async () => {
-    worker = await startOnboardingWorker(stack.config, { logger: deps.logger });
+    worker = await startOnboardingWorkers(stack.config, { logger: deps.logger });
   });
 
   afterAll(async () => {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Sandbox } from '@series-killer/sandbox';
 import { startTestStack } from '@series-killer/sandbox/testing';
 import type { Config, Db, Queues } from '@series-killer/shared';
-import { type SummarizerWorkers, type SummarizerWorkersOptions, startSummarizerWorkers } from '../index.ts';
+import { type StartSummarizerWorkersOptions, type SummarizerWorkers, startSummarizerWorkers } from '../index.ts';
 
 export interface SummarizerTestEnv {
   config: Config;
@@ -19,7 +19,7 @@ export interface SummarizerTestEnvOptions {
   /** Start the sandbox and point the config's OpenAI and Twilio APIs at it. Default false. */
   sandbox?: boolean;
   /** Options of the summarizer's workers. Default none. */
-  workers?: SummarizerWorkersOptions;
+  workers?: StartSummarizerWorkersOptions;
 }
 
 /** A fresh database and queue prefix with the summarizer's workers running on them. */

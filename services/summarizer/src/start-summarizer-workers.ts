@@ -1,14 +1,14 @@
 import { type ConfigOf, createLogger, createWorker, type Logger, openWorkerProcess } from '@series-killer/shared';
 import { createOpenAIClient } from '@series-killer/shared/openai';
+import { callsHandlers } from './calls/calls.worker.ts';
 import type { CallSummarizer } from './summaries/call-summarizer.ts';
 import { createOpenAICallSummarizer } from './summaries/openai-call-summarizer.ts';
-import { callsHandlers } from './workers/calls.worker.ts';
-import { summariesHandlers } from './workers/summaries.worker.ts';
+import { summariesHandlers } from './summaries/summaries.worker.ts';
 
 /** The configuration sections the summarizer workers read. */
 export type SummarizerWorkersConfig = ConfigOf<'database' | 'redis' | 'openai' | 'workers'>;
 
-export interface SummarizerWorkersOptions {
+export interface StartSummarizerWorkersOptions {
   /** Default: a `summarizer` logger at `config.logLevel`. */
   logger?: Logger;
   /** Transcript tokens per OpenAI request (about four characters a token); longer transcripts are summarised in chunks. Default 12,000. */
@@ -33,7 +33,7 @@ export interface SummarizerWorkers {
  */
 export async function startSummarizerWorkers(
   config: SummarizerWorkersConfig,
-  options: SummarizerWorkersOptions = {},
+  options: StartSummarizerWorkersOptions = {},
 ): Promise<SummarizerWorkers> {
   const logger = options.logger ?? createLogger('summarizer', config.logLevel);
   const workerProcess = openWorkerProcess(config, 'summarizer', logger);
@@ -52,8 +52,8 @@ export async function startSummarizerWorkers(
     concurrency: config.workers.concurrency,
   };
   await workerProcess.run([
-    createWorker('calls', callsHandlers(db, queues), common),
-    createWorker('summaries', summariesHandlers(db, queues, summarizer), {
+    createWorker('calls', callsHandlers({ db, queues }), common),
+    createWorker('summaries', summariesHandlers({ db, queues, summarizer }), {
       ...common,
       limiter: { max: options.summariesPerSecond ?? 20, duration: 1_000 },
     }),

@@ -1,7 +1,7 @@
 import type { Db, JobHandlers, Queues } from '@series-killer/shared';
 import { type Job, Worker } from 'bullmq';
-import { type CallSummarizer, SummarizerRateLimitedError } from '../summaries/call-summarizer.ts';
-import { type SummaryProgressStore, savedPartialSummarySchema, summarizeCall } from '../summaries/summarize-call.ts';
+import { type CallSummarizer, SummarizerRateLimitedError } from './call-summarizer.ts';
+import { type SummaryProgressStore, savedPartialSummarySchema, summarizeCall } from './summarize-call.ts';
 
 /** The job's progress is where a summary in parts keeps the parts it finished. */
 function progressOn(job: Job): SummaryProgressStore {
@@ -16,7 +16,13 @@ function progressOn(job: Job): SummaryProgressStore {
  * The `summaries` queue. A 429 pauses the whole queue for the provider's `retry-after` and
  * puts the job back without spending one of its attempts.
  */
-export function summariesHandlers(db: Db, queues: Queues, summarizer: CallSummarizer): JobHandlers<'summaries'> {
+export interface SummariesWorkerDeps {
+  db: Db;
+  queues: Queues;
+  summarizer: CallSummarizer;
+}
+
+export function summariesHandlers({ db, queues, summarizer }: SummariesWorkerDeps): JobHandlers<'summaries'> {
   return {
     'summarize-call': async (data, job) => {
       try {

@@ -9,7 +9,7 @@ import { recordTranscriptionEvent } from '../transcripts/record-transcription-ev
  * The `calls` queue: call lifecycle and transcripts. Every handler ends by checking whether
  * the call is ready for its summary, so the last of status and transcript queues it.
  */
-export function callsHandlers(db: Db, queues: Queues): JobHandlers<'calls'> {
+export function callsHandlers({ db, queues }: { db: Db; queues: Queues }): JobHandlers<'calls'> {
   const afterStatus = async (callSid: string) => ({
     transcript: await assembleTranscript(db, callSid),
     summary: await enqueueSummaryWhenReady(db, queues, callSid),
