@@ -1,7 +1,9 @@
-// Memory: each process of the stack started on its own (sandbox mode, a database and queue
-// prefix of its own), left idle, and its resident set size read from /proc once it has settled.
+// Memory: each process of the stack started on its own as `npm start` starts it (sandbox mode, a
+// database and queue prefix of its own), left idle, and its resident set size read from /proc
+// once it has settled.
 import { readFile } from 'node:fs/promises';
 import { createTestDatabase, createTestQueuePrefix, deleteQueuePrefix, freePort } from '@series-killer/shared/testing';
+import { serviceNodeOptions } from '../scripts/stack/stack-processes.ts';
 import { type RunningProcess, repoPath, startProcess, waitForOutput } from './lib/processes.ts';
 import type { BenchResult } from './lib/results.ts';
 
@@ -29,7 +31,8 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function idleRss(entry: string, env: Record<string, string>): Promise<number> {
   let proc: RunningProcess | undefined;
   try {
-    proc = startProcess(repoPath(entry), { ...env, LOG_LEVEL: 'info' });
+    // Run as `npm start` runs it.
+    proc = startProcess(repoPath(entry), { ...env, LOG_LEVEL: 'info', NODE_OPTIONS: serviceNodeOptions() });
     await waitForOutput(proc, '"msg":"started"', 60_000);
     await pause(SETTLE_MS);
     const readings: number[] = [];
