@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import type { Config, Db } from '@series-killer/shared';
+import { type Config, type Db, VERIFICATION_CODE_IN_TEXT } from '@series-killer/shared';
 import { sql } from 'kysely';
 import { formatTable } from './print-table.ts';
 import { waitUntil } from './wait-until.ts';
@@ -72,7 +72,7 @@ export async function playDemo({ config, db, internalApiToken, say }: DemoContex
   say(`      messages delivered; profile ${profile.onboarding_status}`);
 
   step(4, 'Ada texts the code back');
-  const code = sent.map((message) => /\b(\d{6})\b/.exec(message.body)?.[1]).find(Boolean);
+  const code = sent.map((message) => VERIFICATION_CODE_IN_TEXT.exec(message.body)?.[1]).find(Boolean);
   if (!code) throw new Error('no 6-digit code in the messages the sandbox received');
   await http(`${control}/sms/inbound`, {
     method: 'POST',

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { addJob, SANDBOX_DEFAULTS } from '@series-killer/shared';
+import { addJob, SANDBOX_DEFAULTS, VERIFICATION_CODE_IN_TEXT } from '@series-killer/shared';
 import { waitFor } from '@series-killer/shared/testing';
 import { Cluster } from 'ioredis';
 import { type ClusterStack, startClusterStack } from './cluster-stack.ts';
@@ -204,7 +204,7 @@ describe('the stack on a Redis Cluster with two replicas of every worker', () =>
         `welcome and code to ${phone}`,
         () => messagesTo(phone).length >= 2 && messagesTo(phone),
       );
-      const code = sent.map((message) => /\b(\d{6})\b/.exec(message.body)?.[1]).find(Boolean);
+      const code = sent.map((message) => VERIFICATION_CODE_IN_TEXT.exec(message.body)?.[1]).find(Boolean);
       if (!code) throw new Error(`no code in ${JSON.stringify(sent.map((message) => message.body))}`);
       await stack.sandbox?.sendInboundSms({ from: phone, to: SANDBOX_DEFAULTS.twilioFromNumber, body: code });
     }

@@ -7,6 +7,7 @@ export * from './config/service-sections.ts';
 export * from './db/create-db.ts';
 export type * from './db/database.types.ts';
 export * from './errors/errors.ts';
+export * from './formats/formats.ts';
 export * from './logging/logger.ts';
 export * from './migrations/run-migrations.ts';
 export * from './phone/e164.ts';

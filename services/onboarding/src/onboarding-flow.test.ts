@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type RunningIngress, startIngress } from '@series-killer/ingress';
 import type { Sandbox } from '@series-killer/sandbox';
 import { startTestStack, type TestStack } from '@series-killer/sandbox/testing';
-import { addJob, type Config, createLogger, type Queues } from '@series-killer/shared';
+import { addJob, type Config, createLogger, type Queues, VERIFICATION_CODE_IN_TEXT } from '@series-killer/shared';
 import { type TestDatabase, uniqueTestPhone, waitFor } from '@series-killer/shared/testing';
 import { createTwilioClient, type TwilioClient } from '@series-killer/shared/twilio';
 import { startSmsWorkers } from '@series-killer/sms';
@@ -87,7 +87,7 @@ async function textsTo(phone: string): Promise<string[]> {
 /** Waits for the `count`-th text to a phone that carries a code, and returns the code. */
 async function codeTexted(phone: string, count = 1): Promise<string> {
   const code = await waitFor(`code text #${count}`, async () => {
-    const codes = (await textsTo(phone)).flatMap((body) => /\b(\d{6})\b/.exec(body)?.[1] ?? []);
+    const codes = (await textsTo(phone)).flatMap((body) => VERIFICATION_CODE_IN_TEXT.exec(body)?.[1] ?? []);
     return codes.length >= count && codes[count - 1];
   });
   codesSeen.add(code);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { addJob, type JobData } from '@series-killer/shared';
+import { addJob, type JobData, sendKeyFor } from '@series-killer/shared';
 import { fakeSid, uniqueTestPhone, waitFor } from '@series-killer/shared/testing';
 import { recordSentMessage } from './outbound/outbound-messages.repository.ts';
 import {
@@ -61,7 +61,7 @@ describe('sending', () => {
   it('sends through Twilio with the status callback, records it, and applies the callbacks that come back through the ingress', async () => {
     const { user, onboardingMessageId } = await onboardingSend('welcome');
     const jobId = await send({
-      sendKey: `onboarding-message.${onboardingMessageId}`,
+      sendKey: sendKeyFor.onboardingMessage(onboardingMessageId),
       to: user.phoneNumber,
       body: 'Welcome to Series Killer, Ada!',
       userId: user.userId,

@@ -74,6 +74,8 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     : undefined;
   const supabaseAuth = typeof options.sandbox === 'object' && options.sandbox.supabaseAuth;
   const env: Record<string, string> = {
+    // Tests run in sandbox mode, which is only ever asked for.
+    SANDBOX: '1',
     DATABASE_URL: testDb.url,
     QUEUE_PREFIX: prefix,
     PORT: String(port),

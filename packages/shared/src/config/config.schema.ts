@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { E164_PATTERN, twilioSidPattern } from '../formats/formats.ts';
 import { parseDuration } from './parse-duration.ts';
 
 const url = (what: string) => z.string().refine((value) => URL.canParse(value), { message: `must be a URL (${what})` });
@@ -87,10 +88,7 @@ export const configVariables = {
     description: 'The URL Twilio calls; signatures are checked against it and callback URLs are built from it',
   },
   TWILIO_ACCOUNT_SID: {
-    schema: z
-      .string()
-      .regex(/^AC[0-9a-fA-F]{32}$/, 'must be AC followed by 32 hex digits')
-      .optional(),
+    schema: z.string().regex(twilioSidPattern('AC'), 'must be AC followed by 32 hex digits').optional(),
     default: undefined,
     description: 'Twilio account SID (required unless `SANDBOX=1`; in sandbox mode the sandbox’s account)',
   },
@@ -100,18 +98,12 @@ export const configVariables = {
     description: 'Twilio auth token; also validates webhook signatures (sandbox value in sandbox mode)',
   },
   TWILIO_FROM_NUMBER: {
-    schema: z
-      .string()
-      .regex(/^\+[1-9]\d{1,14}$/, 'must be an E.164 number such as +15551234567')
-      .optional(),
+    schema: z.string().regex(E164_PATTERN, 'must be an E.164 number such as +15551234567').optional(),
     default: undefined,
     description: 'Sender number (sandbox number in sandbox mode); or set `TWILIO_MESSAGING_SERVICE_SID`',
   },
   TWILIO_MESSAGING_SERVICE_SID: {
-    schema: z
-      .string()
-      .regex(/^MG[0-9a-fA-F]{32}$/, 'must be MG followed by 32 hex digits')
-      .optional(),
+    schema: z.string().regex(twilioSidPattern('MG'), 'must be MG followed by 32 hex digits').optional(),
     default: undefined,
     description: 'Messaging Service used as the sender instead of `TWILIO_FROM_NUMBER`',
   },

@@ -1,13 +1,19 @@
 import { z } from 'zod';
+import {
+  E164_PATTERN,
+  twilioSidPattern,
+  VERIFICATION_CODE_DIGITS,
+  VERIFICATION_CODE_PATTERN,
+} from '../formats/formats.ts';
 
 /** The six queues; every job belongs to exactly one. */
 export const QUEUE_NAMES = ['onboarding', 'sms-outbound', 'sms-inbound', 'sms-status', 'calls', 'summaries'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
-const e164 = z.string().regex(/^\+[1-9]\d{1,14}$/, 'must be an E.164 phone number');
+const e164 = z.string().regex(E164_PATTERN, 'must be an E.164 phone number');
 const uuid = z.uuid();
-const messageSid = z.string().regex(/^(SM|MM)[0-9a-fA-F]{32}$/, 'must be a Twilio Message SID');
-const callSid = z.string().regex(/^CA[0-9a-fA-F]{32}$/, 'must be a Twilio Call SID');
+const messageSid = z.string().regex(twilioSidPattern('SM', 'MM'), 'must be a Twilio Message SID');
+const callSid = z.string().regex(twilioSidPattern('CA'), 'must be a Twilio Call SID');
 const isoTime = z.iso.datetime({ offset: true });
 
 /** Every message status Twilio reports (outbound and inbound); how they order is the SMS worker's concern. */
@@ -56,7 +62,7 @@ export const jobSchemas = {
   /** A 6-digit reply from a phone number, to be checked against its pending code. */
   'verify-code': z.object({
     phoneNumber: e164,
-    code: z.string().regex(/^\d{6}$/, 'must be 6 digits'),
+    code: z.string().regex(VERIFICATION_CODE_PATTERN, `must be ${VERIFICATION_CODE_DIGITS} digits`),
     messageSid,
   }),
   /** Re-send a fresh code to a user who has not verified yet. */

@@ -5,13 +5,18 @@ import type { JobData, JobName } from './job-catalogue.ts';
  * onboarding step always maps to the same id, so retries and duplicates collapse into one
  * job. Parts are joined with `.` because BullMQ reserves `:`.
  */
+/** The job id of the send of `sendKey`. */
+export function sendSmsJobId(sendKey: string): string {
+  return `send.${sendKey}`;
+}
+
 export const jobIdFor: { [N in JobName]: (data: JobData<N>) => string | undefined } = {
   'start-onboarding': (d) => `start.${d.userId}`,
   'verify-code': (d) => `verify.${d.messageSid}`,
   'send-reminder': (d) => `reminder.${d.userId}.${d.reminderNumber}`,
   // The sweep is scheduled by a job scheduler, which assigns its own ids.
   'sweep-pending-profiles': () => undefined,
-  'send-sms': (d) => `send.${d.sendKey}`,
+  'send-sms': (d) => sendSmsJobId(d.sendKey),
   'record-inbound-sms': (d) => `inbound.${d.messageSid}`,
   'apply-sms-status': (d) => `status.${d.messageSid}.${d.status}.${d.errorCode ?? ''}`,
   'call-started': (d) => `call-started.${d.callSid}`,
@@ -19,4 +24,19 @@ export const jobIdFor: { [N in JobName]: (data: JobData<N>) => string | undefine
   'transcription-event': (d) => `transcription.${d.transcriptionSid}.${d.sequenceId}`,
   'legacy-transcription': (d) => `legacy-transcription.${d.transcriptionSid}`,
   'summarize-call': (d) => `summary.${d.callSid}`,
+};
+
+/**
+ * The send keys of `send-sms`, one per text a step may send: the SMS worker claims one
+ * delivery per key, so the same step never texts twice, whatever its retries.
+ */
+export const sendKeyFor = {
+  /** A row of `onboarding_messages` (welcome, verification, reminder). */
+  onboardingMessage: (onboardingMessageId: number) => `onboarding-message.${onboardingMessageId}`,
+  /** "Your number is confirmed": once per user. */
+  confirmation: (userId: string) => `confirmation.${userId}`,
+  /** "That code is wrong": once per inbound message. */
+  wrongCode: (inboundMessageSid: string) => `wrong-code.${inboundMessageSid}`,
+  /** "Your code is void": once per code, the latest code message (0: none yet). */
+  codeVoid: (userId: string, codeMessageId: number | undefined) => `code-void.${userId}.${codeMessageId ?? 0}`,
 };

@@ -1,9 +1,9 @@
-import { toE164 } from '@series-killer/shared';
+import { toE164, twilioSidPattern } from '@series-killer/shared';
 import { z } from 'zod';
 
 /** A Twilio SID: its two-letter prefix (one of `prefixes`) and 32 hex digits. */
 export function twilioSid(prefixes: string[], what: string) {
-  return z.string().regex(new RegExp(`^(${prefixes.join('|')})[0-9a-fA-F]{32}$`), `must be a Twilio ${what}`);
+  return z.string().regex(twilioSidPattern(...prefixes), `must be a Twilio ${what}`);
 }
 
 /** A whole number sent as form text. */

@@ -1,4 +1,4 @@
-import { addJob, type Queues } from '@series-killer/shared';
+import { addJob, type Queues, sendKeyFor } from '@series-killer/shared';
 import { deriveVerificationCode } from '../verification/verification-code.ts';
 import type { OnboardingMessage } from './onboarding-messages.repository.ts';
 import { reminderText, verificationText } from './onboarding-texts.ts';
@@ -26,7 +26,7 @@ export async function sendOnboardingMessages(
   for (const message of messages) {
     const body = textToSend(message, secret);
     await addJob(queues, 'send-sms', {
-      sendKey: `onboarding-message.${message.id}`,
+      sendKey: sendKeyFor.onboardingMessage(message.id),
       to: message.phoneNumber,
       body,
       ...(body === message.content ? {} : { storedBody: message.content }),

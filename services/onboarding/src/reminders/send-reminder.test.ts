@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TestStack } from '@series-killer/sandbox/testing';
-import type { Db } from '@series-killer/shared';
-import { VERIFICATION_CODE_MASK } from '@series-killer/shared';
+import { type Db, sendKeyFor, sendSmsJobId, VERIFICATION_CODE_MASK } from '@series-killer/shared';
 import { uniqueTestPhone } from '@series-killer/shared/testing';
 import type { OnboardingDeps } from '../onboarding-deps.ts';
 import { startOnboarding } from '../start/start-onboarding.ts';
@@ -50,7 +49,7 @@ describe('sendReminder', () => {
     const [reminder] = await remindersOf(userId);
     expect(reminder).toMatchObject({ status: 'pending' });
     expect(reminder?.content).toContain(VERIFICATION_CODE_MASK);
-    const job = await deps.queues['sms-outbound'].getJob(`send.onboarding-message.${reminder?.id}`);
+    const job = await deps.queues['sms-outbound'].getJob(sendSmsJobId(sendKeyFor.onboardingMessage(reminder?.id ?? 0)));
     expect(job?.data).toMatchObject({ to: phone, userId, storedBody: reminder?.content });
     const code = codeIn(job?.data.body ?? '');
     const link = await db

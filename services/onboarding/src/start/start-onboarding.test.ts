@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TestStack } from '@series-killer/sandbox/testing';
-import type { Db } from '@series-killer/shared';
-import { VERIFICATION_CODE_MASK } from '@series-killer/shared';
+import { type Db, sendKeyFor, sendSmsJobId, VERIFICATION_CODE_MASK } from '@series-killer/shared';
 import { uniqueTestPhone } from '@series-killer/shared/testing';
 import type { OnboardingDeps } from '../onboarding-deps.ts';
 import { codeIn, insertUser, smsJobs, startOnboardingTestStack } from '../testing/onboarding-fixtures.ts';
@@ -52,8 +51,8 @@ describe('startOnboarding', () => {
 
     const jobs = await smsJobs(deps.queues, phone);
     expect(jobs.map((job) => job.id)).toEqual([
-      `send.onboarding-message.${welcome?.id}`,
-      `send.onboarding-message.${verification?.id}`,
+      sendSmsJobId(sendKeyFor.onboardingMessage(welcome?.id ?? 0)),
+      sendSmsJobId(sendKeyFor.onboardingMessage(verification?.id ?? 0)),
     ]);
     expect(jobs[0]?.data).toMatchObject({ body: welcome?.content, userId, onboardingMessageId: welcome?.id });
     expect(jobs[0]?.data.storedBody).toBeUndefined();

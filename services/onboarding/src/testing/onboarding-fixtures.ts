@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { startTestStack, type TestStack } from '@series-killer/sandbox/testing';
-import { createLogger, type Db, type JobData, type Queues } from '@series-killer/shared';
+import { createLogger, type Db, type JobData, type Queues, VERIFICATION_CODE_IN_TEXT } from '@series-killer/shared';
 import type { Job } from 'bullmq';
 import type { OnboardingDeps } from '../onboarding-deps.ts';
 
@@ -58,7 +58,7 @@ export async function smsJobs(queues: Queues, to?: string): Promise<SendSmsJob[]
 
 /** The 6-digit code in a text. */
 export function codeIn(body: string): string {
-  const match = /\b(\d{6})\b/.exec(body);
+  const match = VERIFICATION_CODE_IN_TEXT.exec(body);
   if (!match?.[1]) throw new Error('no code in the text');
   return match[1];
 }

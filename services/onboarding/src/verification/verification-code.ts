@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { VERIFICATION_CODE_DIGITS } from '@series-killer/shared';
 
 /**
  * Verification codes are derived, not drawn and kept: the code of a message is the HMAC of
@@ -12,7 +13,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 export function deriveVerificationCode(secret: string, userId: string, messageId: number): string {
   const digest = createHmac('sha256', secret).update(`verification-code.${userId}.${messageId}`).digest();
   // 48 bits reduced mod 10^6: the bias (2^48 mod 10^6 / 2^48) is below 10^-8.
-  return (digest.readUIntBE(0, 6) % 1_000_000).toString().padStart(6, '0');
+  return (digest.readUIntBE(0, 6) % 10 ** VERIFICATION_CODE_DIGITS).toString().padStart(VERIFICATION_CODE_DIGITS, '0');
 }
 
 /** What `phone_links.verification_code` stores: a keyed hash of the code, bound to its user. */

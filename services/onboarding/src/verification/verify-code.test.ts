@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TestStack } from '@series-killer/sandbox/testing';
-import type { Db } from '@series-killer/shared';
+import { type Db, sendKeyFor, sendSmsJobId } from '@series-killer/shared';
 import { fakeSid, uniqueTestPhone } from '@series-killer/shared/testing';
 import { codeVoidText, confirmationText, wrongCodeText } from '../messages/onboarding-texts.ts';
 import type { OnboardingDeps } from '../onboarding-deps.ts';
@@ -76,7 +76,7 @@ describe('verifyCode', () => {
       outcome: 'skipped',
       reason: 'phone already verified',
     });
-    const confirmation = await deps.queues['sms-outbound'].getJob(`send.confirmation.${userId}`);
+    const confirmation = await deps.queues['sms-outbound'].getJob(sendSmsJobId(sendKeyFor.confirmation(userId)));
     expect(confirmation?.data).toMatchObject({ to: phone, userId, body: confirmationText() });
     expect(await repliesTo(phone)).toEqual([confirmationText()]);
   });
@@ -86,7 +86,7 @@ describe('verifyCode', () => {
     const sid = fakeSid('SM');
     await verifyCode(deps, { phoneNumber: phone, code, messageSid: sid });
     // As if the process died between the commit and the enqueue.
-    await (await deps.queues['sms-outbound'].getJob(`send.confirmation.${userId}`))?.remove();
+    await (await deps.queues['sms-outbound'].getJob(sendSmsJobId(sendKeyFor.confirmation(userId))))?.remove();
 
     await expect(verifyCode(deps, { phoneNumber: phone, code, messageSid: sid })).resolves.toEqual({
       outcome: 'skipped',
@@ -108,7 +108,7 @@ describe('verifyCode', () => {
     const link = await linkOf(phone);
     expect(link).toMatchObject({ verified: false, verification_attempts: 1 });
     expect(link.last_verification_attempt).toBeInstanceOf(Date);
-    const reply = await deps.queues['sms-outbound'].getJob(`send.wrong-code.${sid}`);
+    const reply = await deps.queues['sms-outbound'].getJob(sendSmsJobId(sendKeyFor.wrongCode(sid)));
     expect(reply?.data.body).toBe(wrongCodeText());
   });
 

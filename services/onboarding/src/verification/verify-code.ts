@@ -1,4 +1,4 @@
-import { addJob, type Db, type JobData, type Queues } from '@series-killer/shared';
+import { addJob, type Db, type JobData, type Queues, sendKeyFor } from '@series-killer/shared';
 import { findLatestCodeMessageId } from '../messages/onboarding-messages.repository.ts';
 import { codeVoidText, confirmationText, wrongCodeText } from '../messages/onboarding-texts.ts';
 import type { OnboardingDeps } from '../onboarding-deps.ts';
@@ -49,7 +49,12 @@ export async function verifyCode(
     await lockProfile(tx, userId);
     const link = await lockPhoneLinkByPhone(tx, phoneNumber);
     if (!link) return { outcome: 'skipped', reason: 'no phone link' };
-    const confirmation = { userId, to: phoneNumber, sendKey: `confirmation.${userId}`, body: confirmationText() };
+    const confirmation = {
+      userId,
+      to: phoneNumber,
+      sendKey: sendKeyFor.confirmation(userId),
+      body: confirmationText(),
+    };
     if (link.verified) return { outcome: 'skipped', reason: 'phone already verified', userId, reply: confirmation };
     if (!link.verificationCode) return { outcome: 'skipped', reason: 'no code issued', userId };
 
@@ -69,7 +74,7 @@ export async function verifyCode(
     const reply =
       attempts >= maxAttempts
         ? await voidNotice(tx, userId, phoneNumber)
-        : { userId, to: phoneNumber, sendKey: `wrong-code.${messageSid}`, body: wrongCodeText() };
+        : { userId, to: phoneNumber, sendKey: sendKeyFor.wrongCode(messageSid), body: wrongCodeText() };
     return { outcome: 'rejected', attempts, userId, reply };
   });
 
@@ -82,7 +87,7 @@ export async function verifyCode(
 /** The "code void" notice goes out once per issued code: its send key names the message that carried the code. */
 async function voidNotice(db: Db, userId: string, to: string): Promise<Reply> {
   const codeMessageId = await findLatestCodeMessageId(db, userId);
-  return { userId, to, sendKey: `code-void.${userId}.${codeMessageId ?? 0}`, body: codeVoidText() };
+  return { userId, to, sendKey: sendKeyFor.codeVoid(userId, codeMessageId), body: codeVoidText() };
 }
 
 async function enqueueReply(queues: Queues, { userId, to, sendKey, body }: Reply): Promise<void> {

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { addJob } from '@series-killer/shared';
+import { addJob, sendKeyFor } from '@series-killer/shared';
 import { uniqueTestPhone, waitFor } from '@series-killer/shared/testing';
 import { createOnboardingMessage, createUser } from '../testing/sms-fixtures.ts';
 import { type SmsHarness, startSmsHarness } from '../testing/sms-harness.ts';
@@ -54,7 +54,7 @@ describe('a worker process killed mid-batch', () => {
         const onboardingMessageId = await createOnboardingMessage(h.testDb.db, user, 'welcome');
         onboardingIds.push(onboardingMessageId);
         await addJob(h.queues, 'send-sms', {
-          sendKey: `onboarding-message.${onboardingMessageId}`,
+          sendKey: sendKeyFor.onboardingMessage(onboardingMessageId),
           to: user.phoneNumber,
           body: `Welcome #${i}`,
           userId: user.userId,

@@ -7,6 +7,7 @@ import {
   createQueues,
   createRedisConnection,
   loadConfigOrExit,
+  twilioSidPattern,
 } from '@series-killer/shared';
 import { queueSummaries, type ResummarizeSelection, selectCalls, waitForSummaries } from './resummarize.ts';
 
@@ -27,7 +28,7 @@ function parseSelection(): { selection: ResummarizeSelection; timeoutMs: number 
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0)
     throw new Error('--timeout-seconds must be a positive number');
   if ((values.call === undefined) === !values.missing) throw new Error('give exactly one of --call or --missing');
-  if (values.call !== undefined && !/^CA[0-9a-fA-F]{32}$/.test(values.call))
+  if (values.call !== undefined && !twilioSidPattern('CA').test(values.call))
     throw new Error('--call must be a Twilio Call SID (CA followed by 32 hex digits)');
   const selection: ResummarizeSelection = values.call !== undefined ? { callSid: values.call } : { missing: true };
   return { selection, timeoutMs: timeoutSeconds * 1_000 };

@@ -1,3 +1,4 @@
+import { twilioSidPattern } from '@series-killer/shared';
 import { newSid } from '../sids.ts';
 import { type MessageRejection, magicFromRejection, magicToRejection } from './magic-numbers.ts';
 import type { SandboxMessage } from './message-store.ts';
@@ -9,7 +10,7 @@ export type CreateParams = Record<string, string | string[] | undefined>;
 const MAX_BODY_CHARS = 1600;
 const CHANNEL_PREFIX = /^(whatsapp|messenger|rcs):/;
 const PHONE = /^\+?[1-9]\d{6,14}$/;
-const MESSAGING_SERVICE_SID = /^MG[0-9a-fA-F]{32}$/;
+const MESSAGING_SERVICE_SID = twilioSidPattern('MG');
 
 function single(value: string | string[] | undefined): string | undefined {
   const v = Array.isArray(value) ? value[0] : value;
