@@ -25,12 +25,7 @@ export async function startOnboardingWorkers(
   const logger = options.logger ?? createLogger('onboarding', config.logLevel);
   const workerProcess = openWorkerProcess(config, 'onboarding', logger);
   const { db, queues } = workerProcess;
-  const common = {
-    connection: workerProcess.workerConnection,
-    redis: config.redis,
-    logger,
-    concurrency: config.workers.concurrency,
-  };
+  const common = workerProcess.workerOptions;
 
   await scheduleSweep(queues, config.onboarding.sweepIntervalMs);
   await workerProcess.run([

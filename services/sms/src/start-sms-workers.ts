@@ -47,12 +47,7 @@ export async function startSmsWorkers(
     messagingServiceSid: config.twilio.messagingServiceSid,
     statusCallbackUrl: `${config.http.publicBaseUrl}/twilio/sms/status`,
   });
-  const common = {
-    connection: workerProcess.workerConnection,
-    redis: config.redis,
-    logger,
-    concurrency: config.workers.concurrency,
-  };
+  const common = workerProcess.workerOptions;
 
   await workerProcess.run([
     createWorker(

@@ -45,12 +45,7 @@ export async function startSummarizerWorkers(
     chunkTokenBudget: options.chunkTokenBudget,
   });
 
-  const common = {
-    connection: workerProcess.workerConnection,
-    redis: config.redis,
-    logger,
-    concurrency: config.workers.concurrency,
-  };
+  const common = workerProcess.workerOptions;
   await workerProcess.run([
     createWorker('calls', callsHandlers({ db, queues }), common),
     createWorker('summaries', summariesHandlers({ db, queues, summarizer }), {

@@ -3,6 +3,7 @@ import type { ConfigOf } from '../config/load-config.ts';
 import { createDb, type Db } from '../db/create-db.ts';
 import type { Logger } from '../logging/logger.ts';
 import { closeQueues, createQueues, type Queues } from '../queues/queues.ts';
+import type { CreateWorkerOptions } from '../queues/worker.ts';
 import { createRedisConnection, type RedisConnection } from '../redis/redis-connection.ts';
 
 /** What a worker process opens once and hands to its workers. */
@@ -16,6 +17,8 @@ export interface WorkerProcess {
    */
   queues: Queues;
   logger: Logger;
+  /** `createWorker`'s options for this process: its worker connection, logger and concurrency. */
+  workerOptions: CreateWorkerOptions;
   /** Runs the workers and resolves once each is connected. */
   run(workers: Worker[]): Promise<void>;
   /** Stops the workers (waiting for active jobs), then closes the queues, Redis and the pool. */
@@ -23,7 +26,7 @@ export interface WorkerProcess {
 }
 
 export function openWorkerProcess(
-  config: ConfigOf<'database' | 'redis'>,
+  config: ConfigOf<'database' | 'redis' | 'workers'>,
   service: string,
   logger: Logger,
 ): WorkerProcess {
@@ -42,6 +45,12 @@ export function openWorkerProcess(
     workerConnection,
     queues,
     logger,
+    workerOptions: {
+      connection: workerConnection,
+      redis: config.redis,
+      logger,
+      concurrency: config.workers.concurrency,
+    },
     async run(workers) {
       running = workers;
       for (const worker of workers) {
