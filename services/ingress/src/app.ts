@@ -72,6 +72,7 @@ export function createApp(deps: AppDeps): Express {
       db: deps.db,
       authUsers: deps.authUsers,
       batcher,
+      queues: deps.queues,
       logger,
       internalApiToken: config.internalApiToken,
     }),

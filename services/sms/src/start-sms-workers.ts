@@ -5,6 +5,8 @@ import { smsInboundHandlers } from './inbound/sms-inbound.worker.ts';
 import { createSmsMetrics } from './metrics/sms-metrics.ts';
 import { smsOutboundHandlers } from './outbound/sms-outbound.worker.ts';
 import { createTwilioSmsSender } from './outbound/sms-sender.ts';
+import { createTwilioMessageRedactor } from './redaction/message-redactor.ts';
+import { schedulePruning } from './retention/prune-event-logs.ts';
 import { smsStatusHandlers } from './status/sms-status.worker.ts';
 
 export interface StartSmsWorkersOptions {
@@ -36,7 +38,8 @@ export async function startSmsWorkers(config: Config, options: StartSmsWorkersOp
   const metrics = createSmsMetrics(options.registry);
   const workerProcess = openWorkerProcess(config, 'sms', logger);
   const { db, queues } = workerProcess;
-  const sender = createTwilioSmsSender(createTwilioClient(config.twilio), {
+  const twilioClient = createTwilioClient(config.twilio);
+  const sender = createTwilioSmsSender(twilioClient, {
     fromNumber: config.twilio.fromNumber,
     messagingServiceSid: config.twilio.messagingServiceSid,
     statusCallbackUrl: `${config.http.publicBaseUrl}/twilio/sms/status`,
@@ -54,6 +57,7 @@ export async function startSmsWorkers(config: Config, options: StartSmsWorkersOp
       smsOutboundHandlers({
         db,
         sender,
+        redactor: createTwilioMessageRedactor(twilioClient),
         metrics,
         logger,
         rateLimit: (ms) => queues['sms-outbound'].rateLimit(ms),
@@ -61,8 +65,9 @@ export async function startSmsWorkers(config: Config, options: StartSmsWorkersOp
       { ...common, limiter: outboundLimiter(config.sms.maxPerSecond) },
     ),
     createWorker('sms-inbound', smsInboundHandlers({ db, queues }), common),
-    createWorker('sms-status', smsStatusHandlers({ db, metrics }), common),
+    createWorker('sms-status', smsStatusHandlers({ db, metrics, eventRetentionMs: config.retention.eventsMs }), common),
   ]);
+  await schedulePruning(queues);
   logger.info({ maxPerSecond: config.sms.maxPerSecond }, 'sms workers started');
 
   return {

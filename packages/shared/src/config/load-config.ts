@@ -88,6 +88,10 @@ export interface Config {
     /** HMAC key of stored verification codes. */
     verificationCodeSecret: string;
   };
+  retention: {
+    /** `EVENT_RETENTION` in milliseconds: age past which event-log rows are pruned. Default 90 days. */
+    eventsMs: number;
+  };
   /** ConversationRelay voice bot for incoming calls; unset means record-and-goodbye. */
   voiceBotWsUrl?: string;
   /** `LOG_LEVEL`. Default `info`. */
@@ -193,6 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       verificationMaxAttempts: r.VERIFICATION_MAX_ATTEMPTS,
       verificationCodeSecret: r.VERIFICATION_CODE_SECRET ?? SANDBOX_DEFAULTS.verificationCodeSecret,
     },
+    retention: { eventsMs: r.EVENT_RETENTION },
     voiceBotWsUrl: r.VOICE_BOT_WS_URL,
     logLevel: r.LOG_LEVEL,
     warnings: configWarnings(r, sandbox),
