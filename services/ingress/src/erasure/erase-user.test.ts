@@ -6,13 +6,7 @@ import { type IngressHarness, startIngressHarness } from '../testing/ingress-har
 import { authUsersFor } from '../users/auth-users.ts';
 import { eraseUser, eraseUserRows } from './erase-user.ts';
 import { ERASURE_STEPS } from './erasure-steps.ts';
-import {
-  addRowsEverywhere,
-  countWhere,
-  tablesWithPhoneNumber,
-  tablesWithUserId,
-  type UserRows,
-} from './testing/user-everywhere.ts';
+import { addRowsEverywhere, countWhere, tablesWithColumn, type UserRows } from './testing/user-everywhere.ts';
 import { upsertErasure } from './user-erasures.repository.ts';
 
 const TOKEN = 'internal-token-0123456789';
@@ -71,7 +65,8 @@ describe.each([
 
   async function rowsPerTable(userId: string): Promise<Record<string, number>> {
     const counts: Record<string, number> = {};
-    for (const table of await tablesWithUserId(db())) counts[table] = await countWhere(db(), table, 'user_id', userId);
+    for (const table of await tablesWithColumn(db(), 'user_id'))
+      counts[table] = await countWhere(db(), table, 'user_id', userId);
     return counts;
   }
 
@@ -83,7 +78,7 @@ describe.each([
   it('removes the user’s rows from every table with a user_id column, their number’s rows, and the auth user', async () => {
     const user = await newUser();
     const bystander = await newUser();
-    const catalog = await tablesWithUserId(db());
+    const catalog = await tablesWithColumn(db(), 'user_id');
     // A table the erasure does not know would keep the user's rows (and block the auth user's deletion).
     expect(catalog.filter((table) => !ERASURE_STEPS.some((step) => step.table === table))).toEqual([]);
     const before = await rowsPerTable(user.userId);
@@ -104,7 +99,7 @@ describe.each([
     });
     expect(Object.values(await rowsPerTable(user.userId)).every((n) => n === 0)).toBe(true);
     expect(await authUserExists(user.userId)).toBe(false);
-    for (const table of await tablesWithPhoneNumber(db())) {
+    for (const table of await tablesWithColumn(db(), 'phone_number')) {
       expect([table, await countWhere(db(), table, 'phone_number', user.phone)]).toEqual([
         table,
         table === 'sms_opt_outs' ? 1 : 0,

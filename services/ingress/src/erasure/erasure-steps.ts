@@ -1,4 +1,5 @@
-import type { Db } from '@series-killer/shared';
+import type { Database, Db } from '@series-killer/shared';
+import { type Expression, type SqlBool, sql } from 'kysely';
 import { anyOf, type ErasureSubject, ownedOrUnclaimedNumber, ownedOrUnclaimedSid } from './erasure-subject.ts';
 
 /** One table's part of an erasure: removes the subject's rows and says how many. */
@@ -7,8 +8,41 @@ export interface ErasureStep {
   erase(trx: Db, subject: ErasureSubject): Promise<number>;
 }
 
-const count = (result: { numDeletedRows: bigint } | { numUpdatedRows: bigint }) =>
-  Number('numDeletedRows' in result ? result.numDeletedRows : result.numUpdatedRows);
+type Condition = (subject: ErasureSubject) => Expression<SqlBool>;
+
+const ownRows: Condition = (s) => sql<boolean>`user_id = ${s.userId}`;
+const rowsOfTheirCalls: Condition = (s) => ownedOrUnclaimedSid(s.userId, 'call_sid', s.callSids);
+const rowsOfTheirMessages: Condition = (s) => ownedOrUnclaimedSid(s.userId, 'message_sid', s.messageSids);
+const rowsOfTheirNumbers: Condition = (s) => ownedOrUnclaimedNumber(s.userId, s.phoneNumbers);
+
+/** A step that deletes the rows of `table` matching `where`. */
+function deleting(table: keyof Database & string, where: Condition): ErasureStep {
+  return {
+    table,
+    erase: async (trx, subject) =>
+      Number((await trx.deleteFrom(table).where(where(subject)).executeTakeFirst()).numDeletedRows),
+  };
+}
+
+/**
+ * An opt-out outlives the user: the number's STOP stays, without the user's id, so the number is
+ * still refused. An opt-in (START after STOP) honours nothing once the user is gone, so it goes.
+ */
+const optOuts: ErasureStep = {
+  table: 'sms_opt_outs',
+  async erase(trx, subject) {
+    await trx
+      .updateTable('sms_opt_outs')
+      .set({ user_id: null })
+      .where('user_id', '=', subject.userId)
+      .where('opted_out', '=', true)
+      .execute();
+    return deleting('sms_opt_outs', (s) => sql<boolean>`${rowsOfTheirNumbers(s)} and not opted_out`).erase(
+      trx,
+      subject,
+    );
+  },
+};
 
 /**
  * Every table that holds a user's rows, in an order the foreign keys allow: rows that reference
@@ -17,108 +51,16 @@ const count = (result: { numDeletedRows: bigint } | { numUpdatedRows: bigint }) 
  * finds such tables in the catalog and fails until it has one.
  */
 export const ERASURE_STEPS: readonly ErasureStep[] = [
-  {
-    table: 'call_analyses',
-    erase: async (trx, s) =>
-      count(
-        await trx
-          .deleteFrom('call_analyses')
-          .where(ownedOrUnclaimedSid(s.userId, 'call_sid', s.callSids))
-          .executeTakeFirst(),
-      ),
-  },
-  {
-    table: 'call_status_sequences',
-    erase: async (trx, s) =>
-      count(await trx.deleteFrom('call_status_sequences').where('call_sid', '=', anyOf(s.callSids)).executeTakeFirst()),
-  },
-  {
-    table: 'call_transcript_segments',
-    erase: async (trx, s) =>
-      count(
-        await trx
-          .deleteFrom('call_transcript_segments')
-          .where(ownedOrUnclaimedSid(s.userId, 'call_sid', s.callSids))
-          .executeTakeFirst(),
-      ),
-  },
-  {
-    table: 'call_transcriptions',
-    erase: async (trx, s) =>
-      count(
-        await trx
-          .deleteFrom('call_transcriptions')
-          .where(ownedOrUnclaimedSid(s.userId, 'call_sid', s.callSids))
-          .executeTakeFirst(),
-      ),
-  },
-  {
-    table: 'call_history',
-    erase: async (trx, s) =>
-      count(
-        await trx
-          .deleteFrom('call_history')
-          .where(ownedOrUnclaimedSid(s.userId, 'call_sid', s.callSids))
-          .executeTakeFirst(),
-      ),
-  },
-  {
-    table: 'sms_status_events',
-    erase: async (trx, s) =>
-      count(
-        await trx
-          .deleteFrom('sms_status_events')
-          .where(ownedOrUnclaimedSid(s.userId, 'message_sid', s.messageSids))
-          .executeTakeFirst(),
-      ),
-  },
-  {
-    table: 'sms_history',
-    erase: async (trx, s) =>
-      count(
-        await trx.deleteFrom('sms_history').where(ownedOrUnclaimedNumber(s.userId, s.phoneNumbers)).executeTakeFirst(),
-      ),
-  },
-  {
-    table: 'onboarding_messages',
-    erase: async (trx, s) =>
-      count(await trx.deleteFrom('onboarding_messages').where('user_id', '=', s.userId).executeTakeFirst()),
-  },
-  {
-    // An opt-out outlives the user: the number's STOP stays, without the user's id. An opt-in
-    // (START after STOP) honours nothing once the user is gone, so it goes.
-    table: 'sms_opt_outs',
-    erase: async (trx, s) => {
-      await trx
-        .updateTable('sms_opt_outs')
-        .set({ user_id: null })
-        .where('user_id', '=', s.userId)
-        .where('opted_out', '=', true)
-        .execute();
-      return count(
-        await trx
-          .deleteFrom('sms_opt_outs')
-          .where(ownedOrUnclaimedNumber(s.userId, s.phoneNumbers))
-          .where('opted_out', '=', false)
-          .executeTakeFirst(),
-      );
-    },
-  },
-  {
-    table: 'phone_links',
-    erase: async (trx, s) =>
-      count(
-        await trx.deleteFrom('phone_links').where(ownedOrUnclaimedNumber(s.userId, s.phoneNumbers)).executeTakeFirst(),
-      ),
-  },
-  {
-    table: 'preferences',
-    erase: async (trx, s) =>
-      count(await trx.deleteFrom('preferences').where('user_id', '=', s.userId).executeTakeFirst()),
-  },
-  {
-    table: 'user_profiles',
-    erase: async (trx, s) =>
-      count(await trx.deleteFrom('user_profiles').where('user_id', '=', s.userId).executeTakeFirst()),
-  },
+  deleting('call_analyses', rowsOfTheirCalls),
+  deleting('call_status_sequences', (s) => sql<boolean>`call_sid = ${anyOf(s.callSids)}`),
+  deleting('call_transcript_segments', rowsOfTheirCalls),
+  deleting('call_transcriptions', rowsOfTheirCalls),
+  deleting('call_history', rowsOfTheirCalls),
+  deleting('sms_status_events', rowsOfTheirMessages),
+  deleting('sms_history', rowsOfTheirNumbers),
+  deleting('onboarding_messages', ownRows),
+  optOuts,
+  deleting('phone_links', rowsOfTheirNumbers),
+  deleting('preferences', ownRows),
+  deleting('user_profiles', ownRows),
 ];

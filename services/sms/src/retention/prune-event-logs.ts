@@ -1,5 +1,5 @@
 import type { Db, Queues } from '@series-killer/shared';
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 
 export interface PruneOptions {
   /** Rows older than this are pruned. Milliseconds (EVENT_RETENTION). */
@@ -41,97 +41,58 @@ export async function schedulePruning(queues: Queues): Promise<void> {
  */
 export async function pruneEventLogs(db: Db, options: PruneOptions): Promise<PruneReport> {
   const cutoff = new Date(Date.now() - options.retentionMs);
-  const batchSize = options.batchSize ?? 1_000;
-  const maxBatches = options.maxBatches ?? 500;
-  const inBatches = async (deleteBatch: () => Promise<bigint>): Promise<number> => {
-    let total = 0;
-    for (let batch = 0; batch < maxBatches; batch++) {
-      const deleted = Number(await deleteBatch());
-      total += deleted;
-      if (deleted < batchSize) break;
-    }
-    return total;
+  const batches = { batchSize: options.batchSize ?? 1_000, maxBatches: options.maxBatches ?? 500 };
+  return {
+    sms_status_events: await pruneInBatches(db, batches, {
+      table: 'sms_status_events',
+      key: 'id',
+      age: 'received_at',
+      prunable: sql`received_at < ${cutoff} and applied_at is not null`,
+    }),
+    call_transcript_segments: await pruneInBatches(db, batches, {
+      table: 'call_transcript_segments',
+      key: 'id',
+      age: 'created_at',
+      // The transcript now lives in call_history.transcript, or never will (a skipped call).
+      prunable: sql`created_at < ${cutoff} and (
+        exists (select 1 from call_transcriptions t
+                where t.call_sid = call_transcript_segments.call_sid and t.assembled_at is not null)
+        or exists (select 1 from skipped_calls s where s.call_sid = call_transcript_segments.call_sid))`,
+    }),
+    skipped_calls: await pruneInBatches(db, batches, {
+      table: 'skipped_calls',
+      key: 'call_sid',
+      age: 'created_at',
+      prunable: sql`created_at < ${cutoff} and not exists (
+        select 1 from call_transcript_segments g where g.call_sid = skipped_calls.call_sid)`,
+    }),
   };
+}
 
-  const sms_status_events = await inBatches(async () => {
-    const result = await db
-      .deleteFrom('sms_status_events')
-      .where('id', 'in', (eb) =>
-        eb
-          .selectFrom('sms_status_events')
-          .select('id')
-          .where('received_at', '<', cutoff)
-          .where('applied_at', 'is not', null)
-          .orderBy('received_at')
-          .limit(batchSize)
-          .forUpdate()
-          .skipLocked(),
-      )
-      .executeTakeFirst();
-    return result.numDeletedRows;
-  });
+/** One log's pruning rule: which rows may go, oldest first by `age`. */
+interface PruneRule {
+  table: keyof PruneReport;
+  key: string;
+  age: string;
+  prunable: RawBuilder<unknown>;
+}
 
-  const call_transcript_segments = await inBatches(async () => {
-    const result = await db
-      .deleteFrom('call_transcript_segments')
-      .where('id', 'in', (eb) =>
-        eb
-          .selectFrom('call_transcript_segments as segment')
-          .select('segment.id')
-          .where('segment.created_at', '<', cutoff)
-          .where((w) =>
-            w.or([
-              w.exists(
-                w
-                  .selectFrom('call_transcriptions')
-                  .select(sql`1`.as('one'))
-                  .whereRef('call_transcriptions.call_sid', '=', 'segment.call_sid')
-                  .where('call_transcriptions.assembled_at', 'is not', null),
-              ),
-              // A call kept out of call_history: its transcript is never assembled.
-              w.exists(
-                w
-                  .selectFrom('skipped_calls')
-                  .select(sql`1`.as('one'))
-                  .whereRef('skipped_calls.call_sid', '=', 'segment.call_sid'),
-              ),
-            ]),
-          )
-          .orderBy('segment.created_at')
-          .limit(batchSize)
-          .forUpdate()
-          .skipLocked(),
-      )
-      .executeTakeFirst();
-    return result.numDeletedRows;
-  });
-
-  const skipped_calls = await inBatches(async () => {
-    const result = await db
-      .deleteFrom('skipped_calls')
-      .where('call_sid', 'in', (eb) =>
-        eb
-          .selectFrom('skipped_calls as skipped')
-          .select('skipped.call_sid')
-          .where('skipped.created_at', '<', cutoff)
-          .where((w) =>
-            w.not(
-              w.exists(
-                w
-                  .selectFrom('call_transcript_segments')
-                  .select(sql`1`.as('one'))
-                  .whereRef('call_transcript_segments.call_sid', '=', 'skipped.call_sid'),
-              ),
-            ),
-          )
-          .orderBy('skipped.created_at')
-          .limit(batchSize)
-          .forUpdate()
-          .skipLocked(),
-      )
-      .executeTakeFirst();
-    return result.numDeletedRows;
-  });
-
-  return { sms_status_events, call_transcript_segments, skipped_calls };
+/** Deletes `batchSize` prunable rows per statement until fewer remain or `maxBatches` ran; returns how many. */
+async function pruneInBatches(
+  db: Db,
+  { batchSize, maxBatches }: { batchSize: number; maxBatches: number },
+  rule: PruneRule,
+): Promise<number> {
+  const table = sql.table(rule.table);
+  const key = sql.ref(rule.key);
+  let total = 0;
+  for (let batch = 0; batch < maxBatches; batch++) {
+    const result = await sql`delete from ${table} where ${key} in (
+        select ${key} from ${table} where ${rule.prunable}
+        order by ${sql.ref(rule.age)} limit ${batchSize} for update skip locked)`.execute(db);
+    const deleted = Number(result.numAffectedRows ?? 0n);
+    total += deleted;
+    if (deleted < batchSize) break;
+  }
+  return total;
 }

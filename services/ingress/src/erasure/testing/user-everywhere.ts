@@ -95,25 +95,10 @@ export async function addRowsEverywhere(db: Db, userId: string, phone: string): 
   return { userId, phone, messageSids: [outbound, inbound, unlinked], callSids: [call, unlinkedCall] };
 }
 
-/** Every public table with a `user_id` column, from the catalog: a table added later is found too. */
-export async function tablesWithUserId(db: Db): Promise<string[]> {
-  const rows = await db
-    .selectFrom('information_schema.columns' as never)
-    .select(sql<string>`table_name`.as('table_name'))
-    .where(sql<boolean>`table_schema = 'public' and column_name = 'user_id'`)
-    .orderBy(sql`table_name`)
-    .execute();
-  return rows.map((row) => row.table_name);
-}
-
-/** Every public table with a `phone_number` column. */
-export async function tablesWithPhoneNumber(db: Db): Promise<string[]> {
-  const rows = await db
-    .selectFrom('information_schema.columns' as never)
-    .select(sql<string>`table_name`.as('table_name'))
-    .where(sql<boolean>`table_schema = 'public' and column_name = 'phone_number'`)
-    .orderBy(sql`table_name`)
-    .execute();
+/** Every public table with this column, from the catalog: a table added later is found too. */
+export async function tablesWithColumn(db: Db, column: 'user_id' | 'phone_number'): Promise<string[]> {
+  const { rows } = await sql<{ table_name: string }>`select table_name from information_schema.columns
+    where table_schema = 'public' and column_name = ${column} order by table_name`.execute(db);
   return rows.map((row) => row.table_name);
 }
 
