@@ -1,5 +1,5 @@
 // What `npm run users` needs, without the HTTP server's modules.
 export { authUsersFor } from '../users/auth-users.ts';
-export { type EraseUserDeps, type ErasureReport, eraseUser } from './erase-user.ts';
+export { eraseUser } from './erase-user.ts';
 export { UnknownUserError } from './erasure-errors.ts';
 export type { ErasureTarget } from './erasure-subject.ts';

@@ -1,4 +1,3 @@
 // What `npm run users -- delete --redact-at-twilio` needs, without the workers' modules.
-export { createTwilioMessageRedactor, type MessageRedactor } from './message-redactor.ts';
-export { RedactionInterruptedError, redactMessageBodies } from './redact-message-bodies.ts';
-export type { Redaction } from './twilio-redactions.repository.ts';
+export { createTwilioMessageRedactor } from './message-redactor.ts';
+export { redactMessageBodies } from './redact-message-bodies.ts';
