@@ -24,7 +24,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function targetOf(value: string | undefined): ErasureTarget | undefined {
   if (value === undefined) return undefined;
-  if (UUID.test(value)) return { userId: value.toLowerCase() };
+  if (UUID.test(value)) return { userId: value };
   const phoneNumber = toE164(value);
   return phoneNumber === undefined ? undefined : { phoneNumber };
 }

@@ -206,7 +206,8 @@ describe.each([
       { delay: hour },
     );
 
-    const report = (await (await erase(user.userId)).json()) as { jobsCancelled: number };
+    // Given in upper case, the id still matches the jobs' payloads.
+    const report = (await (await erase(user.userId.toUpperCase())).json()) as { jobsCancelled: number };
 
     expect(report.jobsCancelled).toBe(3); // the onboarding start, the reminder, the send
     expect(await h.queues.onboarding.getJob(reminderId ?? '')).toBeUndefined();

@@ -21,7 +21,8 @@ export interface ErasureSubject {
 
 /** The id of the user a target names, or undefined when no user has that number. */
 export async function resolveTarget(db: Db, target: ErasureTarget): Promise<string | undefined> {
-  if ('userId' in target) return target.userId;
+  // Lower case, as Postgres prints a uuid and as job payloads carry it.
+  if ('userId' in target) return target.userId.toLowerCase();
   const link = await db
     .selectFrom('phone_links')
     .select('user_id')
