@@ -222,8 +222,16 @@ describe.each([
     const response = await erase(user.userId, '?redactAtTwilio=1');
 
     expect(response.status).toBe(202);
-    const report = (await response.json()) as { erasureId: number; redactionsPending: number; redactionJobId: string };
+    const report = (await response.json()) as {
+      erasureId: number;
+      redactionsPending: number;
+      redactions: unknown[];
+      redactionJobId: string;
+    };
     expect(report.redactionsPending).toBe(3);
+    expect(report.redactions).toEqual(
+      [...user.messageSids].sort().map((messageSid) => ({ messageSid, status: 'pending', error: null })),
+    );
     expect(report.redactionJobId).toBe(`redact.${report.erasureId}`);
     const redactions = await db()
       .selectFrom('twilio_redactions')

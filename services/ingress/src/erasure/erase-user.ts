@@ -6,10 +6,11 @@ import { ERASURE_STEPS, type ErasureStep } from './erasure-steps.ts';
 import { type ErasureTarget, findErasureSubject, resolveTarget } from './erasure-subject.ts';
 import {
   authUserExists,
-  countPendingRedactions,
   type ErasureRecord,
   findErasure,
+  listRedactionStates,
   lockErasure,
+  type RedactionState,
   recordCompleted,
   recordRedactions,
   recordRowsErased,
@@ -42,6 +43,8 @@ export interface ErasureReport {
   authUser: 'deleted' | 'absent';
   /** Messages still to be redacted at Twilio (0 when redaction was not asked for). */
   redactionsPending: number;
+  /** Each message's redaction at Twilio so far, when redaction was asked for. */
+  redactions?: RedactionState[];
   completedAt: Date;
 }
 
@@ -66,10 +69,20 @@ export async function eraseUser(
   const removed = await eraseUserRows(deps.db, erasure.id, options.steps ?? ERASURE_STEPS);
   const authUser = await deps.authUsers.remove(userId);
   const completedAt = await recordCompleted(deps.db, erasure.id);
-  const redactionsPending = await countPendingRedactions(deps.db, erasure.id);
+  const redactions = await listRedactionStates(deps.db, erasure.id);
+  const redactionsPending = redactions.filter((redaction) => redaction.status === 'pending').length;
 
   log.info({ removed, jobsCancelled, authUser, redactionsPending }, 'user erased');
-  return { userId, erasureId: erasure.id, removed, jobsCancelled, authUser, redactionsPending, completedAt };
+  return {
+    userId,
+    erasureId: erasure.id,
+    removed,
+    jobsCancelled,
+    authUser,
+    redactionsPending,
+    ...(erasure.redactAtTwilio ? { redactions } : {}),
+    completedAt,
+  };
 }
 
 /** The erasure's record: made on the first run while the auth user exists, found on a rerun. */

@@ -109,13 +109,20 @@ export async function recordRedactions(db: Db, erasureId: number, messageSids: s
     .execute();
 }
 
-/** How many of an erasure's redactions are still to be made. */
-export async function countPendingRedactions(db: Db, erasureId: number): Promise<number> {
-  const row = await db
+/** One message's redaction at Twilio, as the erasure reports it. */
+export interface RedactionState {
+  messageSid: string;
+  status: string;
+  error: string | null;
+}
+
+/** Every redaction of an erasure, in SID order. */
+export async function listRedactionStates(db: Db, erasureId: number): Promise<RedactionState[]> {
+  const rows = await db
     .selectFrom('twilio_redactions')
-    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .select(['message_sid', 'status', 'error'])
     .where('erasure_id', '=', erasureId)
-    .where('status', '=', 'pending')
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+    .orderBy('message_sid')
+    .execute();
+  return rows.map((row) => ({ messageSid: row.message_sid, status: row.status, error: row.error }));
 }

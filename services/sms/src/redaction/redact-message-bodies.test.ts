@@ -89,6 +89,15 @@ describe('erasing a user with redactAtTwilio, through the running SMS workers', 
       ].sort((a, b) => a.message_sid.localeCompare(b.message_sid)),
     );
 
+    const again = await fetch(`${h.ingress?.url}/api/users/${userId}?redactAtTwilio=1`, {
+      method: 'DELETE',
+      headers: { Authorization: `Bearer ${TOKEN}` },
+    });
+    expect(await again.json()).toMatchObject({
+      redactionsPending: 0,
+      redactions: redactions.map((r) => ({ messageSid: r.message_sid, status: r.status, error: null })),
+    });
+
     const refused = await finishedJob(
       'sms-outbound',
       (await addJob(h.queues, 'send-sms', { sendKey: `test.${randomUUID()}`, to: phone, body: 'hi', userId: null })) ??
