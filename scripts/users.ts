@@ -12,7 +12,11 @@ import {
   toE164,
 } from '@series-killer/shared';
 import { createTwilioClient } from '@series-killer/shared/twilio';
-import { createTwilioMessageRedactor, redactMessageBodies } from '@series-killer/sms/redaction';
+import {
+  createTwilioMessageRedactor,
+  RedactionInterruptedError,
+  redactMessageBodies,
+} from '@series-killer/sms/redaction';
 
 const USAGE = `usage: npm run users -- <command>
   delete <userId|+E164> [--redact-at-twilio]
@@ -60,13 +64,15 @@ try {
   console.log(`  auth user                  ${report.authUser}`);
   if (redactAtTwilio) {
     const redactor = createTwilioMessageRedactor(createTwilioClient(config.twilio));
-    const redactions = await redactMessageBodies({ db, redactor }, report.erasureId, {
+    const made = await redactMessageBodies({ db, redactor }, report.erasureId, {
       onRedaction: (r) => console.log(`  Twilio ${r.messageSid} ${r.status}${r.error ? ` (${r.error})` : ''}`),
+    }).catch((error: unknown) => {
+      if (!(error instanceof RedactionInterruptedError)) throw error;
+      console.error(`  Twilio redaction interrupted (${error.message}): run the command again for the rest`);
+      process.exitCode = 1;
+      return undefined;
     });
-    const pending = redactions.filter((r) => r.status === 'pending').length;
-    console.log(
-      `  Twilio redactions: ${redactions.length - pending} done of ${redactions.length}${pending ? '; run again for the rest' : ''}`,
-    );
+    if (made) console.log(`  Twilio redactions made: ${made.length} of ${report.redactionsPending} pending`);
   }
 } catch (error) {
   if (!(error instanceof UnknownUserError)) throw error;

@@ -72,7 +72,7 @@ describe('npm run users -- delete', () => {
     expect(first.output).toContain(`user ${user.userId} erased`);
     expect(first.output).toMatch(/sms_history\s+2 removed/);
     for (const sid of user.sids) expect(first.output).toContain(`Twilio ${sid} redacted`);
-    expect(first.output).toContain('Twilio redactions: 2 done of 2');
+    expect(first.output).toContain('Twilio redactions made: 2 of 2 pending');
     for (const sid of user.sids) expect(stack.sandbox.messages().find((m) => m.sid === sid)?.body).toBe('');
     const redactionRequests = () =>
       stack.sandbox.twilioRequests().filter((r) => r.method === 'POST' && r.params.Body === '');
@@ -83,6 +83,7 @@ describe('npm run users -- delete', () => {
     expect(again.code).toBe(0);
     expect(again.output).toMatch(/sms_history\s+0 removed/);
     expect(again.output).toContain('auth user                  absent');
+    expect(again.output).toContain('Twilio redactions made: 0 of 0 pending');
     expect(redactionRequests()).toHaveLength(2);
   }, 60_000);
 

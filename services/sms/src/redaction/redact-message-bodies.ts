@@ -3,12 +3,7 @@ import type { Db } from '@series-killer/shared';
 import { asTwilioApiError } from '../twilio-errors/twilio-api-error.ts';
 import { TWILIO_TOO_MANY_REQUESTS } from '../twilio-errors/twilio-error-codes.ts';
 import type { MessageRedactor } from './message-redactor.ts';
-import {
-  findPendingRedactions,
-  listRedactions,
-  type Redaction,
-  recordRedactionAttempt,
-} from './twilio-redactions.repository.ts';
+import { findPendingRedactions, type Redaction, recordRedactionAttempt } from './twilio-redactions.repository.ts';
 
 /** Twilio could not be reached, answered 5xx or asked us to slow down: the rest stays pending for a retry. */
 export class RedactionInterruptedError extends Error {
@@ -39,7 +34,7 @@ const TWILIO_NOT_FOUND = 20404;
  * erasure recorded that is still pending; each outcome is saved as soon as Twilio answers, so
  * a rerun after a crash or an interruption continues where this one stopped. A message Twilio
  * no longer has is `not-found` (deleted, or never there), a refused one `failed` with the
- * reason. Resolves with the report of every message of the erasure.
+ * reason. Resolves with the outcome of each message this run redacted.
  */
 export async function redactMessageBodies(
   deps: RedactMessageBodiesDeps,
@@ -48,14 +43,17 @@ export async function redactMessageBodies(
 ): Promise<Redaction[]> {
   const intervalMs = 1_000 / (options.perSecond ?? 10);
   let nextAt = 0;
+  const outcomes: Redaction[] = [];
   for (const messageSid of await findPendingRedactions(deps.db, erasureId)) {
     await sleep(Math.max(0, nextAt - Date.now()));
     nextAt = Date.now() + intervalMs;
     const outcome = await redactOne(deps.redactor, messageSid);
     await recordRedactionAttempt(deps.db, messageSid, outcome);
-    options.onRedaction?.({ messageSid, status: outcome.status, error: outcome.error ?? null });
+    const redaction = { messageSid, status: outcome.status, error: outcome.error ?? null };
+    outcomes.push(redaction);
+    options.onRedaction?.(redaction);
   }
-  return listRedactions(deps.db, erasureId);
+  return outcomes;
 }
 
 async function redactOne(

@@ -40,14 +40,3 @@ export async function recordRedactionAttempt(
     .where('status', '=', 'pending')
     .execute();
 }
-
-/** Every redaction of an erasure, the report of what Twilio still holds. */
-export async function listRedactions(db: Db, erasureId: number): Promise<Redaction[]> {
-  const rows = await db
-    .selectFrom('twilio_redactions')
-    .select(['message_sid', 'status', 'error'])
-    .where('erasure_id', '=', erasureId)
-    .orderBy('message_sid')
-    .execute();
-  return rows.map((row) => ({ messageSid: row.message_sid, status: row.status as RedactionStatus, error: row.error }));
-}
