@@ -29,7 +29,8 @@ interface Reading {
 
 async function readMemory(pid: number): Promise<Reading> {
   const rollup = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8');
-  const mb = (field: string) => Math.round(Number(new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(rollup)?.[1]) / 1024);
+  const mb = (field: string) =>
+    Math.round(Number(new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(rollup)?.[1]) / 1024);
   return { rss: mb('Rss'), anonymous: mb('Anonymous') };
 }
 

@@ -56,6 +56,7 @@ const ENTRY_POINTS = [
   'db/migrate.ts',
   'scripts/start.ts',
   'scripts/jobs.ts',
+  'scripts/users.ts',
   'packages/sandbox/src/main.ts',
   'services/ingress/src/main.ts',
   'services/sms/src/main.ts',

@@ -73,6 +73,7 @@ export function createApp(deps: AppDeps): Express {
       db: deps.db,
       authUsers: deps.authUsers,
       batcher,
+      queues: deps.queues,
       logger,
       internalApiToken: config.internalApi.token,
     }),

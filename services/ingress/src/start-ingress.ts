@@ -10,7 +10,7 @@ import {
   type Logger,
 } from '@series-killer/shared';
 import { createApp } from './app.ts';
-import { type AuthUsers, sqlAuthUsers, supabaseAuthUsers } from './users/auth-users.ts';
+import { authUsersFor } from './users/auth-users.ts';
 
 /** The configuration sections the ingress reads. */
 export type IngressConfig = ConfigOf<
@@ -31,16 +31,6 @@ export interface RunningIngress {
   close(): Promise<void>;
 }
 
-/** Loaded only when Supabase Auth is configured: most deployments never need the client in memory. */
-async function authUsersFor(config: IngressConfig): Promise<AuthUsers> {
-  if (!config.supabase) return sqlAuthUsers();
-  const { createClient } = await import('@supabase/supabase-js');
-  const supabase = createClient(config.supabase.url, config.supabase.serviceRoleKey, {
-    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
-  });
-  return supabaseAuthUsers(supabase);
-}
-
 /** Starts the ingress on `config.http.port`. */
 export async function startIngress(config: IngressConfig, options: StartIngressOptions = {}): Promise<RunningIngress> {
   const logger = options.logger ?? createLogger('ingress', config.logLevel);
@@ -49,7 +39,7 @@ export async function startIngress(config: IngressConfig, options: StartIngressO
   // Logged, not thrown: while Redis is down requests answer 503 and ioredis keeps reconnecting.
   redis.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error'));
   const queues = createQueues(redis, config.redis, logger);
-  const app = createApp({ config, db, queues, redis, authUsers: await authUsersFor(config), logger });
+  const app = createApp({ config, db, queues, redis, authUsers: await authUsersFor(config, db), logger });
 
   const server = app.listen(config.http.port);
   await once(server, 'listening');

@@ -5,10 +5,12 @@ import { smsInboundHandlers } from './inbound/sms-inbound.worker.ts';
 import { createSmsMetrics } from './metrics/sms-metrics.ts';
 import { smsOutboundHandlers } from './outbound/sms-outbound.worker.ts';
 import { createTwilioSmsSender } from './outbound/sms-sender.ts';
+import { createTwilioMessageRedactor } from './redaction/message-redactor.ts';
+import { schedulePruning } from './retention/prune-event-logs.ts';
 import { smsStatusHandlers } from './status/sms-status.worker.ts';
 
 /** The configuration sections the SMS workers read. */
-export type SmsWorkersConfig = ConfigOf<'database' | 'redis' | 'http' | 'twilio' | 'sms' | 'workers'>;
+export type SmsWorkersConfig = ConfigOf<'database' | 'redis' | 'http' | 'twilio' | 'sms' | 'workers' | 'retention'>;
 
 export interface StartSmsWorkersOptions {
   /** Logger of the workers; default a pino logger named "sms" at the configured level. */
@@ -42,7 +44,8 @@ export async function startSmsWorkers(
   const metrics = createSmsMetrics(options.registry);
   const workerProcess = openWorkerProcess(config, 'sms', logger);
   const { db, queues } = workerProcess;
-  const sender = createTwilioSmsSender(createTwilioClient(config.twilio), {
+  const twilioClient = createTwilioClient(config.twilio);
+  const sender = createTwilioSmsSender(twilioClient, {
     fromNumber: config.twilio.fromNumber,
     messagingServiceSid: config.twilio.messagingServiceSid,
     statusCallbackUrl: `${config.http.publicBaseUrl}/twilio/sms/status`,
@@ -55,6 +58,7 @@ export async function startSmsWorkers(
       smsOutboundHandlers({
         db,
         sender,
+        redactor: createTwilioMessageRedactor(twilioClient),
         metrics,
         logger,
         rateLimit: (ms) => queues['sms-outbound'].rateLimit(ms),
@@ -62,8 +66,9 @@ export async function startSmsWorkers(
       { ...common, limiter: outboundLimiter(config.sms.maxPerSecond) },
     ),
     createWorker('sms-inbound', smsInboundHandlers({ db, queues }), common),
-    createWorker('sms-status', smsStatusHandlers({ db, metrics }), common),
+    createWorker('sms-status', smsStatusHandlers({ db, metrics, eventRetentionMs: config.retention.eventsMs }), common),
   ]);
+  await schedulePruning(queues);
   logger.info({ maxPerSecond: config.sms.maxPerSecond }, 'sms workers started');
 
   return {

@@ -3,7 +3,13 @@ import type { Db, Logger } from '@series-killer/shared';
 import express, { type Request, type RequestHandler, type Response, Router } from 'express';
 import { clientErrorStatus } from '../http/client-error.ts';
 import { authUserJson } from './auth-user-json.ts';
-import { findAuthUser, insertAuthUser, uniqueViolationColumn } from './auth-users.repository.ts';
+import {
+  deleteAuthUser,
+  findAuthUser,
+  insertAuthUser,
+  isForeignKeyViolation,
+  uniqueViolationColumn,
+} from './auth-users.repository.ts';
 
 const API_VERSION_HEADER = 'X-Supabase-Api-Version';
 const API_VERSION = '2024-01-01';
@@ -92,8 +98,8 @@ const DUPLICATE: Record<string, { code: string; msg: string }> = {
 };
 
 /**
- * The admin subset of Supabase Auth that supabase-js's `auth.admin` uses to create and read
- * users, writing `auth.users` of the configured database as Supabase Auth does.
+ * The admin subset of Supabase Auth that supabase-js's `auth.admin` uses to create, read and
+ * delete users, writing `auth.users` of the configured database as Supabase Auth does.
  */
 export function adminUsersRouter(deps: AdminUsersDeps): Router {
   const router = Router();
@@ -140,6 +146,23 @@ export function adminUsersRouter(deps: AdminUsersDeps): Router {
       return;
     }
     res.set(API_VERSION_HEADER, API_VERSION).json(authUserJson(row));
+  });
+
+  // Supabase Auth deletes the row itself: a public row still referencing the user (a foreign key
+  // without ON DELETE) makes the delete fail, and Auth answers 500 "Database error deleting user".
+  router.delete('/admin/users/:id', async (req, res) => {
+    const id = String(req.params.id);
+    try {
+      const deleted = UUID.test(id) && (await deleteAuthUser(deps.db, id));
+      if (!deleted) {
+        sendAuthError(req, res, 404, 'user_not_found', 'User not found');
+        return;
+      }
+      res.set(API_VERSION_HEADER, API_VERSION).json({});
+    } catch (error) {
+      if (!isForeignKeyViolation(error)) throw error;
+      sendAuthError(req, res, 500, 'unexpected_failure', 'Database error deleting user');
+    }
   });
 
   router.use((req, res) => {

@@ -93,3 +93,31 @@ describe('Supabase Auth admin', () => {
     expect(denied.error?.status).toBe(403);
   });
 });
+
+describe('Supabase Auth admin deleteUser', () => {
+  it('deletes the auth user, then answers user_not_found', async () => {
+    const { data } = await supabase.auth.admin.createUser({ phone: '+14155550140' });
+    const id = data.user?.id ?? '';
+
+    const deleted = await supabase.auth.admin.deleteUser(id);
+    expect(deleted.error).toBeNull();
+    expect(await testDb.db.selectFrom('auth.users').select('id').where('id', '=', id).execute()).toEqual([]);
+
+    const again = await supabase.auth.admin.deleteUser(id);
+    expect([again.error?.status, again.error?.code]).toEqual([404, 'user_not_found']);
+  });
+
+  it('fails with "Database error deleting user" while a public row references the user, as Supabase does', async () => {
+    const { data } = await supabase.auth.admin.createUser({ phone: '+14155550141' });
+    const id = data.user?.id ?? '';
+    await testDb.db
+      .insertInto('user_profiles')
+      .values({ user_id: id, first_name: 'Ada', last_name: 'Lovelace' })
+      .execute();
+
+    const refused = await supabase.auth.admin.deleteUser(id);
+
+    expect([refused.error?.status, refused.error?.message]).toEqual([500, 'Database error deleting user']);
+    expect(await testDb.db.selectFrom('auth.users').select('id').where('id', '=', id).execute()).toHaveLength(1);
+  });
+});

@@ -60,6 +60,17 @@ export async function findAuthUser(db: Db, id: string): Promise<AuthUserRow | un
   return db.selectFrom('auth.users').select(USER_COLUMNS).where('id', '=', id).executeTakeFirst();
 }
 
+/** Whether a user was deleted; throws a foreign-key violation while public rows reference it. */
+export async function deleteAuthUser(db: Db, id: string): Promise<boolean> {
+  const result = await db.deleteFrom('auth.users').where('id', '=', id).executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
+/** Whether an error is Postgres' foreign-key violation (SQLSTATE 23503). */
+export function isForeignKeyViolation(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: string }).code === '23503';
+}
+
 /** The column of a unique violation (SQLSTATE 23505), or undefined for any other error. */
 export function uniqueViolationColumn(error: unknown): UniqueColumn | undefined {
   if (typeof error !== 'object' || error === null) return undefined;

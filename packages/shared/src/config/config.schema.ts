@@ -211,6 +211,12 @@ export const configVariables = {
     description:
       'Key of the HMAC under which verification codes are stored; required outside sandbox mode (a fixed development value in sandbox mode)',
   },
+  EVENT_RETENTION: {
+    schema: duration,
+    default: '90d',
+    description:
+      'How long the event logs (`sms_status_events`, `call_transcript_segments`, `skipped_calls`) are kept before an hourly job prunes them',
+  },
   VOICE_BOT_WS_URL: {
     schema: z
       .string()

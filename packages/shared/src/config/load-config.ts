@@ -170,6 +170,11 @@ export const configSections = {
     return { user: r.DASHBOARD_USER, password: r.DASHBOARD_PASSWORD };
   }),
 
+  retention: section(['EVENT_RETENTION'], (r) => ({
+    /** `EVENT_RETENTION` in milliseconds: age past which event-log rows are pruned. Default 90 days. */
+    eventsMs: r.EVENT_RETENTION,
+  })),
+
   voice: section(['VOICE_BOT_WS_URL'], (r) => ({
     /** ConversationRelay voice bot for incoming calls; unset means record-and-goodbye. */
     botWsUrl: r.VOICE_BOT_WS_URL,

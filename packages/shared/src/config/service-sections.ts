@@ -7,7 +7,7 @@ import type { ConfigSectionName } from './load-config.ts';
  */
 export const SERVICE_CONFIG_SECTIONS = {
   ingress: ['database', 'redis', 'http', 'twilio', 'supabase', 'internalApi', 'dashboard', 'voice'],
-  sms: ['database', 'redis', 'http', 'twilio', 'sms', 'workers', 'metrics'],
+  sms: ['database', 'redis', 'http', 'twilio', 'sms', 'workers', 'metrics', 'retention'],
   onboarding: ['database', 'redis', 'onboarding', 'workers', 'metrics'],
   summarizer: ['database', 'redis', 'openai', 'workers', 'metrics'],
   sandbox: ['database', 'http', 'twilio', 'supabase'],

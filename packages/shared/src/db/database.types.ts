@@ -173,6 +173,28 @@ export interface SmsStatusEvents {
   user_id: string | null;
 }
 
+export interface TwilioRedactions {
+  attempts: Generated<number>;
+  created_at: Generated<Timestamp>;
+  erasure_id: number;
+  error: string | null;
+  message_sid: string;
+  redacted_at: Timestamp | null;
+  status: Generated<string>;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface UserErasures {
+  auth_user_deleted_at: Timestamp | null;
+  completed_at: Timestamp | null;
+  erased_user_id: string;
+  id: Generated<number>;
+  redact_at_twilio: Generated<boolean>;
+  removed: Generated<Json>;
+  requested_at: Generated<Timestamp>;
+  rows_erased_at: Timestamp | null;
+}
+
 export interface UserProfiles {
   created_at: Generated<Timestamp>;
   first_name: string;
@@ -201,5 +223,7 @@ export interface DB {
   sms_history: SmsHistory;
   sms_opt_outs: SmsOptOuts;
   sms_status_events: SmsStatusEvents;
+  twilio_redactions: TwilioRedactions;
+  user_erasures: UserErasures;
   user_profiles: UserProfiles;
 }

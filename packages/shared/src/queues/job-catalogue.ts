@@ -85,6 +85,10 @@ export const jobSchemas = {
     /** The onboarding_messages row this send fulfils, if any. */
     onboardingMessageId: z.number().int().positive().optional(),
   }),
+  /** Redact at Twilio the bodies of an erased user's messages (recorded in twilio_redactions). */
+  'redact-message-bodies': z.object({
+    erasureId: z.number().int().positive(),
+  }),
 
   /** An inbound SMS as Twilio posted it (validated subset). */
   'record-inbound-sms': z.object({
@@ -107,6 +111,8 @@ export const jobSchemas = {
     raw: z.record(z.string(), z.string()),
     receivedAt: isoTime,
   }),
+  /** Periodic pruning of the event logs past their retention. */
+  'prune-event-logs': z.object({}),
 
   /** An incoming call reached POST /twilio/voice. */
   'call-started': z.object({
@@ -165,8 +171,10 @@ export const queueOfJob = {
   'send-reminder': 'onboarding',
   'sweep-pending-profiles': 'onboarding',
   'send-sms': 'sms-outbound',
+  'redact-message-bodies': 'sms-outbound',
   'record-inbound-sms': 'sms-inbound',
   'apply-sms-status': 'sms-status',
+  'prune-event-logs': 'sms-status',
   'call-started': 'calls',
   'call-status': 'calls',
   'transcription-event': 'calls',

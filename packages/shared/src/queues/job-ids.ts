@@ -17,8 +17,11 @@ export const jobIdFor: { [N in JobName]: (data: JobData<N>) => string | undefine
   // The sweep is scheduled by a job scheduler, which assigns its own ids.
   'sweep-pending-profiles': () => undefined,
   'send-sms': (d) => sendSmsJobId(d.sendKey),
+  'redact-message-bodies': (d) => `redact.${d.erasureId}`,
   'record-inbound-sms': (d) => `inbound.${d.messageSid}`,
   'apply-sms-status': (d) => `status.${d.messageSid}.${d.status}.${d.errorCode ?? ''}`,
+  // Scheduled by a job scheduler, like the sweep.
+  'prune-event-logs': () => undefined,
   'call-started': (d) => `call-started.${d.callSid}`,
   'call-status': (d) => `call-status.${d.callSid}.${d.callStatus}.${d.sequenceNumber ?? ''}`,
   'transcription-event': (d) => `transcription.${d.transcriptionSid}.${d.sequenceId}`,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Db, toAuthPhone } from '@series-killer/shared';
+import { type Config, type Db, toAuthPhone } from '@series-killer/shared';
 import type { SupabaseClient } from '@supabase/supabase-js';
 import type { NewUser } from './new-user.ts';
 import { UserConflictError } from './user-errors.ts';
@@ -11,6 +11,11 @@ export interface AuthUsers {
   create(trx: Db, user: NewUser): Promise<string>;
   /** Removes a user `create` made outside `trx` when the transaction failed afterwards. */
   discard(userId: string): Promise<void>;
+  /**
+   * Deletes an erased user's auth user, once no row references it any more. Resolves
+   * 'absent' when there is none (already deleted: a rerun).
+   */
+  remove(userId: string): Promise<'deleted' | 'absent'>;
 }
 
 function userMetadata(user: NewUser) {
@@ -18,7 +23,7 @@ function userMetadata(user: NewUser) {
 }
 
 /** Bootstrap mode: the auth user is a row in `auth.users`, written in the same transaction. */
-export function sqlAuthUsers(): AuthUsers {
+export function sqlAuthUsers(db: Db): AuthUsers {
   return {
     async create(trx, user) {
       const row = await trx
@@ -39,6 +44,10 @@ export function sqlAuthUsers(): AuthUsers {
     },
     async discard() {
       // Rolled back with the transaction.
+    },
+    async remove(userId) {
+      const result = await db.deleteFrom('auth.users').where('id', '=', userId).executeTakeFirst();
+      return result.numDeletedRows > 0n ? 'deleted' : 'absent';
     },
   };
 }
@@ -69,5 +78,21 @@ export function supabaseAuthUsers(supabase: SupabaseClient): AuthUsers {
       const { error } = await supabase.auth.admin.deleteUser(userId);
       if (error) throw new Error(`could not remove Supabase user ${userId}: ${error.message}`, { cause: error });
     },
+    async remove(userId) {
+      const { error } = await supabase.auth.admin.deleteUser(userId);
+      if (!error) return 'deleted';
+      if (error.code === 'user_not_found') return 'absent';
+      throw new Error(`Supabase Auth could not delete user ${userId}: ${error.message}`, { cause: error });
+    },
   };
+}
+
+/** Loaded only when Supabase Auth is configured: most deployments never need the client in memory. */
+export async function authUsersFor(config: Pick<Config, 'supabase'>, db: Db): Promise<AuthUsers> {
+  if (!config.supabase) return sqlAuthUsers(db);
+  const { createClient } = await import('@supabase/supabase-js');
+  const supabase = createClient(config.supabase.url, config.supabase.serviceRoleKey, {
+    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+  });
+  return supabaseAuthUsers(supabase);
 }

@@ -1,7 +1,11 @@
-import type { Db, Logger } from '@series-killer/shared';
+import type { Db, Logger, Queues } from '@series-killer/shared';
 import { prepareJob } from '@series-killer/shared';
 import express, { Router } from 'express';
+import { z } from 'zod';
 import type { JobBatcher } from '../enqueue/job-batcher.ts';
+import { enqueueRedaction } from '../erasure/enqueue-redaction.ts';
+import { eraseUser } from '../erasure/erase-user.ts';
+import { UnknownUserError } from '../erasure/erasure-errors.ts';
 import { HttpError } from '../http/http-errors.ts';
 import { parseRequest } from '../http/parse-request.ts';
 import { refuseNulCharacters } from '../http/refuse-nul-characters.ts';
@@ -16,6 +20,8 @@ export interface UserRoutesOptions {
   db: Db;
   authUsers: AuthUsers;
   batcher: JobBatcher;
+  /** Where an erasure cancels the user's queued jobs. */
+  queues: Queues;
   logger: Logger;
   internalApiToken?: string;
 }
@@ -23,7 +29,12 @@ export interface UserRoutesOptions {
 /** Largest JSON body of the internal API, in bytes. */
 const JSON_BODY_LIMIT_BYTES = 16 * 1024;
 
-/** `POST /api/users` and `POST /hooks/user-profiles`, behind the internal bearer token. */
+const erasureRequest = z.object({
+  userId: z.uuid('must be a UUID'),
+  redactAtTwilio: z.enum(['1', '0', 'true', 'false'], 'must be 1, 0, true or false').optional(),
+});
+
+/** `POST /api/users`, `DELETE /api/users/:userId` and `POST /hooks/user-profiles`, behind the internal bearer token. */
 export function userRoutes(options: UserRoutesOptions): Router {
   const router = Router();
   const guard = [
@@ -45,6 +56,18 @@ export function userRoutes(options: UserRoutesOptions): Router {
       options.logger.warn({ err: error, userId }, 'onboarding not enqueued; the sweep will start it');
     }
     res.status(201).json({ userId });
+  });
+
+  router.delete('/api/users/:userId', ...guard, async (req, res) => {
+    const request = parseRequest(erasureRequest, { ...req.query, userId: req.params.userId });
+    const redactAtTwilio = request.redactAtTwilio === '1' || request.redactAtTwilio === 'true';
+    const report = await eraseUser(options, { userId: request.userId }, { redactAtTwilio }).catch((error: unknown) => {
+      if (error instanceof UnknownUserError) throw new HttpError(404, error.message);
+      throw error;
+    });
+    const redactionJobId =
+      report.redactionsPending > 0 ? await enqueueRedaction(options.queues, report.erasureId) : undefined;
+    res.status(202).json({ ...report, redactionJobId });
   });
 
   router.post('/hooks/user-profiles', ...guard, async (req, res) => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { authUsersFor, eraseUser } from '@series-killer/ingress/erasure';
 import type { TestStack } from '@series-killer/sandbox/testing';
 import { type Db, sendKeyFor, sendSmsJobId, VERIFICATION_CODE_MASK } from '@series-killer/shared';
 import { uniqueTestPhone } from '@series-killer/shared/testing';
@@ -99,5 +100,23 @@ describe('sendReminder', () => {
       });
       expect(await remindersOf(userId)).toEqual([]);
     }
+  });
+
+  it('never sends the pending reminder of a user erased meanwhile, even one a worker had already taken', async () => {
+    const { userId, phone } = await startedUser();
+    await sendReminder(deps, { userId, reminderNumber: 1 });
+    expect(await deps.queues.onboarding.getJob(`reminder.${userId}.2`)).toBeDefined();
+
+    await eraseUser({ ...deps, authUsers: await authUsersFor(stack.config, db) }, { userId });
+
+    expect(await deps.queues.onboarding.getJob(`reminder.${userId}.2`)).toBeUndefined();
+    expect(await smsJobs(deps.queues, phone)).toEqual([]);
+    // The run of a reminder job that was already active when the erasure removed the queued ones:
+    await expect(sendReminder(deps, { userId, reminderNumber: 2 })).resolves.toEqual({
+      outcome: 'skipped',
+      reason: 'no profile',
+    });
+    expect(await smsJobs(deps.queues, phone)).toEqual([]);
+    expect(await remindersOf(userId)).toEqual([]);
   });
 });

@@ -1,8 +1,11 @@
 import type { JobHandlers, Logger } from '@series-killer/shared';
 import { type Job, Worker } from 'bullmq';
+import type { MessageRedactor } from '../redaction/message-redactor.ts';
+import { RedactionInterruptedError, redactMessageBodies } from '../redaction/redact-message-bodies.ts';
 import { type SendSmsDeps, sendSms, TwilioAccountError, TwilioRateLimitedError } from './send-sms.ts';
 
 export interface SmsOutboundWorkerDeps extends SendSmsDeps {
+  redactor: MessageRedactor;
   logger: Logger;
   /** Pauses the whole queue (every replica) for `ms` milliseconds. */
   rateLimit(ms: number): Promise<void>;
@@ -39,6 +42,17 @@ export function smsOutboundHandlers(deps: SmsOutboundWorkerDeps): JobHandlers<'s
         if (error instanceof TwilioAccountError)
           deps.logger.error({ err: error, jobId: job.id }, 'Twilio refused the account');
         if (!(error instanceof TwilioRateLimitedError)) throw error;
+        await deps.rateLimit(TWILIO_RATE_LIMIT_PAUSE_MS);
+        throw Worker.RateLimitError();
+      }
+    },
+    'redact-message-bodies': async ({ erasureId }) => {
+      try {
+        const report = await redactMessageBodies(deps, erasureId);
+        const count = (status: string) => report.filter((r) => r.status === status).length;
+        return { redacted: count('redacted'), notFound: count('not-found'), failed: count('failed') };
+      } catch (error) {
+        if (!(error instanceof RedactionInterruptedError && error.rateLimited)) throw error;
         await deps.rateLimit(TWILIO_RATE_LIMIT_PAUSE_MS);
         throw Worker.RateLimitError();
       }

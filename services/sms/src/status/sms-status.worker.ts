@@ -1,6 +1,7 @@
 import type { Db, JobHandlers } from '@series-killer/shared';
 import type { Job } from 'bullmq';
 import { countTransitions, type SmsMetrics } from '../metrics/sms-metrics.ts';
+import { pruneEventLogs } from '../retention/prune-event-logs.ts';
 import { applySmsStatus } from './apply-sms-status.ts';
 
 /** Whether this run is the job's last chance before it fails for good. */
@@ -8,7 +9,12 @@ function isLastAttempt(job: Job): boolean {
   return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 }
 
-export function smsStatusHandlers(deps: { db: Db; metrics: SmsMetrics }): JobHandlers<'sms-status'> {
+export function smsStatusHandlers(deps: {
+  db: Db;
+  metrics: SmsMetrics;
+  /** EVENT_RETENTION in milliseconds. */
+  eventRetentionMs: number;
+}): JobHandlers<'sms-status'> {
   return {
     'apply-sms-status': async (data, job) => {
       const result = await applySmsStatus(
@@ -29,5 +35,6 @@ export function smsStatusHandlers(deps: { db: Db; metrics: SmsMetrics }): JobHan
       countTransitions(deps.metrics, result.transitions);
       return { outcome: 'applied', transitions: result.transitions.length };
     },
+    'prune-event-logs': () => pruneEventLogs(deps.db, { retentionMs: deps.eventRetentionMs }),
   };
 }

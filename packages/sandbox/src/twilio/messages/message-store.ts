@@ -67,6 +67,14 @@ export class MessageStore {
     if (errorCode !== null) message.errorCode = errorCode;
   }
 
+  /** Empties a message's body, as Twilio's redaction does; its record and status stay. */
+  redact(sid: string, at: number): void {
+    const message = this.#messages.get(sid);
+    if (!message) return;
+    message.body = '';
+    message.dateUpdated = at;
+  }
+
   clear(): void {
     this.#messages.clear();
   }

@@ -1,10 +1,12 @@
-import { type Request, Router } from 'express';
+import { type Request, type Response, Router } from 'express';
 import type { StatusCallbackDeps } from '../status-callbacks/status-callbacks.ts';
 import { scheduleStatusCallbacks } from '../status-callbacks/status-callbacks.ts';
 import { sendTwilioError } from '../twilio-error.ts';
 import { type CreateParams, createMessage } from './create-message.ts';
 import { type ListQuery, messagesPage, pageSizeOf } from './list-messages.ts';
 import { messageResource } from './message-resource.ts';
+import type { SandboxMessage } from './message-store.ts';
+import { parseMessageUpdate, type UpdateParams } from './update-message.ts';
 
 export type MessagesRouterDeps = StatusCallbackDeps;
 
@@ -12,7 +14,16 @@ function accountOf(req: Request): string {
   return String(req.params.accountSid);
 }
 
-/** Twilio's Messages resource: create, list and fetch under /2010-04-01/Accounts/{AccountSid}. */
+/** The message `/Messages/{Sid}.json` names, or undefined after answering Twilio's 404. */
+function messageOf(deps: MessagesRouterDeps, req: Request, res: Response): SandboxMessage | undefined {
+  const sid = String(req.params.file).replace(/\.json$/, '');
+  const message = deps.store.get(sid);
+  if (message && message.accountSid === accountOf(req)) return message;
+  sendTwilioError(res, 404, 20404, `The requested resource ${req.originalUrl.split('?')[0]} was not found`);
+  return undefined;
+}
+
+/** Twilio's Messages resource: create, list, fetch and redact under /2010-04-01/Accounts/{AccountSid}. */
 export function messagesRouter(deps: MessagesRouterDeps): Router {
   const router = Router({ mergeParams: true });
   router.post('/Messages.json', (req, res) => {
@@ -39,12 +50,21 @@ export function messagesRouter(deps: MessagesRouterDeps): Router {
   });
 
   router.get('/Messages/:file', (req, res) => {
-    const sid = String(req.params.file).replace(/\.json$/, '');
-    const message = deps.store.get(sid);
-    if (!message || message.accountSid !== accountOf(req)) {
-      sendTwilioError(res, 404, 20404, `The requested resource ${req.originalUrl.split('?')[0]} was not found`);
+    const message = messageOf(deps, req, res);
+    if (!message) return;
+    res.json(messageResource(message));
+  });
+
+  router.post('/Messages/:file', (req, res) => {
+    const message = messageOf(deps, req, res);
+    if (!message) return;
+    const update = parseMessageUpdate((req.body ?? {}) as UpdateParams);
+    if ('rejection' in update) {
+      const { status, code, message: reason } = update.rejection;
+      sendTwilioError(res, status, code, reason);
       return;
     }
+    deps.store.redact(message.sid, Date.now());
     res.json(messageResource(message));
   });
 

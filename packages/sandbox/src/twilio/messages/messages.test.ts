@@ -182,3 +182,31 @@ describe('Messages API', () => {
     expect(statuses).toEqual(expect.arrayContaining([201, 200, 400, 401, 404, 429]));
   });
 });
+
+describe('Message redaction', () => {
+  it('empties the body on an update with an empty Body, keeping the record', async () => {
+    const sent = await client.messages.create({ to: '+14155550170', from, body: 'my secret plans' });
+
+    const redacted = await client.messages(sent.sid).update({ body: '' });
+
+    expect(redacted.body).toBe('');
+    expect(redacted.sid).toBe(sent.sid);
+    const fetched = await client.messages(sent.sid).fetch();
+    expect([fetched.body, fetched.to]).toEqual(['', '+14155550170']);
+    const request = sandbox.twilioRequests().find((r) => r.method === 'POST' && r.path.endsWith(`${sent.sid}.json`));
+    expect(request?.params).toEqual({ Body: '' });
+  });
+
+  it('refuses a non-empty Body or a missing one with 30400, and an unknown SID with 20404', async () => {
+    const sent = await client.messages.create({ to: '+14155550171', from, body: 'keep me' });
+
+    const rewrite = await rejectionOf(client.messages(sent.sid).update({ body: 'changed' }));
+    expect([rewrite.status, rewrite.code]).toEqual([400, 30400]);
+    const empty = await rejectionOf(client.messages(sent.sid).update({}));
+    expect([empty.status, empty.code]).toEqual([400, 30400]);
+    expect((await client.messages(sent.sid).fetch()).body).toBe('keep me');
+
+    const unknown = await rejectionOf(client.messages(`SM${'0'.repeat(32)}`).update({ body: '' }));
+    expect([unknown.status, unknown.code]).toEqual([404, 20404]);
+  });
+});
