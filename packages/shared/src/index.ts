@@ -8,6 +8,7 @@ export type * from './db/database.types.ts';
 export * from './errors/errors.ts';
 export * from './logging/logger.ts';
 export * from './migrations/run-migrations.ts';
+export * from './phone/caller-id.ts';
 export * from './phone/e164.ts';
 export * from './queues/job-catalogue.ts';
 export * from './queues/job-ids.ts';
