@@ -125,6 +125,12 @@ export interface PhoneLinks {
   verified: Generated<boolean | null>;
 }
 
+export interface PhoneVerifications {
+  message_sid: string;
+  phone_link_id: number;
+  verified_at: Generated<Timestamp>;
+}
+
 export interface Preferences {
   created_at: Generated<Timestamp>;
   id: Generated<number>;
@@ -196,6 +202,7 @@ export interface DB {
   call_transcriptions: CallTranscriptions;
   onboarding_messages: OnboardingMessages;
   phone_links: PhoneLinks;
+  phone_verifications: PhoneVerifications;
   preferences: Preferences;
   skipped_calls: SkippedCalls;
   sms_history: SmsHistory;

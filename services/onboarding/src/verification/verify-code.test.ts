@@ -96,6 +96,21 @@ describe('verifyCode', () => {
     expect(await repliesTo(phone)).toEqual([confirmationText()]);
   });
 
+  it('sends a verified user no second confirmation for a later code, once the first has left Redis', async () => {
+    const { userId, phone, code } = await startedUser();
+    await verifyCode(deps, { phoneNumber: phone, code, messageSid: fakeSid('SM') });
+    // The confirmation was sent and its finished job has been removed from Redis.
+    await (await deps.queues['sms-outbound'].getJob(`send.confirmation.${userId}`))?.remove();
+
+    for (const later of [code, otherCode(code)]) {
+      await expect(verifyCode(deps, { phoneNumber: phone, code: later, messageSid: fakeSid('SM') })).resolves.toEqual({
+        outcome: 'skipped',
+        reason: 'phone already verified',
+      });
+    }
+    expect(await repliesTo(phone)).toEqual([]);
+  });
+
   it('counts a wrong code and says so', async () => {
     const { phone, code } = await startedUser();
     const sid = fakeSid('SM');
