@@ -6,7 +6,13 @@ import { codeVoidText, confirmationText, wrongCodeText } from '../messages/onboa
 import type { OnboardingDeps } from '../onboarding-deps.ts';
 import { sendReminder } from '../reminders/send-reminder.ts';
 import { startOnboarding } from '../start/start-onboarding.ts';
-import { codeIn, insertUser, smsJobs, startOnboardingTestStack } from '../testing/onboarding-fixtures.ts';
+import {
+  codeIn,
+  insertUser,
+  markWelcomeSent,
+  smsJobs,
+  startOnboardingTestStack,
+} from '../testing/onboarding-fixtures.ts';
 import { verifyCode } from './verify-code.ts';
 
 const MAX_ATTEMPTS = 3;
@@ -28,6 +34,7 @@ async function startedUser(): Promise<{ userId: string; phone: string; code: str
   const phone = uniqueTestPhone();
   const userId = await insertUser(db, { linkedPhone: phone });
   await startOnboarding(deps, { userId, trigger: 'api' });
+  await markWelcomeSent(db, userId);
   const verification = (await smsJobs(deps.queues, phone)).find((job) => job.data.storedBody !== undefined);
   return { userId, phone, code: codeIn(verification?.data.body ?? '') };
 }
