@@ -49,7 +49,7 @@ export async function startSummarizerWorkers(
     concurrency: config.workers.concurrency,
   };
   await workerProcess.run([
-    createWorker('calls', callsHandlers(db, queues), common),
+    createWorker('calls', callsHandlers(db, queues, { transcriptGapGraceMs: config.transcripts.gapGraceMs }), common),
     createWorker('summaries', summariesHandlers(db, queues, summarizer), {
       ...common,
       limiter: { max: options.summariesPerSecond ?? 20, duration: 1_000 },

@@ -90,6 +90,10 @@ export interface Config {
   };
   /** ConversationRelay voice bot for incoming calls; unset means record-and-goodbye. */
   voiceBotWsUrl?: string;
+  transcripts: {
+    /** `TRANSCRIPT_GAP_GRACE` in milliseconds: how long missing pieces are awaited. Default 30 s. */
+    gapGraceMs: number;
+  };
   /** `LOG_LEVEL`. Default `info`. */
   logLevel: string;
   /** Settings that are valid but should not reach production; every service logs them at start. */
@@ -194,6 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       verificationCodeSecret: r.VERIFICATION_CODE_SECRET ?? SANDBOX_DEFAULTS.verificationCodeSecret,
     },
     voiceBotWsUrl: r.VOICE_BOT_WS_URL,
+    transcripts: { gapGraceMs: r.TRANSCRIPT_GAP_GRACE },
     logLevel: r.LOG_LEVEL,
     warnings: configWarnings(r, sandbox),
   };

@@ -54,6 +54,7 @@ export interface CallAnalyses {
   summary: string;
   topics: Generated<Json>;
   total_tokens: Generated<number>;
+  transcript_missing_pieces: Generated<number>;
   transcript_sha256: string;
   user_id: string | null;
 }
@@ -80,7 +81,10 @@ export interface CallTranscriptions {
   assembled_at: Timestamp | null;
   call_sid: string;
   created_at: Generated<Timestamp>;
+  error_sequences: Generated<number[]>;
+  gaps_accepted_at: Timestamp | null;
   id: Generated<number>;
+  missing_pieces: number | null;
   started_sequence: number | null;
   stopped_sequence: number | null;
   transcription_sid: string | null;
