@@ -1,10 +1,10 @@
 // npm run db:codegen — regenerates packages/shared/src/db/database.types.ts from a freshly
 // migrated scratch database on the DATABASE_URL_DIRECT (or DATABASE_URL) server.
-import { loadConfig, runMigrations } from '@series-killer/shared';
+import { loadConfigOrExit, runMigrations } from '@series-killer/shared';
 import pg from 'pg';
 import { DATABASE_TYPES_FILE, generateDatabaseTypes } from '../packages/shared/src/db/generate-types.ts';
 
-const server = new URL(loadConfig().database.directUrl);
+const server = new URL(loadConfigOrExit(['database']).database.directUrl);
 const scratch = `sk_codegen_${process.pid}`;
 const admin = new pg.Client({ connectionString: server.toString() });
 await admin.connect();

@@ -10,6 +10,7 @@ export * from './errors/errors.ts';
 export * from './formats/formats.ts';
 export * from './logging/logger.ts';
 export * from './migrations/run-migrations.ts';
+export * from './phone/caller-id.ts';
 export * from './phone/e164.ts';
 export * from './queues/job-catalogue.ts';
 export * from './queues/job-ids.ts';

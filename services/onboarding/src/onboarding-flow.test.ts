@@ -121,6 +121,12 @@ async function messagesOf(userId: string) {
     .execute();
 }
 
+/** Runs the send retries waiting out their backoff now. */
+async function promoteDelayedSends(): Promise<void> {
+  // A job may leave `delayed` between the listing and its promotion: that is no failure here.
+  for (const job of await queues['sms-outbound'].getJobs(['delayed'])) await job.promote().catch(() => undefined);
+}
+
 function otherCode(code: string): string {
   return String((Number(code) + 1) % 1_000_000).padStart(6, '0');
 }
@@ -269,6 +275,46 @@ describe('onboarding, end to end', () => {
     for (const message of messages) expect(message.error_message).toMatch(/30003/);
     await codeTexted(phone);
   });
+
+  it('resends through the sweep the messages whose sends gave up while Twilio was down, welcome included', async () => {
+    const phone = uniqueTestPhone();
+    sandbox.setTwilioMode({ failWith: 500 });
+    const userId = await insertUser(testDb.db, { linkedPhone: phone, createdAgoMs: TEN_MINUTES });
+
+    // Each send retries with backoff for minutes; promoting the delayed retries runs them all now.
+    const gaveUp = await waitFor(
+      'both sends to give up, with the reason on their rows',
+      async () => {
+        await promoteDelayedSends();
+        const rows = await messagesOf(userId);
+        return (
+          rows.length === 2 && rows.every((row) => /^gave up after 10 attempts/.test(row.error_message ?? '')) && rows
+        );
+      },
+      { timeoutMs: 40_000 },
+    );
+    expect(gaveUp.map((row) => [row.message_type, row.status])).toEqual([
+      ['welcome', 'pending'],
+      ['verification', 'pending'],
+    ]);
+    expect((await profileOf(userId)).onboarding_status).toBe('pending');
+
+    sandbox.setTwilioMode({});
+    await waitFor(
+      'both messages sent once Twilio is back',
+      async () => {
+        await promoteDelayedSends();
+        const rows = await messagesOf(userId);
+        return rows.length === 2 && rows.every((row) => row.status === 'delivered');
+      },
+      { timeoutMs: 40_000 },
+    );
+    expect((await profileOf(userId)).onboarding_status).toBe('sms_sent');
+    const texts = await textsTo(phone);
+    expect(texts).toHaveLength(2);
+    expect(texts).toEqual(expect.arrayContaining([expect.stringMatching(/^Hi Ada, welcome/)]));
+    await codeTexted(phone);
+  }, 90_000);
 
   it('keeps no plaintext code in any table, log or finished job', async () => {
     expect(codesSeen.size).toBeGreaterThanOrEqual(6);

@@ -6,7 +6,7 @@ import { createOpenAICallSummarizer } from './summaries/openai-call-summarizer.t
 import { summariesHandlers } from './summaries/summaries.worker.ts';
 
 /** The configuration sections the summarizer workers read. */
-export type SummarizerWorkersConfig = ConfigOf<'database' | 'redis' | 'openai' | 'workers'>;
+export type SummarizerWorkersConfig = ConfigOf<'database' | 'redis' | 'openai' | 'workers' | 'transcripts'>;
 
 export interface StartSummarizerWorkersOptions {
   /** Default: a `summarizer` logger at `config.logLevel`. */
@@ -47,7 +47,7 @@ export async function startSummarizerWorkers(
 
   const common = workerProcess.workerOptions;
   await workerProcess.run([
-    createWorker('calls', callsHandlers({ db, queues }), common),
+    createWorker('calls', callsHandlers({ db, queues, transcriptGapGraceMs: config.transcripts.gapGraceMs }), common),
     createWorker('summaries', summariesHandlers({ db, queues, summarizer }), {
       ...common,
       limiter: { max: options.summariesPerSecond ?? 20, duration: 1_000 },

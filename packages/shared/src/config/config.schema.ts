@@ -200,6 +200,12 @@ export const configVariables = {
     default: '5m',
     description: 'How often pending profiles that nobody started are picked up',
   },
+  TRANSCRIPT_GAP_GRACE: {
+    schema: duration,
+    default: '30s',
+    description:
+      'How long after a transcription stops (or its call completes) a transcript still missing pieces waits for them; then it is assembled with the gaps marked and summarised',
+  },
   VERIFICATION_MAX_ATTEMPTS: {
     schema: positiveInt,
     default: '5',

@@ -175,6 +175,11 @@ export const configSections = {
     eventsMs: r.EVENT_RETENTION,
   })),
 
+  transcripts: section(['TRANSCRIPT_GAP_GRACE'], (r) => ({
+    /** `TRANSCRIPT_GAP_GRACE` in milliseconds: how long missing pieces are awaited. Default 30 s. */
+    gapGraceMs: r.TRANSCRIPT_GAP_GRACE,
+  })),
+
   voice: section(['VOICE_BOT_WS_URL'], (r) => ({
     /** ConversationRelay voice bot for incoming calls; unset means record-and-goodbye. */
     botWsUrl: r.VOICE_BOT_WS_URL,

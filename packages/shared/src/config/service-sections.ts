@@ -9,7 +9,7 @@ export const SERVICE_CONFIG_SECTIONS = {
   ingress: ['database', 'redis', 'http', 'twilio', 'supabase', 'internalApi', 'dashboard', 'voice'],
   sms: ['database', 'redis', 'http', 'twilio', 'sms', 'workers', 'metrics', 'retention'],
   onboarding: ['database', 'redis', 'onboarding', 'workers', 'metrics'],
-  summarizer: ['database', 'redis', 'openai', 'workers', 'metrics'],
+  summarizer: ['database', 'redis', 'openai', 'workers', 'metrics', 'transcripts'],
   sandbox: ['database', 'http', 'twilio', 'supabase'],
   'db:migrate': ['database'],
 } as const satisfies Record<string, readonly ConfigSectionName[]>;

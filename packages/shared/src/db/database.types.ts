@@ -54,6 +54,7 @@ export interface CallAnalyses {
   summary: string;
   topics: Generated<Json>;
   total_tokens: Generated<number>;
+  transcript_missing_pieces: Generated<number>;
   transcript_sha256: string;
   user_id: string | null;
 }
@@ -80,7 +81,10 @@ export interface CallTranscriptions {
   assembled_at: Timestamp | null;
   call_sid: string;
   created_at: Generated<Timestamp>;
+  error_sequences: Generated<number[]>;
+  gaps_accepted_at: Timestamp | null;
   id: Generated<number>;
+  missing_pieces: number | null;
   started_sequence: number | null;
   stopped_sequence: number | null;
   transcription_sid: string | null;
@@ -123,6 +127,12 @@ export interface PhoneLinks {
   verification_attempts: Generated<number | null>;
   verification_code: string | null;
   verified: Generated<boolean | null>;
+}
+
+export interface PhoneVerifications {
+  message_sid: string;
+  phone_link_id: number;
+  verified_at: Generated<Timestamp>;
 }
 
 export interface Preferences {
@@ -218,6 +228,7 @@ export interface DB {
   call_transcriptions: CallTranscriptions;
   onboarding_messages: OnboardingMessages;
   phone_links: PhoneLinks;
+  phone_verifications: PhoneVerifications;
   preferences: Preferences;
   skipped_calls: SkippedCalls;
   sms_history: SmsHistory;

@@ -155,6 +155,16 @@ export const jobSchemas = {
     receivedAt: isoTime,
   }),
 
+  /**
+   * Assemble the call's transcript with whatever arrived, gaps marked: run once the grace
+   * period after the transcription stopped, or after the call completed, has passed.
+   */
+  'assemble-transcript': z.object({
+    callSid,
+    /** What started the grace period; each trigger runs once. */
+    trigger: z.enum(['transcription-stopped', 'call-completed']),
+  }),
+
   /** Summarise one call's assembled transcript. */
   'summarize-call': z.object({
     callSid,
@@ -179,6 +189,7 @@ export const queueOfJob = {
   'call-status': 'calls',
   'transcription-event': 'calls',
   'legacy-transcription': 'calls',
+  'assemble-transcript': 'calls',
   'summarize-call': 'summaries',
 } as const satisfies Record<JobName, QueueName>;
 

@@ -26,6 +26,7 @@ export const jobIdFor: { [N in JobName]: (data: JobData<N>) => string | undefine
   'call-status': (d) => `call-status.${d.callSid}.${d.callStatus}.${d.sequenceNumber ?? ''}`,
   'transcription-event': (d) => `transcription.${d.transcriptionSid}.${d.sequenceId}`,
   'legacy-transcription': (d) => `legacy-transcription.${d.transcriptionSid}`,
+  'assemble-transcript': (d) => `assemble-transcript.${d.callSid}.${d.trigger}`,
   'summarize-call': (d) => `summary.${d.callSid}`,
 };
 

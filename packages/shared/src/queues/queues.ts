@@ -74,3 +74,27 @@ export async function addJob<N extends JobName>(
   const added = await queues[job.queue].add(job.name, job.data, job.opts);
   return added.id;
 }
+
+/**
+ * Adds one job like addJob, or runs again the finished job that still holds its id when that
+ * job ended in one of `rerunStates`: an id only deduplicates while its job exists, so a failed
+ * or completed job kept for its retention would swallow the add. The rerun gets a fresh round
+ * of attempts. Returns whether the job was added or run again.
+ */
+export async function addOrRerunJob<N extends JobName>(
+  queues: Queues,
+  name: N,
+  data: JobData<N>,
+  rerunStates: readonly ('failed' | 'completed')[],
+): Promise<'added' | 'rerun'> {
+  const job = prepareJob(name, data);
+  const queue = queues[job.queue];
+  const existing = job.opts.jobId ? await queue.getJob(job.opts.jobId) : undefined;
+  const state = existing ? await existing.getState() : undefined;
+  if (existing && (state === 'failed' || state === 'completed') && rerunStates.includes(state)) {
+    await existing.retry(state, { resetAttemptsMade: true });
+    return 'rerun';
+  }
+  await queue.add(job.name, job.data, job.opts);
+  return 'added';
+}

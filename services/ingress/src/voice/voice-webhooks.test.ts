@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { WITHHELD_CALLER_IDS } from '@series-killer/shared';
 import { fakeSid } from '@series-killer/shared/testing';
 import { type IngressHarness, startIngressHarness } from '../testing/ingress-harness.ts';
 
@@ -172,6 +173,22 @@ describe('voice webhooks', () => {
     expect(xml).toContain('<Say>Hi, thanks for calling Series Killer.</Say>');
     expect(attribute(xml, 'Say', 'voice')).toBeUndefined();
     expect(xml).toContain('<Record ');
+  });
+
+  it('greets every withheld caller ID generically, even one a user row carries by mistake', async () => {
+    const userId = crypto.randomUUID();
+    await h.testDb.db.insertInto('auth.users').values({ id: userId, phone: '86282452253' }).execute();
+    await h.testDb.db
+      .insertInto('user_profiles')
+      .values({ user_id: userId, first_name: 'Unavailable', last_name: 'Caller' })
+      .execute();
+    await h.testDb.db.insertInto('phone_links').values({ user_id: userId, phone_number: '+86282452253' }).execute();
+
+    for (const from of WITHHELD_CALLER_IDS) {
+      const response = await h.postSigned('/twilio/voice', incomingCall(fakeSid('CA'), from));
+      expect(response.status).toBe(200);
+      expect(await response.text()).toContain('<Say>Hi, thanks for calling Series Killer.</Say>');
+    }
   });
 
   it('answers the recording action with a goodbye and hangs up', async () => {

@@ -1,11 +1,11 @@
 import {
   CALL_STATUSES,
+  callerPhoneNumber,
   type Db,
   type Logger,
   type PreparedJob,
   prepareJob,
   TRANSCRIPTION_TRACKS,
-  toE164,
 } from '@series-killer/shared';
 import { Router } from 'express';
 import { z } from 'zod';
@@ -151,7 +151,7 @@ export interface VoiceWebhookOptions {
 }
 
 async function lookUpCaller(options: VoiceWebhookOptions, from: string): Promise<KnownCaller | undefined> {
-  const phoneNumber = toE164(from);
+  const phoneNumber = callerPhoneNumber(from);
   if (!phoneNumber) return undefined;
   const timeoutMs = options.callerLookupTimeoutMs ?? 300;
   const lookup = findCaller(options.db, phoneNumber).catch((error: unknown) => {

@@ -1,4 +1,4 @@
-import { addJob, type Queues, sendKeyFor } from '@series-killer/shared';
+import { addOrRerunJob, type Queues, sendKeyFor } from '@series-killer/shared';
 import { deriveVerificationCode } from '../verification/verification-code.ts';
 import type { OnboardingMessage } from './onboarding-messages.repository.ts';
 import { reminderText, verificationText } from './onboarding-texts.ts';
@@ -16,7 +16,8 @@ export function textToSend(message: OnboardingMessage, secret: string): string {
 
 /**
  * Hands messages to sms-outbound, in order. The send key is the row id, so handing the same
- * row over again never sends a second text.
+ * row over again never sends a second text. A send job that failed (its retries ran out while
+ * Twilio was down) is run again: the row is still pending, so it was never sent.
  */
 export async function sendOnboardingMessages(
   queues: Queues,
@@ -25,13 +26,18 @@ export async function sendOnboardingMessages(
 ): Promise<void> {
   for (const message of messages) {
     const body = textToSend(message, secret);
-    await addJob(queues, 'send-sms', {
-      sendKey: sendKeyFor.onboardingMessage(message.id),
-      to: message.phoneNumber,
-      body,
-      ...(body === message.content ? {} : { storedBody: message.content }),
-      userId: message.userId,
-      onboardingMessageId: message.id,
-    });
+    await addOrRerunJob(
+      queues,
+      'send-sms',
+      {
+        sendKey: sendKeyFor.onboardingMessage(message.id),
+        to: message.phoneNumber,
+        body,
+        ...(body === message.content ? {} : { storedBody: message.content }),
+        userId: message.userId,
+        onboardingMessageId: message.id,
+      },
+      ['failed'],
+    );
   }
 }

@@ -107,10 +107,26 @@ export async function recordWrongAttempt(db: Db, linkId: number): Promise<number
   return row.verification_attempts ?? 0;
 }
 
-export async function markPhoneLinkVerified(db: Db, linkId: number): Promise<void> {
+/** Marks the link verified and records the message that verified it. */
+export async function markPhoneLinkVerified(db: Db, linkId: number, messageSid: string): Promise<void> {
   await db
     .updateTable('phone_links')
     .set((eb) => ({ verified: true, verification_code: null, last_verification_attempt: eb.fn('now') }))
     .where('id', '=', linkId)
     .execute();
+  await db
+    .insertInto('phone_verifications')
+    .values({ phone_link_id: linkId, message_sid: messageSid })
+    .onConflict((oc) => oc.column('phone_link_id').doNothing())
+    .execute();
+}
+
+/** The SID of the message that verified the link, if one did (links verified otherwise have none). */
+export async function findVerifyingMessageSid(db: Db, linkId: number): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('phone_verifications')
+    .select('message_sid')
+    .where('phone_link_id', '=', linkId)
+    .executeTakeFirst();
+  return row?.message_sid;
 }

@@ -3,9 +3,16 @@ import { authUsersFor, eraseUser } from '@series-killer/ingress/erasure';
 import type { TestStack } from '@series-killer/sandbox/testing';
 import { type Db, sendKeyFor, sendSmsJobId, VERIFICATION_CODE_MASK } from '@series-killer/shared';
 import { uniqueTestPhone } from '@series-killer/shared/testing';
+import { welcomeText } from '../messages/onboarding-texts.ts';
 import type { OnboardingDeps } from '../onboarding-deps.ts';
 import { startOnboarding } from '../start/start-onboarding.ts';
-import { codeIn, insertUser, smsJobs, startOnboardingTestStack } from '../testing/onboarding-fixtures.ts';
+import {
+  codeIn,
+  insertUser,
+  markWelcomeSent,
+  smsJobs,
+  startOnboardingTestStack,
+} from '../testing/onboarding-fixtures.ts';
 import { hashVerificationCode } from '../verification/verification-code.ts';
 import { sendReminder } from './send-reminder.ts';
 
@@ -28,6 +35,7 @@ async function startedUser(): Promise<{ userId: string; phone: string }> {
   const phone = uniqueTestPhone();
   const userId = await insertUser(db, { linkedPhone: phone });
   await startOnboarding(deps, { userId, trigger: 'api' });
+  await markWelcomeSent(db, userId);
   return { userId, phone };
 }
 
@@ -65,6 +73,24 @@ describe('sendReminder', () => {
     const next = await deps.queues.onboarding.getJob(`reminder.${userId}.2`);
     expect(next?.data).toEqual({ userId, reminderNumber: 2 });
     expect(next?.opts.delay).toBe(2 * 60 * 60 * 1000);
+  });
+
+  it('resends the welcome and first code instead of a bare code while the welcome was never sent', async () => {
+    const phone = uniqueTestPhone();
+    const userId = await insertUser(db, { linkedPhone: phone });
+    await startOnboarding(deps, { userId, trigger: 'api' });
+    // The sends gave up while Twilio was down: both rows still pending, and their jobs gone.
+    for (const job of await smsJobs(deps.queues, phone)) await job.remove();
+
+    await expect(sendReminder(deps, { userId, reminderNumber: 1 })).resolves.toEqual({
+      outcome: 'resumed',
+      handedOver: 2,
+    });
+    expect(await remindersOf(userId)).toEqual([]);
+    const resent = await smsJobs(deps.queues, phone);
+    expect(resent.map((job) => job.data.body)).toEqual(expect.arrayContaining([welcomeText('Ada')]));
+    expect(resent).toHaveLength(2);
+    expect(await deps.queues.onboarding.getJob(`reminder.${userId}.2`)).toBeDefined();
   });
 
   it('hands over the same reminder when run again, and stops at the maximum', async () => {

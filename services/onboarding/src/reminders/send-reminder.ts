@@ -20,7 +20,8 @@ type Decision =
  * Reminder `reminderNumber` for a user who has not verified yet: a `reminder` message with a
  * new code (which resets the attempts), then the next reminder is scheduled. The n-th
  * reminder row stands for reminder n, so a rerun hands over that row again instead of
- * issuing another code.
+ * issuing another code. While the welcome has not been sent, the reminder resends it and the
+ * first code rather than texting a code with no welcome.
  */
 export async function sendReminder(
   deps: OnboardingDeps,
@@ -38,6 +39,12 @@ export async function sendReminder(
     const link = await findPhoneLinkByUser(tx, userId);
     if (!link) return { kind: 'skipped', reason: 'no phone link' };
     if (link.verified) return { kind: 'skipped', reason: 'phone already verified' };
+    if (profile.onboardingStatus === 'pending') {
+      // The welcome never went out (its send gave up while Twilio was down): a code alone would
+      // arrive with no welcome, so the welcome and first code are handed over again instead.
+      const unsent = await findOnboardingMessages(tx, userId, ['welcome', 'verification']);
+      return { kind: 'send', outcome: 'resumed', messages: unsent.filter((message) => message.status === 'pending') };
+    }
 
     const reminders = await findOnboardingMessages(tx, userId, ['reminder']);
     const issued = reminders[reminderNumber - 1];

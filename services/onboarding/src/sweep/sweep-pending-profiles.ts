@@ -1,4 +1,4 @@
-import { type Db, prepareJob, type Queues } from '@series-killer/shared';
+import { addOrRerunJob, type Db, type Queues } from '@series-killer/shared';
 import { sql } from 'kysely';
 import type { OnboardingDeps } from '../onboarding-deps.ts';
 
@@ -23,9 +23,9 @@ export async function scheduleSweep(queues: Queues, everyMs: number): Promise<vo
 
 /**
  * Starts `pending` profiles that no trigger got going (after the grace period, no onboarding
- * message has left `pending`), so a missed webhook, or a start job that committed its rows but
- * never handed them over, delays an onboarding but never loses it. The start job's rerun hands
- * over the pending rows again under their send keys.
+ * message has left `pending`), so a missed webhook, a start job that committed its rows but
+ * never handed them over, or sends that gave up while Twilio was down, delay an onboarding but
+ * never lose it. The start job's rerun hands over the pending rows again under their send keys.
  */
 export async function sweepPendingProfiles(
   deps: Pick<OnboardingDeps, 'db' | 'queues' | 'logger'>,
@@ -65,13 +65,5 @@ async function findStalledProfiles(db: Db, graceMs: number, batchSize: number): 
  * unstarted (it failed for good, or ran before the profile existed): run it again instead.
  */
 async function enqueueStart(queues: Queues, userId: string): Promise<void> {
-  const job = prepareJob('start-onboarding', { userId, trigger: 'sweep' });
-  const queue = queues[job.queue];
-  const existing = job.opts.jobId ? await queue.getJob(job.opts.jobId) : undefined;
-  const state = existing ? await existing.getState() : undefined;
-  if (existing && (state === 'failed' || state === 'completed')) {
-    await existing.retry(state);
-    return;
-  }
-  await queue.add(job.name, job.data, job.opts);
+  await addOrRerunJob(queues, 'start-onboarding', { userId, trigger: 'sweep' }, ['failed', 'completed']);
 }

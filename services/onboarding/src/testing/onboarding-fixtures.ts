@@ -29,6 +29,21 @@ export async function insertUser(
   return userId;
 }
 
+/** What the SMS worker records once Twilio accepted the welcome: the row `sent`, the profile `sms_sent`. */
+export async function markWelcomeSent(db: Db, userId: string): Promise<void> {
+  await db
+    .updateTable('onboarding_messages')
+    .set({ status: 'sent', sent_at: new Date() })
+    .where('user_id', '=', userId)
+    .where('message_type', '=', 'welcome')
+    .execute();
+  await db
+    .updateTable('user_profiles')
+    .set({ onboarding_status: 'sms_sent', onboarding_sent_at: new Date() })
+    .where('user_id', '=', userId)
+    .execute();
+}
+
 /** A test stack (no sandbox, no services), its database, and onboarding's dependencies over it with a silent logger. */
 export async function startOnboardingTestStack(
   env: Record<string, string> = {},

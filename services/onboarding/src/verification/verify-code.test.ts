@@ -6,7 +6,13 @@ import { codeVoidText, confirmationText, wrongCodeText } from '../messages/onboa
 import type { OnboardingDeps } from '../onboarding-deps.ts';
 import { sendReminder } from '../reminders/send-reminder.ts';
 import { startOnboarding } from '../start/start-onboarding.ts';
-import { codeIn, insertUser, smsJobs, startOnboardingTestStack } from '../testing/onboarding-fixtures.ts';
+import {
+  codeIn,
+  insertUser,
+  markWelcomeSent,
+  smsJobs,
+  startOnboardingTestStack,
+} from '../testing/onboarding-fixtures.ts';
 import { verifyCode } from './verify-code.ts';
 
 const MAX_ATTEMPTS = 3;
@@ -28,6 +34,7 @@ async function startedUser(): Promise<{ userId: string; phone: string; code: str
   const phone = uniqueTestPhone();
   const userId = await insertUser(db, { linkedPhone: phone });
   await startOnboarding(deps, { userId, trigger: 'api' });
+  await markWelcomeSent(db, userId);
   const verification = (await smsJobs(deps.queues, phone)).find((job) => job.data.storedBody !== undefined);
   return { userId, phone, code: codeIn(verification?.data.body ?? '') };
 }
@@ -94,6 +101,21 @@ describe('verifyCode', () => {
     });
 
     expect(await repliesTo(phone)).toEqual([confirmationText()]);
+  });
+
+  it('sends a verified user no second confirmation for a later code, once the first has left Redis', async () => {
+    const { userId, phone, code } = await startedUser();
+    await verifyCode(deps, { phoneNumber: phone, code, messageSid: fakeSid('SM') });
+    // The confirmation was sent and its finished job has been removed from Redis.
+    await (await deps.queues['sms-outbound'].getJob(`send.confirmation.${userId}`))?.remove();
+
+    for (const later of [code, otherCode(code)]) {
+      await expect(verifyCode(deps, { phoneNumber: phone, code: later, messageSid: fakeSid('SM') })).resolves.toEqual({
+        outcome: 'skipped',
+        reason: 'phone already verified',
+      });
+    }
+    expect(await repliesTo(phone)).toEqual([]);
   });
 
   it('counts a wrong code and says so', async () => {

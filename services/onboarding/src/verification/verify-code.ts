@@ -4,6 +4,7 @@ import { codeVoidText, confirmationText, wrongCodeText } from '../messages/onboa
 import type { OnboardingDeps } from '../onboarding-deps.ts';
 import {
   findPhoneLinkOwner,
+  findVerifyingMessageSid,
   lockPhoneLinkByPhone,
   markPhoneLinkVerified,
   recordWrongAttempt,
@@ -35,7 +36,8 @@ type Decision = VerifyCodeResult & { userId?: string; reply?: Reply };
  * Locks the profile, then the link: the order every onboarding step takes, so a code racing a
  * reminder waits for it instead of deadlocking. The reply is enqueued after commit, so a
  * transaction that rolls back sends nothing; a crash in between is covered by the retry, which
- * enqueues the same reply again (the "already verified" one included) under the same send key.
+ * enqueues the same reply again under the same send key. The confirmation is repeated only for
+ * a retry of the verifying message, known from phone_verifications.
  */
 export async function verifyCode(
   deps: OnboardingDeps,
@@ -55,7 +57,17 @@ export async function verifyCode(
       sendKey: sendKeyFor.confirmation(userId),
       body: confirmationText(),
     };
-    if (link.verified) return { outcome: 'skipped', reason: 'phone already verified', userId, reply: confirmation };
+    if (link.verified) {
+      // Only a retry of the job that verified the phone (its first run may have crashed before
+      // enqueuing) confirms again; any later code gets nothing, whatever Redis still holds.
+      const isRetry = (await findVerifyingMessageSid(tx, link.id)) === messageSid;
+      return {
+        outcome: 'skipped',
+        reason: 'phone already verified',
+        userId,
+        ...(isRetry ? { reply: confirmation } : {}),
+      };
+    }
     if (!link.verificationCode) return { outcome: 'skipped', reason: 'no code issued', userId };
 
     if (link.verificationAttempts >= maxAttempts) {
@@ -64,7 +76,7 @@ export async function verifyCode(
     }
 
     if (verificationCodeMatches(secret, userId, code, link.verificationCode)) {
-      await markPhoneLinkVerified(tx, link.id);
+      await markPhoneLinkVerified(tx, link.id, messageSid);
       await completeProfile(tx, userId);
       if (deps.confirmAuthPhone) await confirmAuthPhone(tx, userId);
       return { outcome: 'verified', userId, reply: confirmation };

@@ -120,6 +120,23 @@ describe('recordInboundSms', () => {
     expect(await history(stop.messageSid)).toHaveLength(1);
   });
 
+  it('keeps a number opted out when an older START is replayed after its STOP', async () => {
+    const user = await createUser(testDb.db);
+    const start = inbound(user.phoneNumber, 'START');
+    const stop = inbound(user.phoneNumber, 'STOP');
+    await recordInboundSms({ db: testDb.db, queues }, start);
+    await recordInboundSms({ db: testDb.db, queues }, stop);
+
+    // The same START replayed later (a replayed signed request): the ingress stamps it anew.
+    const replayed = { ...start, receivedAt: inbound(user.phoneNumber, 'START').receivedAt };
+    expect(await recordInboundSms({ db: testDb.db, queues }, replayed)).toEqual({
+      outcome: 'duplicate',
+      intent: 'opt-in',
+    });
+    expect(await optOut(user.phoneNumber)).toMatchObject({ opted_out: true, keyword: 'STOP' });
+    expect(await history(start.messageSid)).toHaveLength(1);
+  });
+
   it('hands a 6-digit reply to verification once, after recording it without the code', async () => {
     const user = await createUser(testDb.db);
     const message = inbound(user.phoneNumber, '482913');

@@ -14,7 +14,8 @@ export interface RecordInboundResult {
 
 /**
  * Records one inbound SMS: its history row (one per MessageSid), with the user found through
- * phone_links, and an opt-out or opt-in keyword, in one transaction. A 6-digit reply is then
+ * phone_links, and an opt-out or opt-in keyword, in one transaction; the keyword counts only when
+ * the message is seen for the first time, ordered by when it arrived. A 6-digit reply is then
  * handed to onboarding verification; the job id is the MessageSid, so a retry after the
  * commit enqueues nothing twice.
  */
@@ -43,7 +44,10 @@ export async function recordInboundSms(
       .onConflict((oc) => oc.column('message_sid').doNothing())
       .returning('id')
       .executeTakeFirst();
-    if (intent.kind === 'opt-out' || intent.kind === 'opt-in') {
+    const firstSeen = row !== undefined;
+    // A replay (an operator retry, a Twilio retry after the job is gone, a replayed request) carries
+    // a later receivedAt than the message had: applying it again could undo a newer STOP.
+    if (firstSeen && (intent.kind === 'opt-out' || intent.kind === 'opt-in')) {
       await recordOptChoice(trx, {
         phoneNumber: data.from,
         userId,
@@ -52,7 +56,7 @@ export async function recordInboundSms(
         changedAt: new Date(data.receivedAt),
       });
     }
-    return row !== undefined;
+    return firstSeen;
   });
 
   if (intent.kind === 'verification-code') {

@@ -5,6 +5,7 @@ export interface SmsMetrics {
   registry: Registry;
   sent: Counter;
   failed: Counter<'code'>;
+  configurationErrors: Counter<'code'>;
   statusTransitions: Counter<'from' | 'to'>;
   orphanEvents: Counter;
 }
@@ -17,6 +18,12 @@ export function createSmsMetrics(registry: Registry = new Registry()): SmsMetric
     failed: new Counter({
       name: 'sms_failed_total',
       help: 'SMS that failed for good, by Twilio error code (or "opted-out")',
+      labelNames: ['code'],
+      registers,
+    }),
+    configurationErrors: new Counter({
+      name: 'sms_configuration_errors_total',
+      help: 'Sends Twilio refused because of our sender configuration (21212, 21606, 21608, 21611), by code; the queue pauses',
       labelNames: ['code'],
       registers,
     }),

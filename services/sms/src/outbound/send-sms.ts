@@ -5,6 +5,7 @@ import { isOptedOut } from '../opt-outs/sms-opt-outs.repository.ts';
 import { asTwilioApiError } from '../twilio-errors/twilio-api-error.ts';
 import {
   describeTwilioError,
+  isConfigurationFault,
   isMessageRefusal,
   TWILIO_TOO_MANY_REQUESTS,
   TWILIO_UNSUBSCRIBED,
@@ -33,6 +34,19 @@ export class TwilioAccountError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'TwilioAccountError';
+  }
+}
+
+/**
+ * Twilio refused the send because of our sender configuration (`From`, trial account, sender
+ * queue full): no message is at fault, so the queue pauses and the send waits for the fix.
+ */
+export class TwilioConfigurationError extends Error {
+  readonly code: number;
+  constructor(reason: string, code: number, options?: ErrorOptions) {
+    super(`Twilio refused our sender configuration (${reason})`, options);
+    this.name = 'TwilioConfigurationError';
+    this.code = code;
   }
 }
 
@@ -139,6 +153,9 @@ async function sendNew(deps: SendSmsDeps, data: JobData<'send-sms'>, message: Ou
 async function classifySendFailure(deps: SendSmsDeps, data: JobData<'send-sms'>, error: unknown): Promise<Error> {
   const answer = asTwilioApiError(error);
   if (!answer) return new SmsSendError('Twilio could not be reached', { cause: error });
+  // Before the 429 check: a full sender queue (21611) comes as a 429 but lasts far longer than a rate limit.
+  if (answer.code !== undefined && isConfigurationFault(answer.code))
+    return new TwilioConfigurationError(describeTwilioError(answer.code), answer.code, { cause: error });
   if (answer.status === 429 || answer.code === TWILIO_TOO_MANY_REQUESTS)
     return new TwilioRateLimitedError({ cause: error });
   if (answer.status >= 500) return new SmsSendError(`Twilio answered HTTP ${answer.status}`, { cause: error });

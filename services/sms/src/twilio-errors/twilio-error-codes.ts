@@ -14,7 +14,9 @@ const MEANINGS: Record<number, string> = {
   21601: "'To' phone number is not a valid SMS-capable number",
   21602: 'message body is required',
   21606: "'From' phone number is not a valid SMS-capable number for this account",
+  21608: "'To' number is not verified for this trial account",
   21610: 'recipient has unsubscribed (replied STOP)',
+  21611: "the 'From' number's queue of messages is full",
   21612: "'To' phone number is not reachable or not supported by this sender",
   21614: "'To' phone number is not a mobile number",
   21617: 'message body exceeds the 1600 character limit',
@@ -46,11 +48,25 @@ export const TWILIO_UNSUBSCRIBED = 21610;
 export const TWILIO_TOO_MANY_REQUESTS = 20429;
 
 /**
+ * 21xxx refusals caused by our sending configuration, not by the recipient: an invalid or
+ * unusable `From` (21212, 21606), a trial account that may only text verified numbers (21608),
+ * the sender's queue holding 10 hours of messages already (21611, temporary). Every send fails
+ * alike until the configuration is fixed or the queue drains, then succeeds.
+ */
+const CONFIGURATION_FAULTS = new Set([21212, 21606, 21608, 21611]);
+
+/** Whether Twilio refused the send because of our sender configuration (see CONFIGURATION_FAULTS). */
+export function isConfigurationFault(code: number): boolean {
+  return CONFIGURATION_FAULTS.has(code);
+}
+
+/**
  * 21xxx: Twilio refused this message or its number (invalid or unreachable number, region not
- * enabled, unsubscribed, bad body); sending it again fails the same way. Other refusals (20003
- * authentication, 20005 inactive account, 20404, a 401 or 403 without a code) concern the
- * account, not the message, and stop once the account is fixed.
+ * enabled, unsubscribed, bad body); sending it again fails the same way. Configuration faults
+ * are not the message's. Other refusals (20003 authentication, 20005 inactive account, 20404,
+ * a 401 or 403 without a code) concern the account, not the message, and stop once the
+ * account is fixed.
  */
 export function isMessageRefusal(code: number): boolean {
-  return code >= 21000 && code < 22000;
+  return code >= 21000 && code < 22000 && !isConfigurationFault(code);
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { addJob, type JobData } from '@series-killer/shared';
+import { addJob, type JobData, WITHHELD_CALLER_IDS } from '@series-killer/shared';
 import { fakeSid, waitFor } from '@series-killer/shared/testing';
 import {
   createLinkedUser,
@@ -169,7 +169,7 @@ describe('call status callbacks', () => {
   });
 
   it('skips calls whose caller is not a phone number, keeping them out of the history', async () => {
-    for (const caller of ['anonymous', 'client:alice', 'sip:alice@example.com']) {
+    for (const caller of [...WITHHELD_CALLER_IDS, 'anonymous', 'client:alice', 'sip:alice@example.com']) {
       const callSid = fakeSid('CA');
       const [first] = answeredCallCallbacks(callSid, caller);
       const jobId = await addJob(env.queues, 'call-status', first as JobData<'call-status'>);

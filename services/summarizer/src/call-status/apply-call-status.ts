@@ -1,4 +1,4 @@
-import { type CallStatus, type Db, toE164 } from '@series-killer/shared';
+import { type CallStatus, callerPhoneNumber, type Db } from '@series-killer/shared';
 import { upsertCallStatus } from './call-history.repository.ts';
 import { recordSkippedCall } from './skipped-calls.repository.ts';
 
@@ -25,10 +25,10 @@ export const NOT_A_PHONE_CALL = 'caller is not a phone number';
 
 /**
  * The user's side of the call: the caller of an inbound call, the callee of an outbound one.
- * Undefined when that side is not a phone number (anonymous, `client:…`, `sip:…`).
+ * Undefined when that side is not a phone number (a withheld caller ID, `client:…`, `sip:…`).
  */
 export function userPhoneOf(event: Pick<CallStatusEvent, 'from' | 'to' | 'direction'>): string | undefined {
-  return toE164(event.direction.startsWith('outbound') ? event.to : event.from);
+  return callerPhoneNumber(event.direction.startsWith('outbound') ? event.to : event.from);
 }
 
 /**

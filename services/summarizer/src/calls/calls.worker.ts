@@ -4,32 +4,65 @@ import { enqueueSummaryWhenReady } from '../summary-trigger/enqueue-summary-when
 import { assembleTranscript } from '../transcripts/assemble-transcript.ts';
 import { recordLegacyTranscription } from '../transcripts/record-legacy-transcription.ts';
 import { recordTranscriptionEvent } from '../transcripts/record-transcription-event.ts';
+import { scheduleGapAssembly } from '../transcripts/schedule-gap-assembly.ts';
+import { acceptTranscriptGaps } from '../transcripts/transcription.repository.ts';
+
+export interface CallsHandlersOptions {
+  /** How long missing transcript pieces are awaited after the transcription stops or the call completes. Milliseconds. */
+  transcriptGapGraceMs: number;
+}
 
 /**
  * The `calls` queue: call lifecycle and transcripts. Every handler ends by checking whether
  * the call is ready for its summary, so the last of status and transcript queues it.
  */
-export function callsHandlers({ db, queues }: { db: Db; queues: Queues }): JobHandlers<'calls'> {
-  const afterStatus = async (callSid: string) => ({
-    transcript: await assembleTranscript(db, callSid),
-    summary: await enqueueSummaryWhenReady(db, queues, callSid),
-  });
+export function callsHandlers({
+  db,
+  queues,
+  transcriptGapGraceMs: graceMs,
+}: { db: Db; queues: Queues } & CallsHandlersOptions): JobHandlers<'calls'> {
+  const afterStatus = async (callSid: string, completed: boolean) => {
+    const transcript = await assembleTranscript(db, callSid);
+    const gaps = completed
+      ? await scheduleGapAssembly(queues, transcript, { callSid, trigger: 'call-completed' }, graceMs)
+      : undefined;
+    return { transcript, ...(gaps ? { gaps } : {}), summary: await enqueueSummaryWhenReady(db, queues, callSid) };
+  };
   return {
     'call-started': async (data) => {
       const status = await applyCallStatus(db, { ...data, callDuration: null, sequenceNumber: null });
-      return status.outcome === 'skipped' ? status : { ...status, ...(await afterStatus(data.callSid)) };
+      return status.outcome === 'skipped' ? status : { ...status, ...(await afterStatus(data.callSid, false)) };
     },
     'call-status': async (data) => {
       const status = await applyCallStatus(db, data);
-      return status.outcome === 'skipped' ? status : { ...status, ...(await afterStatus(data.callSid)) };
+      if (status.outcome === 'skipped') return status;
+      return { ...status, ...(await afterStatus(data.callSid, data.callStatus === 'completed')) };
     },
     'transcription-event': async (data) => {
       const recorded = await recordTranscriptionEvent(db, data);
-      return { ...recorded, summary: await enqueueSummaryWhenReady(db, queues, data.callSid) };
+      const gaps =
+        data.event === 'transcription-stopped'
+          ? await scheduleGapAssembly(
+              queues,
+              recorded.transcript,
+              { callSid: data.callSid, trigger: 'transcription-stopped' },
+              graceMs,
+            )
+          : undefined;
+      return {
+        ...recorded,
+        ...(gaps ? { gaps } : {}),
+        summary: await enqueueSummaryWhenReady(db, queues, data.callSid),
+      };
     },
     'legacy-transcription': async (data) => {
       const recorded = await recordLegacyTranscription(db, data);
       return { ...recorded, summary: await enqueueSummaryWhenReady(db, queues, data.callSid) };
+    },
+    'assemble-transcript': async (data) => {
+      await acceptTranscriptGaps(db, data.callSid);
+      const transcript = await assembleTranscript(db, data.callSid);
+      return { transcript, summary: await enqueueSummaryWhenReady(db, queues, data.callSid) };
     },
   };
 }

@@ -1,12 +1,18 @@
 import type { Db } from '@series-killer/shared';
 import type { CallSummary } from './call-summarizer.ts';
 
-/** The call as the summary needs it. */
+/** The call as the summary needs it, with the pieces its assembled transcript lacks. */
 export async function findCallForSummary(db: Db, callSid: string) {
   return db
     .selectFrom('call_history')
-    .select(['user_id', 'call_status', 'transcript'])
-    .where('call_sid', '=', callSid)
+    .leftJoin('call_transcriptions', 'call_transcriptions.call_sid', 'call_history.call_sid')
+    .select((eb) => [
+      'call_history.user_id',
+      'call_history.call_status',
+      'call_history.transcript',
+      eb.fn.coalesce('call_transcriptions.missing_pieces', eb.val(0)).as('missing_pieces'),
+    ])
+    .where('call_history.call_sid', '=', callSid)
     .executeTakeFirst();
 }
 
@@ -27,7 +33,7 @@ export async function hasAnalysisOf(db: Db, callSid: string, transcriptSha256: s
  */
 export async function saveCallSummary(
   db: Db,
-  call: { callSid: string; userId: string | null; transcriptSha256: string },
+  call: { callSid: string; userId: string | null; transcriptSha256: string; transcriptMissingPieces: number },
   summary: CallSummary,
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
@@ -48,6 +54,7 @@ export async function saveCallSummary(
         action_items: JSON.stringify(summary.analysis.actionItems),
         sentiment: summary.analysis.sentiment,
         follow_up_needed: summary.analysis.followUpNeeded,
+        transcript_missing_pieces: call.transcriptMissingPieces,
       })
       .onConflict((oc) =>
         oc
@@ -65,6 +72,7 @@ export async function saveCallSummary(
             action_items: eb.ref('excluded.action_items'),
             sentiment: eb.ref('excluded.sentiment'),
             follow_up_needed: eb.ref('excluded.follow_up_needed'),
+            transcript_missing_pieces: eb.ref('excluded.transcript_missing_pieces'),
             created_at: eb.fn('now'),
           }))
           .where('call_analyses.transcript_sha256', '<>', call.transcriptSha256),

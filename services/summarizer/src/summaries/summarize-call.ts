@@ -68,6 +68,10 @@ export async function summarizeCall(
     resumeFrom: progress.saved?.sha256 === sha256 ? progress.saved : undefined,
     savePartial: (partial) => progress.save({ ...partial, sha256 }),
   });
-  await saveCallSummary(db, { callSid, userId: call.user_id, transcriptSha256: sha256 }, summary);
+  await saveCallSummary(
+    db,
+    { callSid, userId: call.user_id, transcriptSha256: sha256, transcriptMissingPieces: call.missing_pieces },
+    summary,
+  );
   return { outcome: 'summarized', requestCount: summary.requestCount, totalTokens: summary.usage.totalTokens };
 }

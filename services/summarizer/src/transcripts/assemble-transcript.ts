@@ -2,7 +2,6 @@ import type { Db } from '@series-killer/shared';
 import { findSkippedCallReason } from '../call-status/skipped-calls.repository.ts';
 import { lockCallForTranscript, writeTranscriptOnce } from './call-transcript.repository.ts';
 import {
-  countSegmentSequences,
   listTranscriptSegments,
   lockTranscription,
   markTranscriptionAssembled,
@@ -17,6 +16,9 @@ const SPEAKER: Record<TranscriptTrack, string> = {
   outbound_track: 'Assistant',
 };
 
+/** Where the transcript lacks one or more consecutive pieces (a transcription error, a lost event). */
+export const TRANSCRIPT_GAP_MARKER = '[gap: part of the call is missing from the transcript]';
+
 export type AssembleOutcome =
   | 'assembled'
   | 'already-assembled'
@@ -27,38 +29,82 @@ export type AssembleOutcome =
   /** The call is kept out of `call_history` (its caller is not a phone number): nothing to assemble into. */
   | 'call-skipped';
 
-/** One line per final piece, in sequence order, labelled with its speaker. */
-export function formatTranscript(segments: { track: string; text: string }[]): string {
-  return segments
-    .filter((segment) => segment.text.trim() !== '')
-    .map((segment) => `${SPEAKER[segment.track as TranscriptTrack] ?? 'Unknown'}: ${segment.text.trim()}`)
-    .join('\n');
+interface Segment {
+  track: string;
+  sequence: number;
+  text: string;
+}
+
+/**
+ * One line per final piece, in sequence order, labelled with its speaker; each run of
+ * missing sequences becomes one gap marker line.
+ */
+export function formatTranscript(segments: Segment[], missingSequences: readonly number[] = []): string {
+  const entries = [
+    ...segments
+      .filter((segment) => segment.text.trim() !== '')
+      .map((segment) => ({
+        sequence: segment.sequence,
+        line: `${SPEAKER[segment.track as TranscriptTrack] ?? 'Unknown'}: ${segment.text.trim()}`,
+      })),
+    ...missingSequences.map((sequence) => ({ sequence, line: TRANSCRIPT_GAP_MARKER })),
+  ].sort((a, b) => a.sequence - b.sequence);
+  const lines: string[] = [];
+  for (const { line } of entries) {
+    if (line === TRANSCRIPT_GAP_MARKER && lines.at(-1) === TRANSCRIPT_GAP_MARKER) continue;
+    lines.push(line);
+  }
+  return lines.join('\n');
+}
+
+/** The sequences in [first, last] that no stored piece carries, and those of them no piece will ever carry. */
+function findMissing(first: number, last: number, segments: Segment[], errorSequences: readonly number[]) {
+  const present = new Set(segments.map((segment) => segment.sequence));
+  const errors = new Set(errorSequences);
+  const missing: number[] = [];
+  let awaited = 0;
+  for (let sequence = first; sequence <= last; sequence += 1) {
+    if (present.has(sequence)) continue;
+    missing.push(sequence);
+    if (!errors.has(sequence)) awaited += 1;
+  }
+  return { missing, awaited };
 }
 
 /**
  * Assembles the call's transcript into `call_history.transcript` once transcription has
- * stopped and every piece between start and stop is stored. Runs under a lock on the
- * transcription row, after every event and every status callback, so whichever arrives last
- * assembles it, exactly once.
+ * stopped and every piece between start and stop is stored or known lost (a
+ * transcription-error event). Once the grace period has ended (`gaps_accepted_at`), it
+ * assembles what arrived, even with no stop event, and marks the gaps. Runs under a lock on
+ * the transcription row, after every event and every status callback, so whichever arrives
+ * last assembles it, exactly once.
  */
 export async function assembleTranscript(db: Db, callSid: string): Promise<AssembleOutcome> {
   return db.transaction().execute(async (trx) => {
     const state = await lockTranscription(trx, callSid);
     if (!state) return 'no-transcription';
     if (state.assembled_at) return 'already-assembled';
-    if (state.stopped_sequence === null) return 'incomplete';
+    const gapsAccepted = state.gaps_accepted_at !== null;
+    if (state.stopped_sequence === null && !gapsAccepted) return 'incomplete';
 
+    const segments = await listTranscriptSegments(trx, callSid);
     const first = (state.started_sequence ?? FIRST_SEQUENCE) + 1;
-    const last = state.stopped_sequence - 1;
-    const expected = Math.max(0, last - first + 1);
-    if ((await countSegmentSequences(trx, callSid, first, last)) < expected) return 'incomplete';
+    // Without a stop event, the last piece or error seen ends the transcript.
+    const last =
+      state.stopped_sequence === null
+        ? [...segments.map((segment) => segment.sequence), ...state.error_sequences].reduce(
+            (max, sequence) => Math.max(max, sequence),
+            first - 1,
+          )
+        : state.stopped_sequence - 1;
+    const { missing, awaited } = findMissing(first, last, segments, state.error_sequences);
+    if (awaited > 0 && !gapsAccepted) return 'incomplete';
 
     const call = await lockCallForTranscript(trx, callSid);
     if (!call) return (await findSkippedCallReason(trx, callSid)) ? 'call-skipped' : 'waiting-for-call';
 
-    const transcript = formatTranscript(await listTranscriptSegments(trx, callSid));
-    await writeTranscriptOnce(trx, callSid, transcript);
-    await markTranscriptionAssembled(trx, callSid, call.user_id);
+    await writeTranscriptOnce(trx, callSid, formatTranscript(segments, missing));
+    await markTranscriptionAssembled(trx, callSid, { userId: call.user_id, missingPieces: missing.length });
     return 'assembled';
   });
 }

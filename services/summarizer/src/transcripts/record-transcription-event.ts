@@ -1,12 +1,16 @@
 import type { Db, JobData } from '@series-killer/shared';
 import { UnrecoverableError } from 'bullmq';
 import { type AssembleOutcome, assembleTranscript } from './assemble-transcript.ts';
-import { insertTranscriptSegment, recordTranscriptionBounds } from './transcription.repository.ts';
+import {
+  insertTranscriptSegment,
+  recordTranscriptionBounds,
+  recordTranscriptionError,
+} from './transcription.repository.ts';
 
 export type TranscriptionEvent = JobData<'transcription-event'>;
 
 export interface RecordTranscriptionEventResult {
-  recorded: 'started' | 'segment' | 'stopped' | 'ignored';
+  recorded: 'started' | 'segment' | 'stopped' | 'error' | 'ignored';
   transcript: AssembleOutcome;
 }
 
@@ -34,7 +38,9 @@ async function recordEvent(db: Db, event: TranscriptionEvent): Promise<RecordTra
       await recordTranscriptionBounds(db, call);
       return 'segment';
     case 'transcription-error':
-      return 'ignored';
+      // It spends a SequenceId and carries no text: noted, so assembly does not wait for that piece.
+      await recordTranscriptionError(db, { ...call, sequence: event.sequenceId });
+      return 'error';
   }
 }
 

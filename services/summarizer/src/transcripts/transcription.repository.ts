@@ -1,4 +1,5 @@
 import type { Db } from '@series-killer/shared';
+import { sql } from 'kysely';
 
 export type TranscriptTrack = 'inbound_track' | 'outbound_track';
 
@@ -25,6 +26,37 @@ export async function recordTranscriptionBounds(
     .execute();
 }
 
+/** Notes a SequenceId spent on a transcription-error event: no piece will ever carry it. */
+export async function recordTranscriptionError(
+  db: Db,
+  error: { callSid: string; transcriptionSid: string; sequence: number },
+): Promise<void> {
+  await db
+    .insertInto('call_transcriptions')
+    .values({
+      call_sid: error.callSid,
+      transcription_sid: error.transcriptionSid,
+      error_sequences: sql<number[]>`array[${error.sequence}::integer]`,
+    })
+    .onConflict((oc) =>
+      oc.column('call_sid').doUpdateSet({
+        error_sequences: sql<number[]>`case when ${error.sequence}::integer = any(call_transcriptions.error_sequences)
+          then call_transcriptions.error_sequences
+          else array_append(call_transcriptions.error_sequences, ${error.sequence}::integer) end`,
+      }),
+    )
+    .execute();
+}
+
+/** Ends the wait for missing pieces: from now on the transcript is assembled with its gaps marked. */
+export async function acceptTranscriptGaps(db: Db, callSid: string): Promise<void> {
+  await db
+    .updateTable('call_transcriptions')
+    .set((eb) => ({ gaps_accepted_at: eb.fn.coalesce('gaps_accepted_at', sql<Date>`now()`) }))
+    .where('call_sid', '=', callSid)
+    .execute();
+}
+
 /** Stores one final transcription piece; a replayed piece is ignored. */
 export async function insertTranscriptSegment(
   db: Db,
@@ -47,22 +79,10 @@ export async function insertTranscriptSegment(
 export async function lockTranscription(db: Db, callSid: string) {
   return db
     .selectFrom('call_transcriptions')
-    .select(['started_sequence', 'stopped_sequence', 'assembled_at'])
+    .select(['started_sequence', 'stopped_sequence', 'assembled_at', 'error_sequences', 'gaps_accepted_at'])
     .where('call_sid', '=', callSid)
     .forUpdate()
     .executeTakeFirst();
-}
-
-/** How many distinct sequence ids in [first, last] have a stored piece. */
-export async function countSegmentSequences(db: Db, callSid: string, first: number, last: number): Promise<number> {
-  const row = await db
-    .selectFrom('call_transcript_segments')
-    .select((eb) => eb.fn.count<string>('sequence').distinct().as('present'))
-    .where('call_sid', '=', callSid)
-    .where('sequence', '>=', first)
-    .where('sequence', '<=', last)
-    .executeTakeFirstOrThrow();
-  return Number(row.present);
 }
 
 export async function listTranscriptSegments(db: Db, callSid: string) {
@@ -75,11 +95,15 @@ export async function listTranscriptSegments(db: Db, callSid: string) {
     .execute();
 }
 
-/** Marks the transcription assembled and gives it, and its pieces, the call's user. */
-export async function markTranscriptionAssembled(db: Db, callSid: string, userId: string | null): Promise<void> {
+/** Marks the transcription assembled, with the pieces it lacks, and gives it and its pieces the call's user. */
+export async function markTranscriptionAssembled(
+  db: Db,
+  callSid: string,
+  { userId, missingPieces }: { userId: string | null; missingPieces: number },
+): Promise<void> {
   await db
     .updateTable('call_transcriptions')
-    .set((eb) => ({ assembled_at: eb.fn('now'), user_id: userId }))
+    .set((eb) => ({ assembled_at: eb.fn('now'), user_id: userId, missing_pieces: missingPieces }))
     .where('call_sid', '=', callSid)
     .execute();
   await db.updateTable('call_transcript_segments').set({ user_id: userId }).where('call_sid', '=', callSid).execute();
