@@ -9,13 +9,16 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 cd "$root"
+# The stack sees only what this check sets: none of the host's settings for the compose file.
+# shellcheck disable=SC2046
+unset $(grep -oE '\$\{[A-Z_]+' docker-compose.yml | cut -c3- | sort -u)
 # shellcheck source=scripts/compose/lib.sh
 . "$here/lib.sh"
 
 base=${COMPOSE_CHECK_PORT_BASE:-15000}
 export POSTGRES_HOST_PORT=$((base + 432)) REDIS_HOST_PORT=$((base + 379))
 export INGRESS_HOST_PORT=$((base + 3000)) SANDBOX_HOST_PORT=$((base + 3100))
-export SANDBOX=1 LOG_LEVEL=${LOG_LEVEL:-info}
+export SANDBOX=1 LOG_LEVEL=info
 INTERNAL_API_TOKEN=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 export INTERNAL_API_TOKEN
 project=series-killer-check
@@ -25,7 +28,13 @@ if docker compose version >/dev/null 2>&1; then compose_bin=(docker compose); el
 compose() { "${compose_bin[@]}" -p "$project" -f docker-compose.yml -f docker-compose.offline.yml --profile sandbox "$@"; }
 
 step=""
-log() { step=$1; printf '\n== compose:check: %s\n' "$1"; }
+step_started=0
+log() {
+  if [ -n "$step" ]; then printf '   (%s: %d s)\n' "$step" $((SECONDS - step_started)); fi
+  step=$1
+  step_started=$SECONDS
+  printf '\n== compose:check: %s\n' "$1"
+}
 
 # The last log lines of a service's containers.
 show_logs() {
