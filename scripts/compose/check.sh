@@ -53,7 +53,7 @@ fail() {
   exit 1
 }
 
-# The first service whose container exited with an error, is unhealthy or restarts; empty if none.
+# The first service whose container never started, exited with an error, is unhealthy or restarts; empty if none.
 failing_service() {
   local service id state
   for service in postgres redis "${app_services[@]}"; do
@@ -61,7 +61,7 @@ failing_service() {
       state=$(docker inspect -f '{{.State.Status}} {{.State.ExitCode}} {{.RestartCount}} {{if .State.Health}}{{.State.Health.Status}}{{end}}' "$id")
       case "$state" in
         exited\ 0\ *) ;;
-        exited* | dead* | *unhealthy | restarting* | running\ 0\ [1-9]*) echo "$service ($state)"; return ;;
+        created* | exited* | dead* | *unhealthy | restarting* | running\ 0\ [1-9]*) echo "$service ($state)"; return ;;
       esac
     done
   done
