@@ -92,9 +92,9 @@ describe('docker-compose.yml', () => {
     expect(unknown).toEqual([]);
   });
 
-  it('enables sandbox mode only when the host says so, except in the sandbox itself', () => {
+  it('keeps sandbox mode off unless the host sets SANDBOX=1, except in the sandbox itself', () => {
     for (const name of ['ingress', 'sms', 'onboarding', 'summarizer']) {
-      expect(environmentOf(name).SANDBOX).toBe('');
+      expect(environmentOf(name).SANDBOX).toBe('0');
       expect(environmentOf(name, SANDBOX_HOST_ENV).SANDBOX).toBe('1');
     }
     expect(environmentOf('sandbox').SANDBOX).toBe('1');
