@@ -1,9 +1,14 @@
-# syntax=docker/dockerfile:1
 # One image for every service; docker-compose picks the service by command.
 # Node 24 runs the TypeScript sources directly (type stripping), so there is no build step.
+# NODE_IMAGE selects another Node 24 base, e.g. the one `npm run compose:images` builds offline.
+# No `# syntax=` line: it would make BuildKit fetch its frontend from a registry.
+ARG NODE_IMAGE=node:24-slim
 
-FROM node:24-slim AS deps
+FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
+# Extra CA certificates npm trusts here, for registries reached through a TLS-intercepting proxy:
+# .build-ca/ca.crt when present. This stage is not part of the published image.
+COPY .build-ca/ /tmp/build-ca/
 COPY package.json package-lock.json ./
 COPY packages/shared/package.json packages/shared/
 COPY packages/sandbox/package.json packages/sandbox/
@@ -11,9 +16,10 @@ COPY services/ingress/package.json services/ingress/
 COPY services/sms/package.json services/sms/
 COPY services/onboarding/package.json services/onboarding/
 COPY services/summarizer/package.json services/summarizer/
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+RUN if [ -f /tmp/build-ca/ca.crt ]; then export NODE_EXTRA_CA_CERTS=/tmp/build-ca/ca.crt; fi \
+  && npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
-FROM node:24-slim AS runtime
+FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=deps /app ./

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
-import { loadConfig } from '@series-killer/shared';
+import { configVariables, loadConfig, loadConfigSections, SERVICE_CONFIG_SECTIONS } from '@series-killer/shared';
 import { parse } from 'yaml';
 
 const root = new URL('../../', import.meta.url);
@@ -8,7 +8,7 @@ const read = (path: string) => readFileSync(new URL(path, root), 'utf8');
 
 interface ComposeService {
   image?: string;
-  build?: string;
+  build?: string | { context: string; args?: Record<string, string> };
   command?: string[];
   environment?: Record<string, string>;
   ports?: string[];
@@ -17,8 +17,9 @@ interface ComposeService {
   healthcheck?: { test: string[] };
 }
 
-const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, ComposeService> };
-const services = compose.services;
+const parseCompose = (path: string) =>
+  parse(read(path), { merge: true }) as { services: Record<string, ComposeService> };
+const services = parseCompose('docker-compose.yml').services;
 const APP_SERVICES = ['migrate', 'ingress', 'sms', 'onboarding', 'summarizer', 'sandbox'];
 
 /** Docker Compose's `${VAR:-default}` interpolation against a given host environment. */
@@ -33,48 +34,111 @@ function environmentOf(name: string, host: Record<string, string> = {}): Record<
   return Object.fromEntries(Object.entries(env).map(([key, value]) => [key, interpolate(value, host)]));
 }
 
-/** `SANDBOX=1 docker compose --profile sandbox up`: sandbox mode is asked for, never inferred. */
-const SANDBOX_HOST = { SANDBOX: '1' };
+const SANDBOX_HOST_ENV = { SANDBOX: '1' };
 
-const PRODUCTION_HOST = {
-  TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}`,
-  TWILIO_AUTH_TOKEN: 'auth-token',
-  TWILIO_FROM_NUMBER: '+15551234567',
-  OPENAI_API_KEY: 'sk-live',
-  VERIFICATION_CODE_SECRET: 'a-long-verification-secret',
-  INTERNAL_API_TOKEN: 'an-internal-api-token-of-length',
-  PUBLIC_BASE_URL: 'https://sk.example.com',
+/** Secrets and the only services that read them: no other container may receive them. */
+const SECRET_READERS: Record<string, string[]> = {
+  TWILIO_AUTH_TOKEN: ['ingress', 'sms'],
+  OPENAI_API_KEY: ['summarizer'],
+  VERIFICATION_CODE_SECRET: ['onboarding'],
+  SUPABASE_SERVICE_ROLE_KEY: ['ingress'],
+  INTERNAL_API_TOKEN: ['ingress'],
+  DASHBOARD_PASSWORD: ['ingress'],
+};
+
+/** Production settings each service reads, passed through from the host. */
+const PRODUCTION_SETTINGS: Record<string, Record<string, string>> = {
+  migrate: { DATABASE_URL_DIRECT: 'postgres://postgres:secret@db.example.com:5432/postgres' },
+  ingress: {
+    PUBLIC_BASE_URL: 'https://sk.example.com',
+    TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}`,
+    TWILIO_AUTH_TOKEN: 'auth-token',
+    INTERNAL_API_TOKEN: 'an-internal-api-token-of-length',
+    VOICE_BOT_WS_URL: 'wss://bot.example.com/relay',
+  },
+  sms: {
+    PUBLIC_BASE_URL: 'https://sk.example.com',
+    TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}`,
+    TWILIO_AUTH_TOKEN: 'auth-token',
+    TWILIO_FROM_NUMBER: '+15551234567',
+  },
+  onboarding: { VERIFICATION_CODE_SECRET: 'a-long-verification-secret' },
+  summarizer: { OPENAI_API_KEY: 'sk-live' },
 };
 
 describe('docker-compose.yml', () => {
-  it.each(APP_SERVICES)('%s gets a valid configuration in sandbox mode', (name) => {
-    const config = loadConfig(environmentOf(name, SANDBOX_HOST));
-    expect(config.sandbox.enabled).toBe(true);
-    expect(config.twilio.apiBaseUrl).toBe('http://sandbox:3100');
-    expect(config.openai.baseUrl).toBe('http://sandbox:3100/v1');
-  });
-
-  it.each(APP_SERVICES)('%s gets every production setting passed through from the host', (name) => {
-    const config = loadConfig(environmentOf(name, PRODUCTION_HOST));
-    expect(config.sandbox.enabled).toBe(false);
-    expect(config.twilio.accountSid).toBe(PRODUCTION_HOST.TWILIO_ACCOUNT_SID);
-    expect(config.twilio.apiBaseUrl).toBeUndefined();
-    expect(config.openai.apiKey).toBe(PRODUCTION_HOST.OPENAI_API_KEY);
-    expect(config.onboarding.verificationCodeSecret).toBe(PRODUCTION_HOST.VERIFICATION_CODE_SECRET);
-    expect(config.http.publicBaseUrl).toBe(PRODUCTION_HOST.PUBLIC_BASE_URL);
-  });
-
-  it.each(APP_SERVICES)('%s reaches Postgres and Redis by their service names', (name) => {
-    const config = loadConfig(environmentOf(name, SANDBOX_HOST));
+  it('migrate gets a valid database configuration and nothing else', () => {
+    const config = loadConfigSections(SERVICE_CONFIG_SECTIONS['db:migrate'], environmentOf('migrate'));
     expect(new URL(config.database.url).host).toBe('postgres:5432');
-    expect(new URL(config.redis.url).host).toBe('redis:6379');
-    expect(services.postgres?.ports).toContain('127.0.0.1:5432:5432');
-    expect(services.redis?.ports).toContain('127.0.0.1:6379:6379');
+  });
+
+  it.each(APP_SERVICES.filter((name) => name !== 'migrate'))(
+    '%s gets a valid configuration in sandbox mode',
+    (name) => {
+      const config = loadConfig(environmentOf(name, SANDBOX_HOST_ENV));
+      expect(config.sandbox.enabled).toBe(true);
+      if (name === 'sms') expect(config.twilio.apiBaseUrl).toBe('http://sandbox:3100');
+      if (name === 'summarizer') expect(config.openai.baseUrl).toBe('http://sandbox:3100/v1');
+    },
+  );
+
+  it.each(Object.entries(SECRET_READERS))('%s reaches only the services that read it', (secret, readers) => {
+    const receiving = Object.keys(services).filter((name) => secret in (services[name]?.environment ?? {}));
+    expect(receiving.sort()).toEqual([...readers].sort());
+  });
+
+  it('gives the migration only the database', () => {
+    expect(Object.keys(services.migrate?.environment ?? {}).sort()).toEqual(['DATABASE_URL', 'DATABASE_URL_DIRECT']);
+  });
+
+  it.each(Object.entries(PRODUCTION_SETTINGS))('%s gets its production settings from the host', (name, settings) => {
+    const env = environmentOf(name, settings);
+    for (const [key, value] of Object.entries(settings)) expect(env[key]).toBe(value);
+  });
+
+  it.each(['ingress', 'sms', 'onboarding', 'summarizer'] as const)(
+    '%s starts outside sandbox mode with what it is given from the host',
+    (name) => {
+      const host = Object.assign({}, ...Object.values(PRODUCTION_SETTINGS));
+      const config = loadConfigSections(SERVICE_CONFIG_SECTIONS[name], environmentOf(name, host));
+      expect(config.sandbox.enabled).toBe(false);
+    },
+  );
+
+  it.each(APP_SERVICES)('%s sets only variables the configuration knows', (name) => {
+    const unknown = Object.keys(services[name]?.environment ?? {}).filter((key) => !(key in configVariables));
+    expect(unknown).toEqual([]);
+  });
+
+  it('keeps sandbox mode off unless the host sets SANDBOX=1, except in the sandbox itself', () => {
+    for (const name of ['ingress', 'sms', 'onboarding', 'summarizer']) {
+      expect(environmentOf(name).SANDBOX).toBe('0');
+      expect(environmentOf(name, SANDBOX_HOST_ENV).SANDBOX).toBe('1');
+    }
+    expect(environmentOf('sandbox').SANDBOX).toBe('1');
+  });
+
+  it.each(['ingress', 'sms', 'onboarding', 'summarizer'])(
+    '%s reaches Postgres and Redis by their service names',
+    (name) => {
+      const config = loadConfig(environmentOf(name, SANDBOX_HOST_ENV));
+      expect(new URL(config.database.url).host).toBe('postgres:5432');
+      expect(new URL(config.redis.url).host).toBe('redis:6379');
+    },
+  );
+
+  it('publishes Postgres and Redis on loopback, on ports the host may move', () => {
+    const published = (name: string, host: Record<string, string> = {}) =>
+      (services[name]?.ports ?? []).map((port) => interpolate(port, host));
+    expect(published('postgres')).toEqual(['127.0.0.1:5432:5432']);
+    expect(published('redis')).toEqual(['127.0.0.1:6379:6379']);
+    expect(published('postgres', { POSTGRES_HOST_PORT: '15432' })).toEqual(['127.0.0.1:15432:5432']);
+    expect(published('redis', { REDIS_HOST_PORT: '15379' })).toEqual(['127.0.0.1:15379:6379']);
   });
 
   it('publishes the ingress on the port it listens on, and Twilio-facing URLs agree with it', () => {
-    const config = loadConfig(environmentOf('ingress', SANDBOX_HOST));
-    expect(services.ingress?.ports).toContain(`${config.http.port}:${config.http.port}`);
+    const config = loadConfig(environmentOf('ingress', SANDBOX_HOST_ENV));
+    expect(services.ingress?.ports).toContain(`\${INGRESS_HOST_PORT:-${config.http.port}}:${config.http.port}`);
     const publicUrl = new URL(config.http.publicBaseUrl);
     expect(publicUrl.hostname).toBe('ingress');
     expect(Number(publicUrl.port)).toBe(config.http.port);
@@ -84,9 +148,11 @@ describe('docker-compose.yml', () => {
   it('runs the sandbox only under the sandbox profile, on the host and port the services expect', () => {
     const sandbox = services.sandbox;
     expect(sandbox?.profiles).toEqual(['sandbox']);
-    const config = loadConfig(environmentOf('sandbox', SANDBOX_HOST));
+    const config = loadConfig(environmentOf('sandbox'));
+    const sms = loadConfig(environmentOf('sms', SANDBOX_HOST_ENV));
     expect(config.sandbox.host).toBe('sandbox');
-    expect(sandbox?.ports).toContain(`${config.sandbox.port}:${config.sandbox.port}`);
+    expect(sms.sandbox.baseUrl).toBe(config.sandbox.baseUrl);
+    expect(sandbox?.ports).toContain(`\${SANDBOX_HOST_PORT:-${config.sandbox.port}}:${config.sandbox.port}`);
   });
 
   it.each(APP_SERVICES)('%s runs an entry point that exists', (name) => {
@@ -116,15 +182,39 @@ describe('docker-compose.yml', () => {
   });
 });
 
+describe('docker-compose.offline.yml', () => {
+  const offline = parseCompose('docker-compose.offline.yml').services;
+  const lib = read('scripts/compose/lib.sh');
+
+  it('swaps in the images compose:images builds, and only the images', () => {
+    expect(lib).toContain(`POSTGRES_IMAGE=${offline.postgres?.image}`);
+    expect(lib).toContain(`REDIS_IMAGE=${offline.redis?.image}`);
+    for (const name of APP_SERVICES) {
+      const build = offline[name]?.build as unknown as { args: { NODE_IMAGE: string } };
+      expect(lib).toContain(`NODE_IMAGE=${build.args.NODE_IMAGE}`);
+      expect(Object.keys(offline[name] ?? {})).toEqual(['build']);
+    }
+  });
+});
+
 describe('Dockerfile', () => {
   const dockerfile = read('Dockerfile');
   const rootPackage = JSON.parse(read('package.json')) as { workspaces: string[] };
 
   it('is multi-stage on Node 24 slim, installs production dependencies only, and runs as a non-root user', () => {
-    const stages = dockerfile.match(/^FROM node:24-slim AS \w+$/gm) ?? [];
+    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24-slim$/m);
+    const stages = dockerfile.match(/^FROM \$\{NODE_IMAGE\} AS \w+$/gm) ?? [];
     expect(stages.length).toBeGreaterThanOrEqual(2);
+    expect(dockerfile).not.toMatch(/^# syntax=/m);
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
     expect(dockerfile).toMatch(/^USER node$/m);
+  });
+
+  it('gives build-time CA certificates to the dependency stage only', () => {
+    const runtime = dockerfile.slice(dockerfile.indexOf('AS runtime'));
+    expect(dockerfile).toContain('COPY .build-ca/ /tmp/build-ca/');
+    expect(runtime).not.toContain('build-ca');
+    expect(runtime).not.toMatch(/^COPY \. /m);
   });
 
   it.each(rootPackage.workspaces)('copies the manifest of workspace %s before npm ci', (workspace) => {

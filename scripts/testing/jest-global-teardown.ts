@@ -1,0 +1,6 @@
+// Jest global teardown: stops what the global set-up started.
+import { stopTestRedisCluster } from './test-redis-cluster.ts';
+
+export default function globalTeardown(): void {
+  stopTestRedisCluster();
+}
