@@ -63,6 +63,7 @@ export function createApp(deps: AppDeps): Express {
       batcher,
       logger,
       publicBaseUrl: config.http.publicBaseUrl,
+      callbackOverrides: config.twilio.callbackOverrides,
       voiceBotWsUrl: config.voiceBotWsUrl,
       callerLookupTimeoutMs: deps.callerLookupTimeoutMs,
     }),

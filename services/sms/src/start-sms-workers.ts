@@ -1,11 +1,20 @@
-import { type Config, createLogger, createWorker, type Logger, openWorkerProcess } from '@series-killer/shared';
+import {
+  type Config,
+  createLogger,
+  createWorker,
+  type Logger,
+  openWorkerProcess,
+  twilioCallbackUrl,
+} from '@series-killer/shared';
 import { createTwilioClient } from '@series-killer/shared/twilio';
 import type { Registry } from 'prom-client';
 import { smsInboundHandlers } from './inbound/sms-inbound.worker.ts';
 import { createSmsMetrics } from './metrics/sms-metrics.ts';
-import { smsOutboundHandlers } from './outbound/sms-outbound.worker.ts';
+import { redactSendJob, smsOutboundHandlers } from './outbound/sms-outbound.worker.ts';
 import { createTwilioSmsSender } from './outbound/sms-sender.ts';
-import { smsStatusHandlers } from './status/sms-status.worker.ts';
+import { scheduleReconciler } from './reconcile/reconcile-deliveries.ts';
+import { createTwilioMessageStatusSource } from './reconcile/twilio-message-status.ts';
+import { redactStatusJob, smsStatusHandlers } from './status/sms-status.worker.ts';
 
 export interface StartSmsWorkersOptions {
   /** Logger of the workers; default a pino logger named "sms" at the configured level. */
@@ -36,11 +45,17 @@ export async function startSmsWorkers(config: Config, options: StartSmsWorkersOp
   const metrics = createSmsMetrics(options.registry);
   const workerProcess = openWorkerProcess(config, 'sms', logger);
   const { db, queues } = workerProcess;
-  const sender = createTwilioSmsSender(createTwilioClient(config.twilio), {
+  const twilioClient = createTwilioClient(config.twilio);
+  const sender = createTwilioSmsSender(twilioClient, {
     fromNumber: config.twilio.fromNumber,
     messagingServiceSid: config.twilio.messagingServiceSid,
-    statusCallbackUrl: `${config.http.publicBaseUrl}/twilio/sms/status`,
+    statusCallbackUrl: twilioCallbackUrl(
+      config.http.publicBaseUrl,
+      '/twilio/sms/status',
+      config.twilio.callbackOverrides,
+    ),
   });
+  const reconcileAfterMs = config.sms.reconcileAfterMs;
   const common = {
     connection: workerProcess.workerConnection,
     redis: config.redis,
@@ -56,13 +71,26 @@ export async function startSmsWorkers(config: Config, options: StartSmsWorkersOp
         sender,
         metrics,
         logger,
+        reconcileAfterMs,
         rateLimit: (ms) => queues['sms-outbound'].rateLimit(ms),
       }),
-      { ...common, limiter: outboundLimiter(config.sms.maxPerSecond) },
+      { ...common, limiter: outboundLimiter(config.sms.maxPerSecond), redactCompleted: redactSendJob },
     ),
     createWorker('sms-inbound', smsInboundHandlers({ db, queues }), common),
-    createWorker('sms-status', smsStatusHandlers({ db, metrics }), common),
+    createWorker(
+      'sms-status',
+      smsStatusHandlers({
+        db,
+        queues,
+        metrics,
+        logger,
+        source: createTwilioMessageStatusSource(twilioClient),
+        reconcileAfterMs,
+      }),
+      { ...common, redactCompleted: redactStatusJob },
+    ),
   ]);
+  await scheduleReconciler(queues, config.sms.reconcileIntervalMs);
   logger.info({ maxPerSecond: config.sms.maxPerSecond }, 'sms workers started');
 
   return {

@@ -42,6 +42,8 @@ export interface Config {
     messagingServiceSid?: string;
     /** Where the SDK's REST calls go; unset means Twilio itself. */
     apiBaseUrl?: string;
+    /** `TWILIO_CALLBACK_OVERRIDES`: the callback URLs' `#fragment` of connection overrides. Default `rc=3&rp=all`. */
+    callbackOverrides: string;
   };
   sandbox: {
     /** Sandbox mode: Twilio and OpenAI calls go to the local sandbox. */
@@ -54,6 +56,10 @@ export interface Config {
   sms: {
     /** `SMS_MAX_PER_SECOND`: outbound messages per second per sender, across every replica. Default 1. */
     maxPerSecond: number;
+    /** `SMS_RECONCILE_AFTER` in milliseconds: an accepted SMS without a final status is fetched from Twilio after this. Default 10 min. */
+    reconcileAfterMs: number;
+    /** `SMS_RECONCILE_INTERVAL` in milliseconds: how often the reconciler runs. Default 1 min. */
+    reconcileIntervalMs: number;
   };
   workers: {
     /** `WORKER_CONCURRENCY`: jobs each worker process runs at once. Default 10. */
@@ -165,9 +171,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         r.TWILIO_FROM_NUMBER ?? (r.TWILIO_MESSAGING_SERVICE_SID ? undefined : SANDBOX_DEFAULTS.twilioFromNumber),
       messagingServiceSid: r.TWILIO_MESSAGING_SERVICE_SID,
       apiBaseUrl: r.TWILIO_API_BASE_URL ?? (sandbox ? sandboxUrl : undefined),
+      callbackOverrides: r.TWILIO_CALLBACK_OVERRIDES,
     },
     sandbox: { enabled: sandbox, host: r.SANDBOX_HOST, port: r.SANDBOX_PORT, baseUrl: sandboxUrl },
-    sms: { maxPerSecond: r.SMS_MAX_PER_SECOND },
+    sms: {
+      maxPerSecond: r.SMS_MAX_PER_SECOND,
+      reconcileAfterMs: r.SMS_RECONCILE_AFTER,
+      reconcileIntervalMs: r.SMS_RECONCILE_INTERVAL,
+    },
     workers: { concurrency: r.WORKER_CONCURRENCY, replicas: r.WORKER_REPLICAS, metricsPort: r.METRICS_PORT },
     openai: {
       apiKey: r.OPENAI_API_KEY ?? SANDBOX_DEFAULTS.openaiApiKey,

@@ -23,9 +23,23 @@ export const SMS_STATUSES = [
   'undelivered',
   'failed',
   'read',
+  'partially_delivered',
   'canceled',
 ] as const;
 export type SmsStatus = (typeof SMS_STATUSES)[number];
+
+/** Most callbacks one `apply-sms-statuses` job carries. */
+export const MAX_STATUS_CALLBACKS_PER_JOB = 500;
+
+const smsStatusCallback = z.object({
+  messageSid,
+  status: z.enum(SMS_STATUSES),
+  errorCode: z.number().int().nullable(),
+  /** The callback's form parameters, kept verbatim for the event log (a repeated one as a list). */
+  raw: z.record(z.string(), z.union([z.string(), z.array(z.string())])),
+  receivedAt: isoTime,
+});
+export type SmsStatusCallback = z.output<typeof smsStatusCallback>;
 
 /** Twilio's call statuses. */
 export const CALL_STATUSES = [
@@ -92,15 +106,16 @@ export const jobSchemas = {
     receivedAt: isoTime,
   }),
 
-  /** One SMS status callback. */
-  'apply-sms-status': z.object({
-    messageSid,
-    status: z.enum(SMS_STATUSES),
-    errorCode: z.number().int().nullable(),
-    /** The callback's form parameters, kept verbatim for the event log. */
-    raw: z.record(z.string(), z.string()),
-    receivedAt: isoTime,
+  /**
+   * SMS status callbacks applied together in one transaction: those the ingress received in
+   * one event-loop turn, what the reconciler learnt from Twilio, or one callback set apart
+   * from a batch it failed.
+   */
+  'apply-sms-statuses': z.object({
+    callbacks: z.array(smsStatusCallback).min(1).max(MAX_STATUS_CALLBACKS_PER_JOB),
   }),
+  /** Periodic check with Twilio of messages still without a final status. */
+  'reconcile-sms-deliveries': z.object({}),
 
   /** An incoming call reached POST /twilio/voice. */
   'call-started': z.object({
@@ -160,7 +175,8 @@ export const queueOfJob = {
   'sweep-pending-profiles': 'onboarding',
   'send-sms': 'sms-outbound',
   'record-inbound-sms': 'sms-inbound',
-  'apply-sms-status': 'sms-status',
+  'apply-sms-statuses': 'sms-status',
+  'reconcile-sms-deliveries': 'sms-status',
   'call-started': 'calls',
   'call-status': 'calls',
   'transcription-event': 'calls',

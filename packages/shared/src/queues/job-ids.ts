@@ -13,7 +13,11 @@ export const jobIdFor: { [N in JobName]: (data: JobData<N>) => string | undefine
   'sweep-pending-profiles': () => undefined,
   'send-sms': (d) => `send.${d.sendKey}`,
   'record-inbound-sms': (d) => `inbound.${d.messageSid}`,
-  'apply-sms-status': (d) => `status.${d.messageSid}.${d.status}.${d.errorCode ?? ''}`,
+  // A batch has no business key (Postgres deduplicates its callbacks); a single callback
+  // keeps its own, so a duplicate in flight collapses.
+  'apply-sms-statuses': ({ callbacks: [first, ...rest] }) =>
+    first && rest.length === 0 ? `status.${first.messageSid}.${first.status}.${first.errorCode ?? ''}` : undefined,
+  'reconcile-sms-deliveries': () => undefined,
   'call-started': (d) => `call-started.${d.callSid}`,
   'call-status': (d) => `call-status.${d.callSid}.${d.callStatus}.${d.sequenceNumber ?? ''}`,
   'transcription-event': (d) => `transcription.${d.transcriptionSid}.${d.sequenceId}`,

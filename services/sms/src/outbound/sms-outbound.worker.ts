@@ -1,5 +1,6 @@
-import type { JobHandlers, Logger } from '@series-killer/shared';
-import { type Job, Worker } from 'bullmq';
+import type { JobData, JobHandlers, Logger } from '@series-killer/shared';
+import { maskPhone } from '@series-killer/shared';
+import { Worker } from 'bullmq';
 import { type SendSmsDeps, sendSms, TwilioAccountError, TwilioRateLimitedError } from './send-sms.ts';
 
 export interface SmsOutboundWorkerDeps extends SendSmsDeps {
@@ -11,37 +12,24 @@ export interface SmsOutboundWorkerDeps extends SendSmsDeps {
 /** How long the queue pauses after Twilio answers 429, in milliseconds. */
 const TWILIO_RATE_LIMIT_PAUSE_MS = 1_000;
 
-/** The SID a send saved on its job as soon as Twilio accepted it. */
-interface SavedSend {
-  messageSid: string;
-}
-
-function savedMessageSid(job: Job): string | undefined {
-  const progress = job.progress as Partial<SavedSend> | number | string | boolean;
-  return typeof progress === 'object' && typeof progress.messageSid === 'string' ? progress.messageSid : undefined;
-}
-
 export function smsOutboundHandlers(deps: SmsOutboundWorkerDeps): JobHandlers<'sms-outbound'> {
   return {
-    'send-sms': async (data, job) => {
+    'send-sms': async (data) => {
       try {
-        const result = await sendSms(deps, data, {
-          queuedAt: new Date(job.timestamp),
-          retried: job.attemptsStarted > 1,
-          savedMessageSid: savedMessageSid(job),
-          saveMessageSid: (messageSid) => job.updateProgress({ messageSid } satisfies SavedSend),
-        });
-        // Sent: the finished job, kept a day for deduplication, need not keep a code in Redis.
-        if (data.storedBody) await job.updateData({ ...data, body: data.storedBody });
-        return result;
+        return await sendSms(deps, data);
       } catch (error) {
         // An error, not the usual retry warning: only someone fixing the account ends these retries.
-        if (error instanceof TwilioAccountError)
-          deps.logger.error({ err: error, jobId: job.id }, 'Twilio refused the account');
+        if (error instanceof TwilioAccountError) deps.logger.error({ err: error }, 'Twilio refused the account');
         if (!(error instanceof TwilioRateLimitedError)) throw error;
         await deps.rateLimit(TWILIO_RATE_LIMIT_PAUSE_MS);
         throw Worker.RateLimitError();
       }
     },
   };
+}
+
+/** What a completed send keeps while it waits to be removed: no body, the number masked. */
+export function redactSendJob(data: unknown): Record<string, unknown> {
+  const { sendKey, to, userId, onboardingMessageId } = data as JobData<'send-sms'>;
+  return { sendKey, to: maskPhone(to), userId, onboardingMessageId };
 }
