@@ -23,6 +23,8 @@ import { newSidSeed } from './load/signed-status-callbacks.ts';
 const CALLBACKS = Number(process.env.BENCH_PIPELINE_CALLBACKS ?? 20_000);
 /** Callbacks applied before Redis's memory is compared with what it held before them. */
 const REDIS_CALLBACKS = Number(process.env.BENCH_REDIS_CALLBACKS ?? 100_000);
+/** Callbacks held in Redis with no worker running, to measure what one in flight costs. */
+const IN_FLIGHT_CALLBACKS = 5_000;
 const STEADY_RATE = 1_000;
 const STEADY_SECONDS = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = 50;
@@ -107,8 +109,8 @@ async function measure(
   }
 }
 
-/** The queued design: ingress → its own Redis → SMS worker → Postgres. */
-function queued(redis: DrillRedis) {
+/** The queued design: ingress → its own Redis → SMS worker → Postgres (or no worker yet: a backlog builds). */
+function queued(redis: DrillRedis, { backlog = false } = {}) {
   return async (databaseUrl: string): Promise<Target> => {
     const prefix = createTestQueuePrefix();
     const pipeline: Pipeline = await startPipeline({
@@ -117,7 +119,9 @@ function queued(redis: DrillRedis) {
       redisUrl: redis.url,
       concurrency: CONCURRENCY,
       poolSize: POOL_SIZE,
+      smsWorkers: backlog ? 0 : 1,
     });
+    if (backlog) backlogs.set(pipeline.statusUrl, pipeline);
     return {
       statusUrl: pipeline.statusUrl,
       pids: () => ({ ingress: pipeline.ingress.pid, smsWorker: pipeline.smsWorkers[0]?.pid ?? 0, redis: redis.pid() }),
@@ -126,6 +130,9 @@ function queued(redis: DrillRedis) {
     };
   };
 }
+
+/** Pipelines started without a worker, by status URL, so a step can start it once the backlog is in Redis. */
+const backlogs = new Map<string, Pipeline>();
 
 /** The synchronous baseline: one Express process writing to Postgres in the request. */
 async function synchronous(databaseUrl: string): Promise<Target> {
@@ -211,6 +218,17 @@ async function pipelineBench(): Promise<BenchResult> {
     const after = await usedMemory(redis.url);
     const growthMb = round((after - idle) / 1_048_576, 2);
 
+    // Bytes per callback in flight: a backlog held in Redis with no worker, measured, then drained.
+    let backlogBytes = 0;
+    await measure(IN_FLIGHT_CALLBACKS, queued(redis, { backlog: true }), async (statusUrl, sidSeed) => {
+      const before = await usedMemory(redis.url);
+      const offered = await fullSpeed(IN_FLIGHT_CALLBACKS)(statusUrl, sidSeed);
+      backlogBytes = (await usedMemory(redis.url)) - before;
+      await backlogs.get(statusUrl)?.startSmsWorker();
+      return offered;
+    });
+    const bytesPerCallbackInFlight = Math.round(backlogBytes / IN_FLIGHT_CALLBACKS);
+
     const queuedRate = queuedRun.stats.sustainedPerSecond;
     const baselineRate = baselineRun.stats.sustainedPerSecond;
     const ratio = round(queuedRate / baselineRate, 2);
@@ -263,6 +281,8 @@ async function pipelineBench(): Promise<BenchResult> {
           peakInFlightMb: round(peak / 1_048_576, 2),
           afterMb: round(after / 1_048_576, 2),
           growthMb,
+          inFlightCallbacks: IN_FLIGHT_CALLBACKS,
+          bytesPerCallbackInFlight,
         },
         latency: [
           { label: 'pipeline at full speed', p50: queuedRun.stats.latencyP50Ms, p99: queuedRun.stats.latencyP99Ms },

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { JobData } from '@series-killer/shared';
 import { uniqueTestPhone } from '@series-killer/shared/testing';
@@ -13,7 +12,7 @@ import {
   readProfileStatus,
 } from '../testing/sms-fixtures.ts';
 import { type SmsHarness, startSmsHarness } from '../testing/sms-harness.ts';
-import { type SendSmsDeps, sendSms, TwilioAccountError } from './send-sms.ts';
+import { deliveryClaimOf, type SendSmsDeps, sendSms, TwilioAccountError } from './send-sms.ts';
 import { createTwilioSmsSender } from './sms-sender.ts';
 
 let h: SmsHarness;
@@ -52,14 +51,7 @@ async function historyCount(to: string): Promise<number> {
 
 /** What an attempt that crashed had done before it called Twilio: claimed the send's delivery record. */
 async function claimLikeACrashedAttempt(data: JobData<'send-sms'>) {
-  return claimDelivery(h.testDb.db, {
-    sendKey: data.sendKey,
-    to: data.to,
-    sender: deps.sender.senderId,
-    bodySha256: createHash('sha256').update(data.body).digest('hex'),
-    userId: data.userId,
-    onboardingMessageId: data.onboardingMessageId,
-  });
+  return claimDelivery(h.testDb.db, deliveryClaimOf(data, deps.sender.senderId));
 }
 
 async function deliveryOf(sendKey: string) {

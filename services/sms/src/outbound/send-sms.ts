@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Db, JobData } from '@series-killer/shared';
 import { UnrecoverableError } from 'bullmq';
-import { claimDelivery, unclaimedMessageSids } from '../deliveries/sms-deliveries.repository.ts';
+import { claimDelivery, type DeliveryClaim, unclaimedMessageSids } from '../deliveries/sms-deliveries.repository.ts';
 import { countTransitions, type SmsMetrics } from '../metrics/sms-metrics.ts';
 import { isOptedOut } from '../opt-outs/sms-opt-outs.repository.ts';
 import { asTwilioApiError } from '../twilio-errors/twilio-api-error.ts';
@@ -81,14 +81,7 @@ export async function sendSms(deps: SendSmsDeps, data: JobData<'send-sms'>): Pro
   }
 
   const message: OutboundSms = { to: data.to, body: data.body };
-  const delivery = await claimDelivery(deps.db, {
-    sendKey: data.sendKey,
-    to: data.to,
-    sender: deps.sender.senderId,
-    bodySha256: createHash('sha256').update(data.body).digest('hex'),
-    userId: data.userId,
-    onboardingMessageId: data.onboardingMessageId,
-  });
+  const delivery = await claimDelivery(deps.db, deliveryClaimOf(data, deps.sender.senderId));
   if (delivery.messageSid !== null) return { outcome: 'sent', messageSid: delivery.messageSid, resumed: true };
   if (delivery.status !== null) return { outcome: 'skipped', reason: `send already ${delivery.status}` };
 
@@ -121,6 +114,18 @@ export async function sendSms(deps: SendSmsDeps, data: JobData<'send-sms'>): Pro
 }
 
 /** Refuses opted-out numbers, else hands the message to Twilio and classifies its refusal. */
+/** The delivery record a send claims: its key, recipient, sender and body hash, never the body. */
+export function deliveryClaimOf(data: JobData<'send-sms'>, senderId: string): DeliveryClaim {
+  return {
+    sendKey: data.sendKey,
+    to: data.to,
+    sender: senderId,
+    bodySha256: createHash('sha256').update(data.body).digest('hex'),
+    userId: data.userId,
+    onboardingMessageId: data.onboardingMessageId,
+  };
+}
+
 async function sendNew(
   deps: SendSmsDeps,
   data: JobData<'send-sms'>,

@@ -116,50 +116,36 @@ interface Expected {
   profile: string;
 }
 
+const UNREACHABLE: Expected = {
+  delivery: 'undelivered',
+  errorCode: 30003,
+  message: 'failed',
+  errorMessage: '30003: unreachable destination handset',
+  profile: 'failed',
+};
+const HANDED_OVER: Omit<Expected, 'delivery'> = {
+  errorCode: null,
+  message: 'delivered',
+  errorMessage: null,
+  profile: 'sms_sent',
+};
+
 const CASES: [Callback, Callback, Expected][] = [
-  [
-    SENT,
-    DELIVERED,
-    { delivery: 'delivered', errorCode: null, message: 'delivered', errorMessage: null, profile: 'sms_sent' },
-  ],
-  [
-    DELIVERED,
-    READ,
-    { delivery: 'read', errorCode: null, message: 'delivered', errorMessage: null, profile: 'sms_sent' },
-  ],
-  [
-    SENT,
-    UNDELIVERED,
-    {
-      delivery: 'undelivered',
-      errorCode: 30003,
-      message: 'failed',
-      errorMessage: '30003: unreachable destination handset',
-      profile: 'failed',
-    },
-  ],
+  [SENT, DELIVERED, { ...HANDED_OVER, delivery: 'delivered' }],
+  [DELIVERED, READ, { ...HANDED_OVER, delivery: 'read' }],
+  [SENT, UNDELIVERED, UNREACHABLE],
   [
     SENT,
     PARTIALLY_DELIVERED,
     {
+      ...UNREACHABLE,
       delivery: 'partially_delivered',
       errorCode: 30006,
-      message: 'failed',
       errorMessage: '30006: landline or unreachable carrier',
-      profile: 'failed',
     },
   ],
-  [
-    DELIVERED,
-    UNDELIVERED,
-    {
-      delivery: 'undelivered',
-      errorCode: 30003,
-      message: 'failed',
-      errorMessage: '30003: unreachable destination handset',
-      profile: 'failed',
-    },
-  ],
+  // An error is never erased by a later success, nor a success kept over a later error.
+  [DELIVERED, UNDELIVERED, UNREACHABLE],
 ];
 
 describe('applyStatusCallbacks', () => {
