@@ -22,7 +22,7 @@ import { newSidSeed } from '../load/signed-status-callbacks.ts';
 
 const STREAM_CALLBACKS = 3_000;
 const STREAM_RATE = 300;
-/** Every stream drill: its volume and pace, the fault 3 s in, and time enough for the 30 s stalled-job check. */
+/** Every stream drill: its volume and pace, the fault 3 s in, and time enough to apply everything on a busy machine. */
 const STREAM = { count: STREAM_CALLBACKS, ratePerSecond: STREAM_RATE, faultAfterMs: 3_000, applyTimeoutMs: 120_000 };
 const BURST_CALLBACKS = Number(process.env.BENCH_BURST_CALLBACKS ?? 20_000);
 
