@@ -9,6 +9,3 @@ export const FINAL_DELIVERY_STATUSES = [
   'failed',
   'canceled',
 ] as const satisfies readonly SmsStatus[];
-
-/** Statuses of inbound messages: they say nothing about a delivery. */
-export const INBOUND_STATUSES: readonly SmsStatus[] = ['receiving', 'received'];

@@ -197,7 +197,6 @@ export async function recordFailedDelivery(
 /** A delivery the reconciler asks Twilio about. */
 export interface DeliveryToReconcile {
   messageSid: string;
-  reconcileChecks: number;
 }
 
 /**
@@ -210,7 +209,7 @@ export async function takeDeliveriesToReconcile(
   db: Db,
   options: { limit: number; afterMs: number; horizonMs: number },
 ): Promise<DeliveryToReconcile[]> {
-  const { rows } = await sql<{ message_sid: string; reconcile_checks: number }>`
+  const { rows } = await sql<{ message_sid: string }>`
     with due as (
       select id from public.sms_deliveries
       where next_reconcile_at <= now()
@@ -224,7 +223,7 @@ export async function takeDeliveriesToReconcile(
       reconcile_checks = d.reconcile_checks + 1,
       next_reconcile_at = now() + make_interval(secs => ${options.afterMs / 1000} * power(2, d.reconcile_checks + 1))
     from due where d.id = due.id
-    returning d.message_sid, d.reconcile_checks - 1 as reconcile_checks
+    returning d.message_sid
   `.execute(db);
-  return rows.map((row) => ({ messageSid: row.message_sid, reconcileChecks: row.reconcile_checks }));
+  return rows.map((row) => ({ messageSid: row.message_sid }));
 }
