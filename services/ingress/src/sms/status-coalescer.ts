@@ -7,23 +7,13 @@ export interface StatusCoalescer {
   add(callback: SmsStatusCallback): Promise<void>;
 }
 
-export interface StatusCoalescerOptions {
-  /**
-   * How long the first callback of a job waits for others, in milliseconds. Default 5: under
-   * load a job then carries tens of callbacks (one transaction for all of them), for at most
-   * 5 ms more per answer; 0 takes only those of one event-loop turn.
-   */
-  windowMs?: number;
-}
-
 /**
- * Collects the status callbacks of every request that reaches this step within a short window
+ * Collects the status callbacks of every request that reaches this step in one event-loop turn
  * into one `apply-sms-statuses` job (several when there are more than a job carries), so the
  * worker applies them in one transaction and Redis stores one job instead of hundreds. Each
  * request settles with its job. Duplicates may share a job or not: Postgres deduplicates.
  */
-export function createStatusCoalescer(batcher: JobBatcher, options: StatusCoalescerOptions = {}): StatusCoalescer {
-  const windowMs = options.windowMs ?? 5;
+export function createStatusCoalescer(batcher: JobBatcher): StatusCoalescer {
   let waiting: { callback: SmsStatusCallback; settle: (stored: Promise<unknown>) => void }[] = [];
 
   function flush(): void {
@@ -39,10 +29,7 @@ export function createStatusCoalescer(batcher: JobBatcher, options: StatusCoales
   return {
     add(callback) {
       return new Promise<void>((resolve, reject) => {
-        if (waiting.length === 0) {
-          if (windowMs > 0) setTimeout(flush, windowMs);
-          else setImmediate(flush);
-        }
+        if (waiting.length === 0) setImmediate(flush);
         waiting.push({ callback, settle: (stored) => stored.then(() => resolve(), reject) });
       });
     },
