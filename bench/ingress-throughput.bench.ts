@@ -70,7 +70,7 @@ async function ingressThroughput(): Promise<BenchResult> {
         ingressIdleRssMb: ingress.idleRssMb,
         ingressRssMb: ingress.peakRssMb,
         accepted: ingress.accepted,
-        stored: await countStoredJobs(prefix),
+        stored: await countStoredCallbacks(prefix),
       });
     } finally {
       await deleteQueuePrefix(prefix);
@@ -144,12 +144,13 @@ async function ingressThroughput(): Promise<BenchResult> {
   };
 }
 
-async function countStoredJobs(prefix: string): Promise<number> {
+/** Callbacks the stored jobs carry: the ingress puts those of one event-loop turn in one job. */
+async function countStoredCallbacks(prefix: string): Promise<number> {
   const connection = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
   const queue = new Queue('sms-status', { connection, prefix: `{${prefix}}` });
   try {
-    const counts = await queue.getJobCounts('wait', 'active', 'completed', 'failed', 'delayed', 'prioritized');
-    return Object.values(counts).reduce((sum, n) => sum + n, 0);
+    const jobs = await queue.getJobs(['wait', 'active', 'completed', 'failed', 'delayed', 'prioritized'], 0, -1);
+    return jobs.reduce((sum, job) => sum + ((job.data as { callbacks?: unknown[] }).callbacks?.length ?? 0), 0);
   } finally {
     await queue.close();
     connection.disconnect();

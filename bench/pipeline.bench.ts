@@ -1,111 +1,168 @@
-// Pipeline: `delivered` callbacks for existing outbound messages through a real ingress, Redis,
-// SMS worker process(es) and Postgres, measured by the timestamps Postgres keeps.
-import { createTestDatabase, createTestQueuePrefix, deleteQueuePrefix } from '@series-killer/shared/testing';
+// Pipeline: `delivered` callbacks for recorded sends through a real ingress, Redis, SMS worker
+// process and Postgres, measured by the timestamps Postgres keeps, against the synchronous
+// baseline (signature check + INSERT event + UPDATE row in the request) in the same run.
+import { createTestDatabase, createTestQueuePrefix, freePort } from '@series-killer/shared/testing';
+import { Redis } from 'ioredis';
+import { sql } from 'kysely';
 import { type LoadSummary, runLoad } from './lib/load.ts';
 import {
   type AppliedStats,
   BENCH_AUTH_TOKEN,
   type Pipeline,
-  type PipelineOptions,
   readAppliedStats,
   seedOutboundMessages,
   startPipeline,
   waitForApplied,
 } from './lib/pipeline.ts';
-import { cpuSeconds } from './lib/processes.ts';
+import { cpuSeconds, type RunningProcess, repoPath, startProcess, waitForHttp } from './lib/processes.ts';
+import { type DrillRedis, startDrillRedis } from './lib/redis-server.ts';
 import type { BenchResult } from './lib/results.ts';
-import { median, round } from './lib/stats.ts';
+import { round } from './lib/stats.ts';
 import { newSidSeed } from './load/signed-status-callbacks.ts';
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CALLBACKS = Number(process.env.BENCH_PIPELINE_CALLBACKS ?? 20_000);
+/** Callbacks applied before Redis's memory is compared with what it held before them. */
+const REDIS_CALLBACKS = Number(process.env.BENCH_REDIS_CALLBACKS ?? 100_000);
+/** Callbacks held in Redis with no worker running, to measure what one in flight costs. */
+const IN_FLIGHT_CALLBACKS = 5_000;
 const STEADY_RATE = 1_000;
 const STEADY_SECONDS = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = 50;
-const DRAIN_TIMEOUT_MS = 180_000;
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
+const POOL_SIZE = 10;
+const DRAIN_TIMEOUT_MS = 300_000;
 
-/** Worker settings tried at full speed; the pool size bounds how many jobs really reach Postgres at once. */
-const SETTINGS: Required<Pick<PipelineOptions, 'concurrency' | 'poolSize'>>[] = [
-  { concurrency: 10, poolSize: 10 },
-  { concurrency: 50, poolSize: 10 },
-  { concurrency: 100, poolSize: 10 },
-];
-
-type Settings = (typeof SETTINGS)[number];
+/** CPU milliseconds per callback, by process. */
+interface CpuPerCallback {
+  ingress?: number;
+  smsWorker?: number;
+  redis?: number;
+  postgres: number;
+  /** The baseline's one server process. */
+  server?: number;
+}
 
 interface Run {
-  settings: Settings;
   load: LoadSummary;
   stats: AppliedStats;
-  /** CPU seconds per 1,000 callbacks, by process. */
-  cpuPerThousand: { ingress: number; smsWorker: number };
+  cpuMsPerCallback: CpuPerCallback;
 }
 
-interface RunPlan {
-  settings: Settings;
-  /** Messages seeded (the load generator's SIDs 0…seeded-1). */
-  seeded: number;
-  /** SMS workers started only once every callback is accepted: measures the drain of a backlog. */
-  backlog?: boolean;
-  load: (pipeline: Pipeline, sidSeed: string) => Promise<LoadSummary>;
+/** The server processes of one run, whichever design it measures. */
+interface Target {
+  statusUrl: string;
+  /** Process ids by role, for their CPU time. */
+  pids(): Record<string, number>;
+  stop(): Promise<void>;
 }
 
-/** One run on a fresh database and queue prefix; everything it started is stopped and dropped. */
-async function runPipeline(plan: RunPlan): Promise<Run> {
+/** Postgres backends serving this database, except the benchmark's own. */
+async function postgresBackends(db: Parameters<typeof readAppliedStats>[0], exclude: Set<number>): Promise<number[]> {
+  const { rows } = await sql<{ pid: number }>`
+    select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()
+  `.execute(db);
+  return rows.map((row) => row.pid).filter((pid) => !exclude.has(pid));
+}
+
+/** Total CPU seconds of these processes; a process that already ended (or is not visible here) counts 0. */
+async function totalCpu(pids: number[]): Promise<number> {
+  const seconds = await Promise.all(pids.map((pid) => cpuSeconds(pid).catch(() => 0)));
+  return seconds.reduce((sum, s) => sum + s, 0);
+}
+
+/**
+ * One run on a fresh database: seeds `seeded` recorded sends, starts the target, offers the load,
+ * waits until every accepted callback is applied, and reads the figures.
+ */
+async function measure(
+  seeded: number,
+  start: (databaseUrl: string) => Promise<Target>,
+  load: (statusUrl: string, sidSeed: string) => Promise<LoadSummary>,
+  during?: (target: Target) => { stop(): Promise<unknown> },
+): Promise<Run & { extra?: unknown }> {
   const testDb = await createTestDatabase();
-  const prefix = createTestQueuePrefix();
   const sidSeed = newSidSeed();
-  let pipeline: Pipeline | undefined;
+  let target: Target | undefined;
   try {
-    await seedOutboundMessages(testDb.db, sidSeed, plan.seeded);
-    pipeline = await startPipeline({
-      databaseUrl: testDb.url,
-      queuePrefix: prefix,
-      ...plan.settings,
-      smsWorkers: plan.backlog ? 0 : 1,
-    });
-    const cpuBefore = await processCpu(pipeline);
-    const load = await plan.load(pipeline, sidSeed);
-    if (plan.backlog) await pipeline.startSmsWorker();
-    const applied = await waitForApplied(testDb.db, load.ok, DRAIN_TIMEOUT_MS);
-    if (applied < load.ok) throw new Error(`only ${applied} of ${load.ok} accepted callbacks applied`);
-    const cpuAfter = await processCpu(pipeline);
-    const perThousand = (seconds: number) => round((seconds * 1_000) / Math.max(1, load.ok), 3);
-    return {
-      settings: plan.settings,
-      load,
-      stats: await readAppliedStats(testDb.db),
-      cpuPerThousand: {
-        ingress: perThousand(cpuAfter.ingress - cpuBefore.ingress),
-        smsWorker: perThousand(cpuAfter.smsWorker - (plan.backlog ? 0 : cpuBefore.smsWorker)),
-      },
+    await seedOutboundMessages(testDb.db, sidSeed, seeded);
+    const own = new Set(await postgresBackends(testDb.db, new Set()));
+    target = await start(testDb.url);
+    const pids = target.pids();
+    const before = Object.fromEntries(
+      await Promise.all(Object.entries(pids).map(async ([role, pid]) => [role, await totalCpu([pid])] as const)),
+    );
+    const sampler = during?.(target);
+    const offered = await load(target.statusUrl, sidSeed);
+    const applied = await waitForApplied(testDb.db, offered.ok, DRAIN_TIMEOUT_MS);
+    if (applied < offered.ok) throw new Error(`only ${applied} of ${offered.ok} accepted callbacks applied`);
+    const extra = await sampler?.stop();
+    const perCallback = (seconds: number) => round((seconds * 1_000) / Math.max(1, offered.ok), 3);
+    const cpu: CpuPerCallback = {
+      postgres: perCallback(await totalCpu(await postgresBackends(testDb.db, own))),
     };
+    for (const [role, pid] of Object.entries(pids))
+      (cpu as unknown as Record<string, number>)[role] = perCallback((await totalCpu([pid])) - (before[role] ?? 0));
+    return { load: offered, stats: await readAppliedStats(testDb.db), cpuMsPerCallback: cpu, extra };
   } finally {
-    await pipeline?.stop();
-    await deleteQueuePrefix(prefix);
+    await target?.stop();
     await testDb.drop();
   }
 }
 
-async function processCpu(pipeline: Pipeline): Promise<{ ingress: number; smsWorker: number }> {
-  const workers = await Promise.all(pipeline.smsWorkers.map((worker) => cpuSeconds(worker.pid)));
-  return { ingress: await cpuSeconds(pipeline.ingress.pid), smsWorker: workers.reduce((sum, s) => sum + s, 0) };
+/** The queued design: ingress → its own Redis → SMS worker → Postgres (or no worker yet: a backlog builds). */
+function queued(redis: DrillRedis, { backlog = false } = {}) {
+  return async (databaseUrl: string): Promise<Target> => {
+    const prefix = createTestQueuePrefix();
+    const pipeline: Pipeline = await startPipeline({
+      databaseUrl,
+      queuePrefix: prefix,
+      redisUrl: redis.url,
+      concurrency: CONCURRENCY,
+      poolSize: POOL_SIZE,
+      smsWorkers: backlog ? 0 : 1,
+    });
+    if (backlog) backlogs.set(pipeline.statusUrl, pipeline);
+    return {
+      statusUrl: pipeline.statusUrl,
+      pids: () => ({ ingress: pipeline.ingress.pid, smsWorker: pipeline.smsWorkers[0]?.pid ?? 0, redis: redis.pid() }),
+      // The benchmark's Redis is destroyed at the end, with every run's keys.
+      stop: () => pipeline.stop(),
+    };
+  };
 }
 
-const fullSpeed = (pipeline: Pipeline, sidSeed: string) =>
+/** Pipelines started without a worker, by status URL, so a step can start it once the backlog is in Redis. */
+const backlogs = new Map<string, Pipeline>();
+
+/** The synchronous baseline: one Express process writing to Postgres in the request. */
+async function synchronous(databaseUrl: string): Promise<Target> {
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const server: RunningProcess = startProcess(repoPath('bench/servers/synchronous-status.ts'), {
+    PORT: String(port),
+    PUBLIC_BASE_URL: baseUrl,
+    DATABASE_URL: databaseUrl,
+    DATABASE_POOL_SIZE: String(POOL_SIZE),
+    TWILIO_AUTH_TOKEN: BENCH_AUTH_TOKEN,
+  });
+  await waitForHttp(`${baseUrl}/healthz`, server);
+  return { statusUrl: `${baseUrl}/twilio/sms/status`, pids: () => ({ server: server.pid }), stop: () => server.stop() };
+}
+
+const fullSpeed = (amount: number) => (statusUrl: string, sidSeed: string) =>
   runLoad({
-    target: pipeline.statusUrl,
-    publicUrl: pipeline.statusUrl,
+    target: statusUrl,
+    publicUrl: statusUrl,
     authToken: BENCH_AUTH_TOKEN,
     connections: CONNECTIONS,
-    amount: CALLBACKS,
+    amount,
     sidSeed,
   });
 
-const steady = (pipeline: Pipeline, sidSeed: string) =>
+const steady = (statusUrl: string, sidSeed: string) =>
   runLoad({
-    target: pipeline.statusUrl,
-    publicUrl: pipeline.statusUrl,
+    target: statusUrl,
+    publicUrl: statusUrl,
     authToken: BENCH_AUTH_TOKEN,
     connections: CONNECTIONS,
     overallRate: STEADY_RATE,
@@ -113,91 +170,135 @@ const steady = (pipeline: Pipeline, sidSeed: string) =>
     sidSeed,
   });
 
-const label = (s: Settings) => `concurrency ${s.concurrency}, pool ${s.poolSize}`;
+async function usedMemory(url: string): Promise<number> {
+  const client = new Redis(url);
+  try {
+    const info = await client.info('memory');
+    return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? Number.NaN);
+  } finally {
+    client.disconnect();
+  }
+}
 
-function summary(runs: Run[]) {
-  return {
-    updatesPerSecond: median(runs.map((r) => r.stats.sustainedPerSecond)),
-    endToEndPerSecond: median(runs.map((r) => r.stats.endToEndPerSecond)),
-    ingressRequestsPerSecond: round(median(runs.map((r) => r.load.requestsPerSecond))),
-    p50Ms: median(runs.map((r) => r.stats.latencyP50Ms)),
-    p99Ms: median(runs.map((r) => r.stats.latencyP99Ms)),
-    non2xx: runs.reduce((sum, r) => sum + r.load.non2xx + r.load.errors, 0),
-    cpuPerThousand: {
-      ingress: median(runs.map((r) => r.cpuPerThousand.ingress)),
-      smsWorker: median(runs.map((r) => r.cpuPerThousand.smsWorker)),
-    },
+/** Samples Redis's memory while callbacks are in flight: the peak bytes above the idle baseline. */
+function sampleRedisMemory(url: string, idle: number) {
+  return () => {
+    let peak = idle;
+    const timer = setInterval(() => {
+      usedMemory(url)
+        .then((bytes) => {
+          peak = Math.max(peak, bytes);
+        })
+        .catch(() => undefined);
+    }, 200);
+    return {
+      async stop() {
+        clearInterval(timer);
+        return peak;
+      },
+    };
   };
 }
 
 async function pipelineBench(): Promise<BenchResult> {
-  const trials: Run[] = [];
-  for (const settings of SETTINGS) {
-    trials.push(await runPipeline({ settings, seeded: CALLBACKS, load: fullSpeed }));
-  }
-  const best = trials.reduce((a, b) => (b.stats.sustainedPerSecond > a.stats.sustainedPerSecond ? b : a)).settings;
+  const redis = await startDrillRedis({ durable: false });
+  try {
+    const queuedRun = await measure(CALLBACKS, queued(redis), fullSpeed(CALLBACKS));
+    const baselineRun = await measure(CALLBACKS, synchronous, fullSpeed(CALLBACKS));
+    const steadyRun = await measure(Math.ceil(STEADY_RATE * STEADY_SECONDS * 1.2), queued(redis), steady);
 
-  // The best setting again, so its figures are a median of ROUNDS runs (its trial is the first).
-  const fullRuns = trials.filter((run) => run.settings === best);
-  for (let i = 1; i < ROUNDS; i += 1)
-    fullRuns.push(await runPipeline({ settings: best, seeded: CALLBACKS, load: fullSpeed }));
-  const steadyRuns: Run[] = [];
-  const steadySeeded = Math.ceil(STEADY_RATE * STEADY_SECONDS * 1.2);
-  for (let i = 0; i < ROUNDS; i += 1)
-    steadyRuns.push(await runPipeline({ settings: best, seeded: steadySeeded, load: steady }));
-  const backlog = await runPipeline({ settings: best, seeded: CALLBACKS, backlog: true, load: fullSpeed });
+    const idle = await usedMemory(redis.url);
+    const memoryRun = await measure(
+      REDIS_CALLBACKS,
+      queued(redis),
+      fullSpeed(REDIS_CALLBACKS),
+      sampleRedisMemory(redis.url, idle),
+    );
+    const peak = memoryRun.extra as number;
+    const after = await usedMemory(redis.url);
+    const growthMb = round((after - idle) / 1_048_576, 2);
 
-  const full = summary(fullRuns);
-  const atSteady = summary(steadyRuns);
-  const lost = [...trials, ...fullRuns.slice(1), ...steadyRuns, backlog].reduce(
-    // A request cut off at the end of a timed run may be applied without autocannon counting its answer.
-    (sum, r) => sum + Math.max(0, r.load.ok - r.stats.applied) + r.stats.duplicated,
-    0,
-  );
-  return {
-    name: 'pipeline',
-    goals: [
-      { goal: '≥ 3,000 applied updates/s', value: full.updatesPerSecond, met: full.updatesPerSecond >= 3_000 },
-      { goal: `p99 ≤ 250 ms at ${STEADY_RATE}/s`, value: atSteady.p99Ms, met: atSteady.p99Ms <= 250 },
-      {
-        goal: 'no non-2xx, nothing lost or doubled',
-        value: full.non2xx + atSteady.non2xx + lost,
-        met: full.non2xx + atSteady.non2xx + lost === 0,
-      },
-    ],
-    figures: {
-      callbacks: CALLBACKS,
-      rounds: ROUNDS,
-      best: label(best),
-      fullSpeed: full,
-      steady: { ratePerSecond: STEADY_RATE, seconds: STEADY_SECONDS, ...atSteady },
-      backlogDrain: {
-        note: 'SMS worker started after all callbacks were accepted: worker + Postgres alone',
-        updatesPerSecond: backlog.stats.sustainedPerSecond,
-        smsWorkerCpuPerThousand: backlog.cpuPerThousand.smsWorker,
-      },
-      trials: trials.map((run) => ({
-        settings: label(run.settings),
-        updatesPerSecond: run.stats.sustainedPerSecond,
-        p50Ms: run.stats.latencyP50Ms,
-        p99Ms: run.stats.latencyP99Ms,
-        ingressRequestsPerSecond: round(run.load.requestsPerSecond),
-      })),
-      latency: [
-        { label: `pipeline at full speed (${label(best)})`, p50: full.p50Ms, p99: full.p99Ms },
-        { label: `pipeline at ${STEADY_RATE}/s`, p50: atSteady.p50Ms, p99: atSteady.p99Ms },
+    // Bytes per callback in flight: a backlog held in Redis with no worker, measured, then drained.
+    let backlogBytes = 0;
+    await measure(IN_FLIGHT_CALLBACKS, queued(redis, { backlog: true }), async (statusUrl, sidSeed) => {
+      const before = await usedMemory(redis.url);
+      const offered = await fullSpeed(IN_FLIGHT_CALLBACKS)(statusUrl, sidSeed);
+      backlogBytes = (await usedMemory(redis.url)) - before;
+      await backlogs.get(statusUrl)?.startSmsWorker();
+      return offered;
+    });
+    const bytesPerCallbackInFlight = Math.round(backlogBytes / IN_FLIGHT_CALLBACKS);
+
+    const queuedRate = queuedRun.stats.sustainedPerSecond;
+    const baselineRate = baselineRun.stats.sustainedPerSecond;
+    const ratio = round(queuedRate / baselineRate, 2);
+    const runs = [queuedRun, baselineRun, steadyRun, memoryRun];
+    const non2xx = runs.reduce((sum, r) => sum + r.load.non2xx + r.load.errors, 0);
+    const lost = runs.reduce((sum, r) => sum + Math.max(0, r.load.ok - r.stats.applied) + r.stats.duplicated, 0);
+    return {
+      name: 'pipeline',
+      goals: [
+        { goal: '≥ 3,000 applied callbacks/s', value: queuedRate, met: queuedRate >= 3_000 },
+        { goal: '≥ 1.2× the synchronous baseline', value: ratio, met: ratio >= 1.2 },
+        {
+          goal: `p99 ≤ 100 ms at ${STEADY_RATE}/s`,
+          value: steadyRun.stats.latencyP99Ms,
+          met: steadyRun.stats.latencyP99Ms <= 100,
+        },
+        {
+          goal: `Redis within 10 MB of before after ${REDIS_CALLBACKS} callbacks`,
+          value: growthMb,
+          met: growthMb <= 10,
+        },
+        { goal: 'no non-2xx, nothing lost or doubled', value: non2xx + lost, met: non2xx + lost === 0 },
       ],
-      latencySource: 'sms_status_events.applied_at (now() of the apply transaction, i.e. its start) − received_at',
-      perRun: [...trials, ...fullRuns.slice(1), ...steadyRuns, backlog].map(
-        ({ settings, load, stats, cpuPerThousand }) => ({
-          settings: label(settings),
-          load,
-          stats,
-          cpuPerThousand,
-        }),
-      ),
-    },
-  };
+      figures: {
+        callbacks: CALLBACKS,
+        connections: CONNECTIONS,
+        smsWorker: { concurrency: CONCURRENCY, poolSize: POOL_SIZE },
+        queued: {
+          appliedPerSecond: queuedRate,
+          endToEndPerSecond: queuedRun.stats.endToEndPerSecond,
+          p50Ms: queuedRun.stats.latencyP50Ms,
+          p99Ms: queuedRun.stats.latencyP99Ms,
+          cpuMsPerCallback: queuedRun.cpuMsPerCallback,
+        },
+        baseline: {
+          appliedPerSecond: baselineRate,
+          endToEndPerSecond: baselineRun.stats.endToEndPerSecond,
+          p99Ms: baselineRun.load.latencyP99Ms,
+          cpuMsPerCallback: baselineRun.cpuMsPerCallback,
+        },
+        steady: {
+          ratePerSecond: STEADY_RATE,
+          seconds: STEADY_SECONDS,
+          p50Ms: steadyRun.stats.latencyP50Ms,
+          p99Ms: steadyRun.stats.latencyP99Ms,
+        },
+        redis: {
+          callbacks: REDIS_CALLBACKS,
+          idleMb: round(idle / 1_048_576, 2),
+          peakInFlightMb: round(peak / 1_048_576, 2),
+          afterMb: round(after / 1_048_576, 2),
+          growthMb,
+          inFlightCallbacks: IN_FLIGHT_CALLBACKS,
+          bytesPerCallbackInFlight,
+        },
+        latency: [
+          { label: 'pipeline at full speed', p50: queuedRun.stats.latencyP50Ms, p99: queuedRun.stats.latencyP99Ms },
+          {
+            label: `pipeline at ${STEADY_RATE}/s`,
+            p50: steadyRun.stats.latencyP50Ms,
+            p99: steadyRun.stats.latencyP99Ms,
+          },
+        ],
+        latencySource: 'sms_status_events.applied_at (now() of the apply transaction, i.e. its start) − received_at',
+        perRun: runs.map(({ load, stats, cpuMsPerCallback }) => ({ load, stats, cpuMsPerCallback })),
+      },
+    };
+  } finally {
+    await redis.destroy();
+  }
 }
 
 export const benchmarks = { pipeline: pipelineBench };

@@ -79,8 +79,8 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
 const SEED_USERS = 100;
 
 /**
- * Inserts, in SQL, `count` sent outbound messages (`sms_history` + `onboarding_messages` with
- * status `sent`) whose SIDs are `benchMessageSid(seed, 0…count-1)`, as the SMS worker leaves them.
+ * Inserts, in SQL, `count` sent outbound messages (`sms_history`, `onboarding_messages` with
+ * status `sent` and their `sms_deliveries` records) whose SIDs are `benchMessageSid(seed, 0…count-1)`, as the SMS worker leaves them.
  */
 export async function seedOutboundMessages(db: Db, seed: string, count: number): Promise<void> {
   const users = Array.from({ length: SEED_USERS }, (_, i) => ({
@@ -99,8 +99,16 @@ export async function seedOutboundMessages(db: Db, seed: string, count: number):
     select u, p, s, 'outbound', 'Reminder' from unnest(${userIds}::uuid[], ${phones}::text[], ${sids}::text[]) as t(u, p, s)
   `.execute(db);
   await sql`
-    insert into public.onboarding_messages (user_id, phone_number, message_type, message_sid, status, content, sent_at)
-    select u, p, 'reminder', s, 'sent', 'Reminder', now() from unnest(${userIds}::uuid[], ${phones}::text[], ${sids}::text[]) as t(u, p, s)
+    with messages as (
+      insert into public.onboarding_messages (user_id, phone_number, message_type, message_sid, status, content, sent_at)
+      select u, p, 'reminder', s, 'sent', 'Reminder', now() from unnest(${userIds}::uuid[], ${phones}::text[], ${sids}::text[]) as t(u, p, s)
+      returning id, user_id, phone_number, message_sid
+    )
+    insert into public.sms_deliveries (send_key, message_sid, user_id, onboarding_message_id, to_number, sender,
+      body_sha256, status, accepted_at)
+    select 'onboarding-message.' || id, message_sid, user_id, id, phone_number, '+15005550006',
+      encode(sha256('Reminder'), 'hex'), 'sent', now()
+    from messages
   `.execute(db);
 }
 

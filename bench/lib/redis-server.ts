@@ -15,6 +15,8 @@ export interface DrillRedis {
   start(): Promise<void>;
   /** Stops the server and deletes its data. */
   destroy(): Promise<void>;
+  /** The running server's process id, for its CPU time. */
+  pid(): number;
 }
 
 async function waitForPing(url: string, server: RunningProcess, timeoutMs = 20_000): Promise<void> {
@@ -38,7 +40,11 @@ async function waitForPing(url: string, server: RunningProcess, timeoutMs = 20_0
   }
 }
 
-export async function startDrillRedis(): Promise<DrillRedis> {
+/**
+ * `durable: false` (a benchmark's own Redis, not a drill's) keeps nothing on disk, as a cache
+ * node without persistence would, so the figures are BullMQ's work alone. Default true.
+ */
+export async function startDrillRedis({ durable = true }: { durable?: boolean } = {}): Promise<DrillRedis> {
   const dir = await mkdtemp(join(tmpdir(), 'sk-bench-redis-'));
   const port = await freePort();
   const url = `redis://127.0.0.1:${port}`;
@@ -53,7 +59,7 @@ export async function startDrillRedis(): Promise<DrillRedis> {
       '--dir',
       dir,
       '--appendonly',
-      'yes',
+      durable ? 'yes' : 'no',
       '--appendfsync',
       'always',
       '--save',
@@ -73,6 +79,7 @@ export async function startDrillRedis(): Promise<DrillRedis> {
       await server?.stop('SIGKILL');
     },
     start,
+    pid: () => server?.pid ?? 0,
     async destroy() {
       await server?.stop('SIGKILL');
       await rm(dir, { recursive: true, force: true });

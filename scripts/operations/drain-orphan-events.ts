@@ -1,4 +1,11 @@
-import { addJob, type Db, type JobData, jobIdFor, type Queues, type SmsStatus } from '@series-killer/shared';
+import {
+  addJob,
+  type Db,
+  MAX_STATUS_CALLBACKS_PER_JOB,
+  type Queues,
+  type SmsStatus,
+  type SmsStatusCallback,
+} from '@series-killer/shared';
 
 export interface DrainResult {
   orphans: number;
@@ -6,10 +13,10 @@ export interface DrainResult {
 }
 
 /**
- * Sends every status event kept as an orphan (its message was unknown for the whole retry
- * window) through the status worker again: an event whose message is now recorded is applied,
- * the rest are kept as orphans once more. The finished job of each event is removed first,
- * since its id would otherwise make the new one a duplicate.
+ * Sends every status event still waiting for its send through the status worker again, in
+ * batches: an event whose message is now recorded is applied, the rest keep waiting. (The
+ * send applies the events waiting for it, so this is for events whose send was recorded by
+ * other means, such as a restored backup.)
  */
 export async function drainOrphanStatusEvents(
   db: Db,
@@ -24,19 +31,19 @@ export async function drainOrphanStatusEvents(
     .orderBy('received_at')
     .execute();
   let requeued = 0;
-  for (const orphan of orphans) {
-    const data: JobData<'apply-sms-status'> = {
-      messageSid: orphan.message_sid,
-      status: orphan.status as SmsStatus,
-      errorCode: orphan.error_code,
-      raw: orphan.raw_payload as Record<string, string>,
-      receivedAt: orphan.received_at.toISOString(),
-    };
-    const previous = await queues['sms-status'].getJob(jobIdFor['apply-sms-status'](data) ?? '');
-    if (previous && ((await previous.isCompleted()) || (await previous.isFailed()))) await previous.remove();
-    await addJob(queues, 'apply-sms-status', data);
-    requeued += 1;
-    if (requeued % 100 === 0 || requeued === orphans.length) progress(requeued, orphans.length);
+  for (let start = 0; start < orphans.length; start += MAX_STATUS_CALLBACKS_PER_JOB) {
+    const callbacks = orphans.slice(start, start + MAX_STATUS_CALLBACKS_PER_JOB).map(
+      (orphan): SmsStatusCallback => ({
+        messageSid: orphan.message_sid,
+        status: orphan.status as SmsStatus,
+        errorCode: orphan.error_code,
+        raw: orphan.raw_payload as SmsStatusCallback['raw'],
+        receivedAt: orphan.received_at.toISOString(),
+      }),
+    );
+    await addJob(queues, 'apply-sms-statuses', { callbacks });
+    requeued += callbacks.length;
+    progress(requeued, orphans.length);
   }
   return { orphans: orphans.length, requeued };
 }

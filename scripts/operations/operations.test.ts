@@ -96,7 +96,7 @@ describe('npm run jobs operations', () => {
       })
       .execute();
     // The message was recorded later, by a path that did not claim the orphan.
-    await testDb.db
+    const onboardingMessage = await testDb.db
       .insertInto('onboarding_messages')
       .values({
         user_id: userId,
@@ -105,6 +105,21 @@ describe('npm run jobs operations', () => {
         message_sid: messageSid,
         status: 'sent',
         content: 'Welcome',
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await testDb.db
+      .insertInto('sms_deliveries')
+      .values({
+        send_key: `restored.${messageSid}`,
+        message_sid: messageSid,
+        user_id: userId,
+        onboarding_message_id: onboardingMessage.id,
+        to_number: '+15550009999',
+        sender: '+15005550006',
+        body_sha256: '0'.repeat(64),
+        status: 'sent',
+        accepted_at: new Date(),
       })
       .execute();
     await testDb.db

@@ -21,4 +21,5 @@ export * from './redis/redis-connection.ts';
 export * from './service/run-service.ts';
 export * from './service/serve-metrics.ts';
 export * from './service/worker-process.ts';
+export * from './twilio/callback-url.ts';
 export * from './verification/verification-code-mask.ts';

@@ -64,6 +64,7 @@ export function createApp(deps: AppDeps): Express {
       batcher,
       logger,
       publicBaseUrl: config.http.publicBaseUrl,
+      callbackOverrides: config.twilio.callbackOverrides,
       voiceBotWsUrl: config.voice.botWsUrl,
       callerLookupTimeoutMs: deps.callerLookupTimeoutMs,
     }),

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { addJob, type JobData, sendKeyFor } from '@series-killer/shared';
+import { addJob, type JobData, type SmsStatusCallback, sendKeyFor } from '@series-killer/shared';
 import { fakeSid, uniqueTestPhone, waitFor } from '@series-killer/shared/testing';
-import { recordSentMessage } from './outbound/outbound-messages.repository.ts';
 import {
   createOnboardingMessage,
   createUser,
   readOnboardingMessage,
   readProfileStatus,
+  recordAcceptedSend,
 } from './testing/sms-fixtures.ts';
 import { type SmsHarness, startSmsHarness } from './testing/sms-harness.ts';
 
@@ -260,32 +260,90 @@ describe('inbound SMS through the ingress', () => {
   });
 });
 
+function statusCallback(messageSid: string, status: SmsStatusCallback['status'], errorCode: number | null = null) {
+  return {
+    messageSid,
+    status,
+    errorCode,
+    raw: { MessageSid: messageSid, MessageStatus: status, To: '+15550001111' },
+    receivedAt: new Date().toISOString(),
+  } satisfies SmsStatusCallback;
+}
+
 describe('status callbacks', () => {
-  it('retries a callback that arrives before its message is recorded and applies it once the row appears', async () => {
+  it('keeps a callback that arrives before its send in Postgres, without retrying, until the send records it', async () => {
     const { user, onboardingMessageId } = await onboardingSend('welcome');
     const messageSid = fakeSid('SM');
-    await addJob(h.queues, 'apply-sms-status', {
-      messageSid,
-      status: 'delivered',
-      errorCode: null,
-      raw: { MessageSid: messageSid, MessageStatus: 'delivered' },
-      receivedAt: new Date().toISOString(),
+    const jobId = await addJob(h.queues, 'apply-sms-statuses', {
+      callbacks: [statusCallback(messageSid, 'delivered')],
     });
-    await waitFor('the callback to be retried', async () => {
-      const job = await h.queues['sms-status'].getJob(`status.${messageSid}.delivered.`);
-      return (job?.attemptsMade ?? 0) >= 1;
+    const job = await waitFor('the early callback to be done', async () => {
+      const current = await h.queues['sms-status'].getJob(jobId ?? '');
+      return current?.finishedOn ? current : undefined;
     });
-    await recordSentMessage(h.testDb.db, {
-      messageSid,
-      to: user.phoneNumber,
-      userId: user.userId,
-      content: 'Welcome',
-      onboardingMessageId,
-    });
-    const row = await waitFor('the late callback to be applied', async () => {
-      const current = await readOnboardingMessage(h.testDb.db, onboardingMessageId);
-      return current.status === 'delivered' ? current : undefined;
-    });
+    expect(job.attemptsMade).toBe(1);
+    expect(job.returnvalue).toMatchObject({ applied: 1, waiting: 1 });
+
+    await recordAcceptedSend(h.testDb.db, user, messageSid, onboardingMessageId);
+    const row = await readOnboardingMessage(h.testDb.db, onboardingMessageId);
+    expect(row.status).toBe('delivered');
     expect(row.delivered_at).toBeInstanceOf(Date);
   });
+
+  it('fails only the poisoned callback of a batch, with its reason, and applies the others', async () => {
+    const sends = [await onboardingSend('welcome'), await onboardingSend('welcome')];
+    const sids = sends.map(() => fakeSid('SM'));
+    for (const [index, send] of sends.entries())
+      await recordAcceptedSend(h.testDb.db, send.user, sids[index] ?? '', send.onboardingMessageId);
+    const poisonedSid = fakeSid('SM');
+    await addJob(h.queues, 'apply-sms-statuses', {
+      callbacks: [
+        statusCallback(sids[0] ?? '', 'delivered'),
+        statusCallback(poisonedSid, 'failed', 99_999_999_999),
+        statusCallback(sids[1] ?? '', 'delivered'),
+      ],
+    });
+    const poisoned = await waitFor('the poisoned callback to fail on its own', async () => {
+      const job = await h.queues['sms-status'].getJob(`status.${poisonedSid}.failed.99999999999`);
+      return job?.failedReason ? job : undefined;
+    });
+    expect(poisoned.failedReason).toMatch(`status callback ${poisonedSid} failed can never be applied`);
+    expect(poisoned.stacktrace?.length ?? 0).toBeLessThanOrEqual(1);
+    for (const send of sends)
+      expect((await readOnboardingMessage(h.testDb.db, send.onboardingMessageId)).status).toBe('delivered');
+  });
+
+  it('keeps finished jobs bounded in Redis, without the callbacks’ phone numbers', async () => {
+    const callbacks = Array.from({ length: 1_100 }, () => statusCallback(fakeSid('SM'), 'sent'));
+    await h.queues['sms-status'].addBulk(
+      callbacks.map((callback) => ({ name: 'apply-sms-statuses', data: { callbacks: [callback] } })),
+    );
+    await waitFor(
+      'every callback to be logged',
+      async () => {
+        const { count } = await h.testDb.db
+          .selectFrom('sms_status_events')
+          .select((eb) => eb.fn.countAll<string>().as('count'))
+          .where(
+            'message_sid',
+            'in',
+            callbacks.map((c) => c.messageSid),
+          )
+          .executeTakeFirstOrThrow();
+        return Number(count) === callbacks.length;
+      },
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
+    await waitFor('the queue to be idle', async () => {
+      const counts = await h.queues['sms-status'].getJobCounts('active', 'wait');
+      return counts.active === 0 && counts.wait === 0;
+    });
+    const completed = await h.queues['sms-status'].getJobs(['completed'], 0, -1);
+    expect(completed.length).toBeGreaterThan(0);
+    expect(completed.length).toBeLessThanOrEqual(1_000);
+    await waitFor('the completed jobs to be redacted', async () => {
+      const jobs = await h.queues['sms-status'].getJobs(['completed'], 0, 50);
+      return jobs.every((job) => !JSON.stringify(job.data).includes('+1555'));
+    });
+  }, 90_000);
 });

@@ -1,13 +1,22 @@
-import { type ConfigOf, createLogger, createWorker, type Logger, openWorkerProcess } from '@series-killer/shared';
+import {
+  type ConfigOf,
+  createLogger,
+  createWorker,
+  type Logger,
+  openWorkerProcess,
+  twilioCallbackUrl,
+} from '@series-killer/shared';
 import { createTwilioClient } from '@series-killer/shared/twilio';
 import type { Registry } from 'prom-client';
 import { smsInboundHandlers } from './inbound/sms-inbound.worker.ts';
 import { createSmsMetrics } from './metrics/sms-metrics.ts';
-import { smsOutboundHandlers } from './outbound/sms-outbound.worker.ts';
+import { redactSendJob, smsOutboundHandlers } from './outbound/sms-outbound.worker.ts';
 import { createTwilioSmsSender } from './outbound/sms-sender.ts';
+import { scheduleReconciler } from './reconcile/reconcile-deliveries.ts';
+import { createTwilioMessageStatusSource } from './reconcile/twilio-message-status.ts';
 import { createTwilioMessageRedactor } from './redaction/message-redactor.ts';
 import { schedulePruning } from './retention/prune-event-logs.ts';
-import { smsStatusHandlers } from './status/sms-status.worker.ts';
+import { redactStatusJob, smsStatusHandlers } from './status/sms-status.worker.ts';
 
 /** The configuration sections the SMS workers read. */
 export type SmsWorkersConfig = ConfigOf<'database' | 'redis' | 'http' | 'twilio' | 'sms' | 'workers' | 'retention'>;
@@ -48,8 +57,13 @@ export async function startSmsWorkers(
   const sender = createTwilioSmsSender(twilioClient, {
     fromNumber: config.twilio.fromNumber,
     messagingServiceSid: config.twilio.messagingServiceSid,
-    statusCallbackUrl: `${config.http.publicBaseUrl}/twilio/sms/status`,
+    statusCallbackUrl: twilioCallbackUrl(
+      config.http.publicBaseUrl,
+      '/twilio/sms/status',
+      config.twilio.callbackOverrides,
+    ),
   });
+  const reconcileAfterMs = config.sms.reconcileAfterMs;
   const common = workerProcess.workerOptions;
 
   await workerProcess.run([
@@ -61,13 +75,27 @@ export async function startSmsWorkers(
         redactor: createTwilioMessageRedactor(twilioClient),
         metrics,
         logger,
+        reconcileAfterMs,
         rateLimit: (ms) => queues['sms-outbound'].rateLimit(ms),
       }),
-      { ...common, limiter: outboundLimiter(config.sms.maxPerSecond) },
+      { ...common, limiter: outboundLimiter(config.sms.maxPerSecond), redactCompleted: redactSendJob },
     ),
     createWorker('sms-inbound', smsInboundHandlers({ db, queues }), common),
-    createWorker('sms-status', smsStatusHandlers({ db, metrics, eventRetentionMs: config.retention.eventsMs }), common),
+    createWorker(
+      'sms-status',
+      smsStatusHandlers({
+        db,
+        queues,
+        metrics,
+        logger,
+        source: createTwilioMessageStatusSource(twilioClient),
+        reconcileAfterMs,
+        eventRetentionMs: config.retention.eventsMs,
+      }),
+      { ...common, redactCompleted: redactStatusJob },
+    ),
   ]);
+  await scheduleReconciler(queues, config.sms.reconcileIntervalMs);
   await schedulePruning(queues);
   logger.info({ maxPerSecond: config.sms.maxPerSecond }, 'sms workers started');
 

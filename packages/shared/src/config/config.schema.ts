@@ -129,6 +129,25 @@ export const configVariables = {
     default: '3100',
     description: 'The sandbox listens on `http://$SANDBOX_HOST:$SANDBOX_PORT`',
   },
+  TWILIO_CALLBACK_OVERRIDES: {
+    schema: z
+      .string()
+      .regex(/^(none|[a-z]+=[\w,.]+(&[a-z]+=[\w,.]+)*)$/, 'must be key=value pairs joined by &, or none')
+      .transform((value) => (value === 'none' ? '' : value)),
+    default: 'rc=3&rp=all',
+    description:
+      'Connection overrides appended as `#fragment` to the SMS status and transcription callback URLs (`rc=3&rp=all`: Twilio retries 5xx answers and timeouts 3 times); `none` for bare URLs',
+  },
+  SMS_RECONCILE_AFTER: {
+    schema: duration,
+    default: '10m',
+    description: 'How long after Twilio accepted an SMS without a final status it is fetched from Twilio',
+  },
+  SMS_RECONCILE_INTERVAL: {
+    schema: duration,
+    default: '1m',
+    description: 'How often the reconciler looks for SMS whose check with Twilio is due',
+  },
   SMS_MAX_PER_SECOND: {
     schema: z.coerce.number().positive(),
     default: '1',

@@ -35,6 +35,8 @@ export interface TwilioConfig {
   messagingServiceSid?: string;
   /** Where the SDK's REST calls go; unset means Twilio itself. */
   apiBaseUrl?: string;
+  /** `TWILIO_CALLBACK_OVERRIDES`: the callback URLs' `#fragment` of connection overrides. Default `rc=3&rp=all`. */
+  callbackOverrides: string;
 }
 
 /** `openai`: summaries. */
@@ -92,6 +94,7 @@ export const configSections = {
       'TWILIO_FROM_NUMBER',
       'TWILIO_MESSAGING_SERVICE_SID',
       'TWILIO_API_BASE_URL',
+      'TWILIO_CALLBACK_OVERRIDES',
     ],
     (r, { sandbox, sandboxUrl, problem }): TwilioConfig => {
       if (sandbox && r.TWILIO_ACCOUNT_SID !== undefined)
@@ -108,18 +111,29 @@ export const configSections = {
           (sandbox && !r.TWILIO_MESSAGING_SERVICE_SID ? SANDBOX_DEFAULTS.twilioFromNumber : undefined),
         messagingServiceSid: r.TWILIO_MESSAGING_SERVICE_SID,
         apiBaseUrl: r.TWILIO_API_BASE_URL ?? (sandbox ? sandboxUrl : undefined),
+        callbackOverrides: r.TWILIO_CALLBACK_OVERRIDES,
       };
     },
   ),
 
   sms: section(
-    ['SMS_MAX_PER_SECOND', 'TWILIO_FROM_NUMBER', 'TWILIO_MESSAGING_SERVICE_SID'],
+    [
+      'SMS_MAX_PER_SECOND',
+      'SMS_RECONCILE_AFTER',
+      'SMS_RECONCILE_INTERVAL',
+      'TWILIO_FROM_NUMBER',
+      'TWILIO_MESSAGING_SERVICE_SID',
+    ],
     (r, { sandbox, problem }) => {
       if (!sandbox && r.TWILIO_FROM_NUMBER === undefined && r.TWILIO_MESSAGING_SERVICE_SID === undefined)
         problem('TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID is required outside sandbox mode');
       return {
         /** `SMS_MAX_PER_SECOND`: outbound messages per second per sender, across every replica. Default 1. */
         maxPerSecond: r.SMS_MAX_PER_SECOND,
+        /** `SMS_RECONCILE_AFTER` in milliseconds: an accepted SMS without a final status is fetched from Twilio after this. Default 10 min. */
+        reconcileAfterMs: r.SMS_RECONCILE_AFTER,
+        /** `SMS_RECONCILE_INTERVAL` in milliseconds: how often the reconciler runs. Default 1 min. */
+        reconcileIntervalMs: r.SMS_RECONCILE_INTERVAL,
       };
     },
   ),

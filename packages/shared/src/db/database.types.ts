@@ -149,6 +149,31 @@ export interface SkippedCalls {
   reason: string;
 }
 
+export interface SmsDeliveries {
+  accepted_at: Timestamp | null;
+  body_sha256: string;
+  created_at: Generated<Timestamp>;
+  delivered_at: Timestamp | null;
+  error_code: number | null;
+  error_message: string | null;
+  failed_at: Timestamp | null;
+  id: Generated<number>;
+  last_callback_at: Timestamp | null;
+  message_sid: string | null;
+  next_reconcile_at: Timestamp | null;
+  onboarding_message_id: number | null;
+  queued_at: Generated<Timestamp>;
+  reconcile_checks: Generated<number>;
+  send_attempts: Generated<number>;
+  send_key: string;
+  sender: string;
+  sent_at: Timestamp | null;
+  status: string | null;
+  to_number: string;
+  updated_at: Generated<Timestamp>;
+  user_id: string | null;
+}
+
 export interface SmsHistory {
   content: string | null;
   created_at: Generated<Timestamp>;
@@ -231,6 +256,7 @@ export interface DB {
   phone_verifications: PhoneVerifications;
   preferences: Preferences;
   skipped_calls: SkippedCalls;
+  sms_deliveries: SmsDeliveries;
   sms_history: SmsHistory;
   sms_opt_outs: SmsOptOuts;
   sms_status_events: SmsStatusEvents;

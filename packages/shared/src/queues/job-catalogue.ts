@@ -29,9 +29,23 @@ export const SMS_STATUSES = [
   'undelivered',
   'failed',
   'read',
+  'partially_delivered',
   'canceled',
 ] as const;
 export type SmsStatus = (typeof SMS_STATUSES)[number];
+
+/** Most callbacks one `apply-sms-statuses` job carries. */
+export const MAX_STATUS_CALLBACKS_PER_JOB = 500;
+
+const smsStatusCallback = z.object({
+  messageSid,
+  status: z.enum(SMS_STATUSES),
+  errorCode: z.number().int().nullable(),
+  /** The callback's form parameters, kept verbatim for the event log (a repeated one as a list). */
+  raw: z.record(z.string(), z.union([z.string(), z.array(z.string())])),
+  receivedAt: isoTime,
+});
+export type SmsStatusCallback = z.output<typeof smsStatusCallback>;
 
 /** Twilio's call statuses. */
 export const CALL_STATUSES = [
@@ -102,15 +116,16 @@ export const jobSchemas = {
     receivedAt: isoTime,
   }),
 
-  /** One SMS status callback. */
-  'apply-sms-status': z.object({
-    messageSid,
-    status: z.enum(SMS_STATUSES),
-    errorCode: z.number().int().nullable(),
-    /** The callback's form parameters, kept verbatim for the event log. */
-    raw: z.record(z.string(), z.string()),
-    receivedAt: isoTime,
+  /**
+   * SMS status callbacks applied together in one transaction: those the ingress received in
+   * one event-loop turn, what the reconciler learnt from Twilio, or one callback set apart
+   * from a batch it failed.
+   */
+  'apply-sms-statuses': z.object({
+    callbacks: z.array(smsStatusCallback).min(1).max(MAX_STATUS_CALLBACKS_PER_JOB),
   }),
+  /** Periodic check with Twilio of messages still without a final status. */
+  'reconcile-sms-deliveries': z.object({}),
   /** Periodic pruning of the event logs past their retention. */
   'prune-event-logs': z.object({}),
 
@@ -183,7 +198,8 @@ export const queueOfJob = {
   'send-sms': 'sms-outbound',
   'redact-message-bodies': 'sms-outbound',
   'record-inbound-sms': 'sms-inbound',
-  'apply-sms-status': 'sms-status',
+  'apply-sms-statuses': 'sms-status',
+  'reconcile-sms-deliveries': 'sms-status',
   'prune-event-logs': 'sms-status',
   'call-started': 'calls',
   'call-status': 'calls',

@@ -19,7 +19,11 @@ export const jobIdFor: { [N in JobName]: (data: JobData<N>) => string | undefine
   'send-sms': (d) => sendSmsJobId(d.sendKey),
   'redact-message-bodies': (d) => `redact.${d.erasureId}`,
   'record-inbound-sms': (d) => `inbound.${d.messageSid}`,
-  'apply-sms-status': (d) => `status.${d.messageSid}.${d.status}.${d.errorCode ?? ''}`,
+  // A batch has no business key (Postgres deduplicates its callbacks); a single callback
+  // keeps its own, so a duplicate in flight collapses.
+  'apply-sms-statuses': ({ callbacks: [first, ...rest] }) =>
+    first && rest.length === 0 ? `status.${first.messageSid}.${first.status}.${first.errorCode ?? ''}` : undefined,
+  'reconcile-sms-deliveries': () => undefined,
   // Scheduled by a job scheduler, like the sweep.
   'prune-event-logs': () => undefined,
   'call-started': (d) => `call-started.${d.callSid}`,

@@ -4,13 +4,16 @@ import type { QueueName } from './job-catalogue.ts';
 const DAY_SECONDS = 24 * 60 * 60;
 
 /**
- * Completed jobs are kept 25 hours so that the same event posted again within a day (a Twilio
- * retry, a duplicated callback, a replayed webhook) is deduplicated by job id; the database
- * constraints are the second line. Failed jobs are kept a week for inspection in the dashboard.
+ * Postgres deduplicates for good (a unique key on every Twilio event and send key), so a
+ * finished job is kept only for the dashboard: at most 1,000 per queue, for 10 minutes.
+ * Failed jobs wait for someone to look at them or retry them, bounded too. Redis therefore
+ * holds the work in flight, not a day of traffic.
  */
-const retention: Pick<DefaultJobOptions, 'removeOnComplete' | 'removeOnFail'> = {
-  removeOnComplete: { age: 25 * 60 * 60 },
-  removeOnFail: { age: 7 * DAY_SECONDS },
+const retention: Pick<DefaultJobOptions, 'removeOnComplete' | 'removeOnFail' | 'stackTraceLimit'> = {
+  removeOnComplete: { age: 10 * 60, count: 1_000 },
+  removeOnFail: { age: 7 * DAY_SECONDS, count: 10_000 },
+  // One stack per failed job is enough to diagnose it; BullMQ keeps one per attempt by default.
+  stackTraceLimit: 1,
 };
 
 /** Exponential backoff with full jitter (BullMQ's `jitter` option), so retries spread out. */
@@ -21,9 +24,9 @@ export const defaultJobOptions: Record<QueueName, DefaultJobOptions> = {
   onboarding: { ...retention, attempts: 8, backoff: backoff(1_000) },
   'sms-outbound': { ...retention, attempts: 10, backoff: backoff(2_000) },
   'sms-inbound': { ...retention, attempts: 10, backoff: backoff(1_000) },
-  // A status callback can outrun the send that created its row: retry for about ten
-  // minutes before it is kept as an orphan event.
-  'sms-status': { ...retention, attempts: 12, backoff: backoff(500) },
+  // A callback whose send is not recorded yet does not retry: it waits in Postgres. Retries
+  // cover the database being away.
+  'sms-status': { ...retention, attempts: 10, backoff: backoff(500) },
   calls: { ...retention, attempts: 10, backoff: backoff(500) },
   summaries: { ...retention, attempts: 8, backoff: backoff(5_000) },
 };

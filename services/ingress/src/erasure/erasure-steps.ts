@@ -14,6 +14,9 @@ const ownRows: Condition = (s) => sql<boolean>`user_id = ${s.userId}`;
 const rowsOfTheirCalls: Condition = (s) => ownedOrUnclaimedSid(s.userId, 'call_sid', s.callSids);
 const rowsOfTheirMessages: Condition = (s) => ownedOrUnclaimedSid(s.userId, 'message_sid', s.messageSids);
 const rowsOfTheirNumbers: Condition = (s) => ownedOrUnclaimedNumber(s.userId, s.phoneNumbers);
+/** A delivery record names its recipient as `to_number`, and its message once Twilio accepted it. */
+const deliveriesToThem: Condition = (s) =>
+  sql<boolean>`(user_id = ${s.userId} or (user_id is null and (message_sid = ${anyOf(s.messageSids)} or to_number = ${anyOf(s.phoneNumbers)})))`;
 
 /** A step that deletes the rows of `table` matching `where`. */
 function deleting(table: keyof Database & string, where: Condition): ErasureStep {
@@ -57,6 +60,8 @@ export const ERASURE_STEPS: readonly ErasureStep[] = [
   deleting('call_transcriptions', rowsOfTheirCalls),
   deleting('call_history', rowsOfTheirCalls),
   deleting('sms_status_events', rowsOfTheirMessages),
+  // Before onboarding_messages: a delivery record references the onboarding message it sends.
+  deleting('sms_deliveries', deliveriesToThem),
   deleting('sms_history', rowsOfTheirNumbers),
   deleting('onboarding_messages', ownRows),
   optOuts,

@@ -71,6 +71,13 @@ export async function findErasureSubject(db: Db, userId: string): Promise<Erasur
         .where('message_sid', 'is not', null),
     )
     .union(db.selectFrom('sms_status_events').select('message_sid as sid').where('user_id', '=', userId))
+    .union(
+      db
+        .selectFrom('sms_deliveries')
+        .select(sql<string>`message_sid`.as('sid'))
+        .where('user_id', '=', userId)
+        .where('message_sid', 'is not', null),
+    )
     .execute();
   const calls = await db
     .selectFrom('call_history')

@@ -1,8 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { fakeSid } from '@series-killer/shared/testing';
+import twilio from 'twilio';
+import type { MessageStatus } from 'twilio/lib/rest/api/v2010/account/message.js';
 import { type IngressHarness, startIngressHarness } from '../testing/ingress-harness.ts';
 
 const ACCOUNT_SID = `AC${'0'.repeat(32)}`;
+
+/** Every status of the Twilio SDK's MessageStatus type: the compiler checks that none is missing. */
+const SDK_MESSAGE_STATUSES = Object.keys({
+  queued: true,
+  sending: true,
+  sent: true,
+  failed: true,
+  delivered: true,
+  undelivered: true,
+  receiving: true,
+  received: true,
+  accepted: true,
+  scheduled: true,
+  read: true,
+  partially_delivered: true,
+  canceled: true,
+} satisfies Record<MessageStatus, true>);
 
 /** The parameters Twilio posts for an inbound SMS to a US long code. */
 function inboundSms(messageSid: string, body: string): Record<string, string> {
@@ -94,23 +113,78 @@ describe('SMS webhooks', () => {
     expect((await h.queues['sms-inbound'].getJob(`inbound.${sid}`))?.data.from).toBe('+19713364433');
   });
 
-  it('turns status callbacks into apply-sms-status jobs keyed by MessageSid, status and error code', async () => {
+  it('turns a status callback into an apply-sms-statuses job keyed by MessageSid, status and error code', async () => {
     const sid = fakeSid('SM');
     const sent = await h.postSigned('/twilio/sms/status', statusCallback(sid, 'sent'));
     const failed = await h.postSigned('/twilio/sms/status', statusCallback(sid, 'undelivered', '30003'));
     expect([sent.status, failed.status]).toEqual([204, 204]);
 
     const sentJob = await h.queues['sms-status'].getJob(`status.${sid}.sent.`);
-    expect(sentJob?.name).toBe('apply-sms-status');
-    expect(sentJob?.data).toMatchObject({ messageSid: sid, status: 'sent', errorCode: null });
+    expect(sentJob?.name).toBe('apply-sms-statuses');
+    expect(sentJob?.data.callbacks).toMatchObject([{ messageSid: sid, status: 'sent', errorCode: null }]);
     const failedJob = await h.queues['sms-status'].getJob(`status.${sid}.undelivered.30003`);
     expect(failedJob?.data).toEqual({
-      messageSid: sid,
-      status: 'undelivered',
-      errorCode: 30003,
-      raw: statusCallback(sid, 'undelivered', '30003'),
-      receivedAt: expect.any(String),
+      callbacks: [
+        {
+          messageSid: sid,
+          status: 'undelivered',
+          errorCode: 30003,
+          raw: statusCallback(sid, 'undelivered', '30003'),
+          receivedAt: expect.any(String),
+        },
+      ],
     });
+  });
+
+  it('carries the callbacks that arrive together in one job', async () => {
+    const sids = Array.from({ length: 20 }, () => fakeSid('SM'));
+    const responses = await Promise.all(
+      sids.map((sid) => h.postSigned('/twilio/sms/status', statusCallback(sid, 'delivered'))),
+    );
+    expect(responses.every((response) => response.status === 204)).toBe(true);
+    const jobs = await h.queues['sms-status'].getJobs(['wait', 'active', 'completed', 'delayed']);
+    const carried = jobs.flatMap((job) => (job.data.callbacks as { messageSid: string }[]).map((c) => c.messageSid));
+    expect(carried.filter((sid) => sids.includes(sid)).sort()).toEqual([...sids].sort());
+    const carrying = jobs.filter((job) =>
+      (job.data.callbacks as { messageSid: string }[]).some((c) => sids.includes(c.messageSid)),
+    );
+    expect(carrying.length).toBeLessThan(sids.length);
+  });
+
+  it('accepts every status the Twilio SDK lists, partially_delivered included', async () => {
+    for (const status of SDK_MESSAGE_STATUSES) {
+      const sid = fakeSid('SM');
+      const response = await h.postSigned('/twilio/sms/status', statusCallback(sid, status));
+      expect({ status, answer: response.status }).toEqual({ status, answer: 204 });
+      expect((await h.queues['sms-status'].getJob(`status.${sid}.${status}.`))?.data.callbacks[0].status).toBe(status);
+    }
+  });
+
+  it('accepts a callback that repeats a parameter, reading its first value and keeping every one', async () => {
+    const sid = fakeSid('SM');
+    const entries: [string, string][] = [
+      ...Object.entries(statusCallback(sid, 'delivered')),
+      ['MessageStatus', 'delivered'],
+    ];
+    const params: Record<string, string | string[]> = {};
+    for (const [key, value] of entries) {
+      const seen = params[key];
+      params[key] = seen === undefined ? value : [...(Array.isArray(seen) ? seen : [seen]), value];
+    }
+    const response = await fetch(`${h.ingress.url}/twilio/sms/status`, {
+      method: 'POST',
+      headers: {
+        'X-Twilio-Signature': twilio.getExpectedTwilioSignature(
+          h.config.twilio.authToken,
+          `${h.config.http.publicBaseUrl}/twilio/sms/status`,
+          params,
+        ),
+      },
+      body: new URLSearchParams(entries),
+    });
+    expect(response.status).toBe(204);
+    const [callback] = (await h.queues['sms-status'].getJob(`status.${sid}.delivered.`))?.data.callbacks ?? [];
+    expect(callback).toMatchObject({ status: 'delivered', raw: { MessageStatus: ['delivered', 'delivered'] } });
   });
 
   it('collapses a duplicated status callback into one job', async () => {

@@ -1,10 +1,11 @@
-import { type PreparedJob, prepareJob, SMS_STATUSES } from '@series-killer/shared';
+import { type PreparedJob, prepareJob, SMS_STATUSES, type SmsStatusCallback } from '@series-killer/shared';
 import { Router } from 'express';
 import MessagingResponse from 'twilio/lib/twiml/MessagingResponse.js';
 import { z } from 'zod';
 import type { JobBatcher } from '../enqueue/job-batcher.ts';
 import { parseRequest } from '../http/parse-request.ts';
 import { formInt, phoneParam, twilioSid } from '../twilio/twilio-params.ts';
+import { createStatusCoalescer } from './status-coalescer.ts';
 
 const messageSid = twilioSid(['SM', 'MM'], 'Message SID');
 
@@ -18,14 +19,19 @@ const inboundSmsParams = z.object({
   NumSegments: formInt.default(1),
 });
 
+/** A parameter Twilio may repeat: its first value is the one read. */
+const firstOf = <S extends z.ZodType>(schema: S) =>
+  z.preprocess((value) => (Array.isArray(value) ? value[0] : value), schema);
+
 const smsStatusParams = z.object({
-  MessageSid: messageSid,
-  MessageStatus: z.enum(SMS_STATUSES),
-  ErrorCode: formInt.optional(),
+  MessageSid: firstOf(messageSid),
+  // Every status the Twilio SDK's MessageStatus type lists.
+  MessageStatus: firstOf(z.enum(SMS_STATUSES)),
+  ErrorCode: firstOf(formInt.optional()),
 });
 
-/** Every parameter of a status callback, kept verbatim for the event log. */
-const rawParams = z.record(z.string(), z.string());
+/** Every parameter of a status callback, kept verbatim for the event log (a repeated one as a list). */
+const rawParams = z.record(z.string(), z.union([z.string(), z.array(z.string())]));
 
 /** The `record-inbound-sms` job of an inbound-SMS webhook. */
 export function inboundSmsJob(params: unknown, receivedAt: string): PreparedJob<'record-inbound-sms'> {
@@ -42,21 +48,22 @@ export function inboundSmsJob(params: unknown, receivedAt: string): PreparedJob<
   });
 }
 
-/** The `apply-sms-status` job of a message status callback. */
-export function smsStatusJob(params: unknown, receivedAt: string): PreparedJob<'apply-sms-status'> {
+/** The validated callback of a message status webhook. */
+export function smsStatusCallback(params: unknown, receivedAt: string): SmsStatusCallback {
   const p = parseRequest(smsStatusParams, params);
-  return prepareJob('apply-sms-status', {
+  return {
     messageSid: p.MessageSid,
     status: p.MessageStatus,
     errorCode: p.ErrorCode ?? null,
     raw: parseRequest(rawParams, params),
     receivedAt,
-  });
+  };
 }
 
 /** `POST /twilio/sms` and `POST /twilio/sms/status`, behind the Twilio webhook gate. */
 export function smsWebhookRoutes(batcher: JobBatcher): Router {
   const router = Router();
+  const statuses = createStatusCoalescer(batcher);
   const emptyTwiml = new MessagingResponse().toString();
 
   router.post('/twilio/sms', async (req, res) => {
@@ -65,7 +72,7 @@ export function smsWebhookRoutes(batcher: JobBatcher): Router {
   });
 
   router.post('/twilio/sms/status', async (req, res) => {
-    await batcher.enqueue(smsStatusJob(req.body, new Date().toISOString()));
+    await statuses.add(smsStatusCallback(req.body, new Date().toISOString()));
     res.status(204).end();
   });
 

@@ -1,10 +1,13 @@
 // The TwiML builder alone: the whole SDK would add tens of MB to the ingress's memory.
+import { twilioCallbackUrl } from '@series-killer/shared';
 import VoiceResponse from 'twilio/lib/twiml/VoiceResponse.js';
 import type { KnownCaller } from './caller.repository.ts';
 
 export interface IncomingCallTwimlOptions {
   /** The URL Twilio calls; callback URLs are built from it. */
   publicBaseUrl: string;
+  /** Connection overrides of the callback URLs (`TWILIO_CALLBACK_OVERRIDES`), without `#`. */
+  callbackOverrides: string;
   /** ConversationRelay WebSocket URL; unset: the caller records a message instead. */
   voiceBotWsUrl?: string;
   /** The caller, when their number is linked to a user; unset: the generic greeting. */
@@ -37,7 +40,11 @@ function greeting(caller: KnownCaller | undefined): string {
 export function incomingCallTwiml(options: IncomingCallTwimlOptions): string {
   const response = new VoiceResponse();
   response.start().transcription({
-    statusCallbackUrl: `${options.publicBaseUrl}/twilio/voice/transcription`,
+    statusCallbackUrl: twilioCallbackUrl(
+      options.publicBaseUrl,
+      '/twilio/voice/transcription',
+      options.callbackOverrides,
+    ),
     track: 'both_tracks',
     partialResults: false,
   });

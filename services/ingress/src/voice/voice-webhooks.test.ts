@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { WITHHELD_CALLER_IDS } from '@series-killer/shared';
 import { fakeSid } from '@series-killer/shared/testing';
 import { type IngressHarness, startIngressHarness } from '../testing/ingress-harness.ts';
+import { incomingCallTwiml } from './incoming-call-twiml.ts';
 
 const ACCOUNT_SID = `AC${'0'.repeat(32)}`;
 const KNOWN_CALLER = '+19713364433';
@@ -336,5 +337,14 @@ describe('incoming call with a voice bot configured', () => {
       '/Response',
     ]);
     expect(attribute(xml, 'ConversationRelay', 'url')).toBe('wss://bot.example.com/relay?tenant=a&amp;b=1');
+  });
+});
+
+describe('incomingCallTwiml', () => {
+  it('gives the transcription callback URL the connection overrides, so Twilio retries a 5xx', () => {
+    const xml = incomingCallTwiml({ publicBaseUrl: 'https://sk.example', callbackOverrides: 'rc=3&rp=all' });
+    expect(attribute(xml, 'Transcription', 'statusCallbackUrl')).toBe(
+      'https://sk.example/twilio/voice/transcription#rc=3&amp;rp=all',
+    );
   });
 });

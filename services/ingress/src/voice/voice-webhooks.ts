@@ -145,6 +145,8 @@ export interface VoiceWebhookOptions {
   batcher: JobBatcher;
   logger: Logger;
   publicBaseUrl: string;
+  /** `TWILIO_CALLBACK_OVERRIDES`: connection overrides of the transcription callback URL. */
+  callbackOverrides: string;
   voiceBotWsUrl?: string;
   /** Milliseconds the caller lookup may take before the generic greeting is used. Default 300. */
   callerLookupTimeoutMs?: number;

@@ -3,6 +3,7 @@ import type { JobData } from '@series-killer/shared';
 import { uniqueTestPhone } from '@series-killer/shared/testing';
 import { createTwilioClient } from '@series-killer/shared/twilio';
 import { UnrecoverableError } from 'bullmq';
+import { claimDelivery } from '../deliveries/sms-deliveries.repository.ts';
 import { createSmsMetrics } from '../metrics/sms-metrics.ts';
 import {
   createOnboardingMessage,
@@ -11,7 +12,7 @@ import {
   readProfileStatus,
 } from '../testing/sms-fixtures.ts';
 import { type SmsHarness, startSmsHarness } from '../testing/sms-harness.ts';
-import { type SendAttempt, type SendSmsDeps, sendSms, TwilioAccountError } from './send-sms.ts';
+import { deliveryClaimOf, type SendSmsDeps, sendSms, TwilioAccountError } from './send-sms.ts';
 import { createTwilioSmsSender } from './sms-sender.ts';
 
 let h: SmsHarness;
@@ -27,25 +28,13 @@ beforeAll(async () => {
       fromNumber: h.config.twilio.fromNumber,
       statusCallbackUrl: `${h.config.http.publicBaseUrl}/twilio/sms/status`,
     }),
+    reconcileAfterMs: 600_000,
   };
 });
 
 afterAll(async () => {
   await h.close();
 });
-
-function attempt(overrides: Partial<SendAttempt> = {}): SendAttempt & { saved: string[] } {
-  const saved: string[] = [];
-  return {
-    queuedAt: new Date(),
-    retried: false,
-    saveMessageSid: async (messageSid) => {
-      saved.push(messageSid);
-    },
-    saved,
-    ...overrides,
-  };
-}
 
 function sendData(to: string, body: string, extra: Partial<JobData<'send-sms'>> = {}): JobData<'send-sms'> {
   return { sendKey: `test.${to}.${body}`, to, body, userId: null, ...extra };
@@ -60,64 +49,115 @@ async function historyCount(to: string): Promise<number> {
   return rows.length;
 }
 
+/** What an attempt that crashed had done before it called Twilio: claimed the send's delivery record. */
+async function claimLikeACrashedAttempt(data: JobData<'send-sms'>) {
+  return claimDelivery(h.testDb.db, deliveryClaimOf(data, deps.sender.senderId));
+}
+
+async function deliveryOf(sendKey: string) {
+  return h.testDb.db
+    .selectFrom('sms_deliveries')
+    .select(['message_sid', 'status', 'send_attempts', 'accepted_at', 'next_reconcile_at', 'to_number', 'sender'])
+    .where('send_key', '=', sendKey)
+    .executeTakeFirstOrThrow();
+}
+
 describe('sendSms exactly once', () => {
-  it('saves the SID as soon as Twilio accepts', async () => {
+  it('claims the delivery record, then records the SID Twilio returned on it', async () => {
     const to = uniqueTestPhone();
-    const first = attempt();
-    const result = await sendSms(deps, sendData(to, 'hello'), first);
+    const data = sendData(to, 'hello');
+    const result = await sendSms(deps, data);
     expect(result).toMatchObject({ outcome: 'sent', resumed: false });
-    expect(first.saved).toEqual([result.outcome === 'sent' ? result.messageSid : '']);
+    const delivery = await deliveryOf(data.sendKey);
+    expect(delivery).toMatchObject({
+      message_sid: result.outcome === 'sent' ? result.messageSid : '',
+      status: 'accepted',
+      send_attempts: 1,
+      to_number: to,
+      sender: h.config.twilio.fromNumber,
+    });
+    expect(delivery.next_reconcile_at?.getTime()).toBeGreaterThan(Date.now() + 500_000);
   });
 
-  it('records the SID an earlier attempt saved instead of sending again', async () => {
+  it('answers a repeated send from its delivery record, without Twilio and whatever Redis holds', async () => {
     const to = uniqueTestPhone();
-    const messageSid = await deps.sender.send({ to, body: 'saved before the crash' });
-    const result = await sendSms(
-      deps,
-      sendData(to, 'saved before the crash'),
-      attempt({ retried: true, savedMessageSid: messageSid }),
-    );
-    expect(result).toEqual({ outcome: 'sent', messageSid, resumed: true });
+    const data = sendData(to, 'once only');
+    const first = await sendSms(deps, data);
+    expect(await sendSms(deps, data)).toEqual({ ...first, resumed: true });
     expect(sandboxCount(to)).toBe(1);
     expect(await historyCount(to)).toBe(1);
   });
 
-  it('finds a message Twilio accepted just before a crash, when not even its SID was saved', async () => {
+  it('sends once after a crash between the claim and Twilio, when Twilio had not accepted', async () => {
+    const to = uniqueTestPhone();
+    const data = sendData(to, 'never reached Twilio');
+    await claimLikeACrashedAttempt(data);
+    expect(await sendSms(deps, data)).toMatchObject({ outcome: 'sent', resumed: false });
+    expect(sandboxCount(to)).toBe(1);
+    expect(await deliveryOf(data.sendKey)).toMatchObject({ send_attempts: 2, status: 'accepted' });
+  });
+
+  it('adopts the message after a crash between the claim and Twilio, when Twilio had accepted', async () => {
     const to = uniqueTestPhone();
     const user = await createUser(h.testDb.db, { phoneNumber: to });
     const onboardingMessageId = await createOnboardingMessage(h.testDb.db, user, 'welcome');
-    const queuedAt = new Date();
+    const data = sendData(to, 'Welcome, Ada', { userId: user.userId, onboardingMessageId });
+    await claimLikeACrashedAttempt(data);
     const messageSid = await deps.sender.send({ to, body: 'Welcome, Ada' });
 
-    const retry = attempt({ queuedAt, retried: true });
-    const result = await sendSms(
-      deps,
-      sendData(to, 'Welcome, Ada', { userId: user.userId, onboardingMessageId }),
-      retry,
-    );
-    expect(result).toEqual({ outcome: 'sent', messageSid, resumed: true });
+    expect(await sendSms(deps, data)).toEqual({ outcome: 'sent', messageSid, resumed: true });
     expect(sandboxCount(to)).toBe(1);
     expect(await historyCount(to)).toBe(1);
-
-    // A later duplicate of the job finds the message already sent.
-    expect(
-      await sendSms(
-        deps,
-        sendData(to, 'Welcome, Ada', { userId: user.userId, onboardingMessageId }),
-        attempt({ retried: true }),
-      ),
-    ).toEqual({
-      outcome: 'skipped',
-      reason: 'onboarding message already sent',
+    expect(await deliveryOf(data.sendKey)).toMatchObject({ message_sid: messageSid, status: 'accepted' });
+    expect(await readOnboardingMessage(h.testDb.db, onboardingMessageId)).toMatchObject({
+      status: 'sent',
+      message_sid: messageSid,
     });
-    expect(sandboxCount(to)).toBe(1);
+    expect(await readProfileStatus(h.testDb.db, user.userId)).toBe('sms_sent');
   });
 
-  it('does not claim a message another send already recorded', async () => {
+  it('gives two identical sends in flight, both accepted before the crash, one message each', async () => {
     const to = uniqueTestPhone();
-    await sendSms(deps, sendData(to, 'same words', { sendKey: 'first' }), attempt());
-    const second = await sendSms(deps, sendData(to, 'same words', { sendKey: 'second' }), attempt({ retried: true }));
-    expect(second).toMatchObject({ outcome: 'sent', resumed: false });
+    const first = sendData(to, 'same words', { sendKey: `a.${to}` });
+    const second = sendData(to, 'same words', { sendKey: `b.${to}` });
+    await claimLikeACrashedAttempt(first);
+    await claimLikeACrashedAttempt(second);
+    const accepted = [
+      await deps.sender.send({ to, body: 'same words' }),
+      await deps.sender.send({ to, body: 'same words' }),
+    ];
+
+    const results = await Promise.all([sendSms(deps, first), sendSms(deps, second)]);
+    expect(results.every((r) => r.outcome === 'sent' && r.resumed)).toBe(true);
+    const sids = [(await deliveryOf(first.sendKey)).message_sid, (await deliveryOf(second.sendKey)).message_sid];
+    expect(sids.sort()).toEqual([...accepted].sort());
+    expect(sandboxCount(to)).toBe(2);
+    expect(await historyCount(to)).toBe(2);
+  });
+
+  it('gives two identical sends in flight, only one accepted before the crash, one message each', async () => {
+    const to = uniqueTestPhone();
+    const first = sendData(to, 'same words', { sendKey: `a.${to}` });
+    const second = sendData(to, 'same words', { sendKey: `b.${to}` });
+    await claimLikeACrashedAttempt(first);
+    await claimLikeACrashedAttempt(second);
+    const accepted = await deps.sender.send({ to, body: 'same words' });
+
+    await sendSms(deps, first);
+    await sendSms(deps, second);
+    const sids = [(await deliveryOf(first.sendKey)).message_sid, (await deliveryOf(second.sendKey)).message_sid];
+    expect(sids).toContain(accepted);
+    expect(new Set(sids).size).toBe(2);
+    expect(sandboxCount(to)).toBe(2);
+    expect(await historyCount(to)).toBe(2);
+  });
+
+  it('does not adopt a message another send already recorded', async () => {
+    const to = uniqueTestPhone();
+    await sendSms(deps, sendData(to, 'same words', { sendKey: `first.${to}` }));
+    const data = sendData(to, 'same words', { sendKey: `second.${to}` });
+    await claimLikeACrashedAttempt(data);
+    expect(await sendSms(deps, data)).toMatchObject({ outcome: 'sent', resumed: false });
     expect(sandboxCount(to)).toBe(2);
     expect(await historyCount(to)).toBe(2);
   });
@@ -138,7 +178,6 @@ describe('sendSms when Twilio refuses the account', () => {
     const sending = sendSms(
       wrongCredentials,
       sendData(user.phoneNumber, 'Welcome, Ada', { userId: user.userId, onboardingMessageId }),
-      attempt(),
     );
 
     await expect(sending).rejects.toThrow(TwilioAccountError);

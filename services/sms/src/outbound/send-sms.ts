@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import type { Db, JobData } from '@series-killer/shared';
 import { UnrecoverableError } from 'bullmq';
+import { claimDelivery, type DeliveryClaim, unclaimedMessageSids } from '../deliveries/sms-deliveries.repository.ts';
 import { countTransitions, type SmsMetrics } from '../metrics/sms-metrics.ts';
 import { isOptedOut } from '../opt-outs/sms-opt-outs.repository.ts';
 import { asTwilioApiError } from '../twilio-errors/twilio-api-error.ts';
@@ -12,9 +14,8 @@ import {
 } from '../twilio-errors/twilio-error-codes.ts';
 import {
   findOnboardingMessageStatus,
+  recordAcceptedMessage,
   recordFailedSend,
-  recordSentMessage,
-  unrecordedMessageSids,
 } from './outbound-messages.repository.ts';
 import type { OutboundSms, SmsSender } from './sms-sender.ts';
 
@@ -62,18 +63,8 @@ export interface SendSmsDeps {
   db: Db;
   sender: SmsSender;
   metrics: SmsMetrics;
-}
-
-/** What is known about earlier attempts of this send. */
-export interface SendAttempt {
-  /** When the send was first queued: no earlier attempt's message can be older. */
-  queuedAt: Date;
-  /** Whether an earlier attempt started, and so may have reached Twilio. */
-  retried: boolean;
-  /** The SID an earlier attempt saved as soon as Twilio accepted, if it got that far. */
-  savedMessageSid?: string;
-  /** Saves the SID right after Twilio accepts, apart from the database write that follows. */
-  saveMessageSid(messageSid: string): Promise<void>;
+  /** `SMS_RECONCILE_AFTER` in milliseconds: when an accepted message is first checked with Twilio. */
+  reconcileAfterMs: number;
 }
 
 export type SendSmsResult =
@@ -86,20 +77,16 @@ const CLOCK_SKEW_MS = 5 * 60_000;
 /**
  * Sends one SMS at most once per send key, then records it.
  *
- * Exactly once: Twilio has no idempotency key for messages, so an attempt that crashed
- * after Twilio accepted but before the database write is found again in two ways. The SID
- * is saved on the job right after Twilio answers; and if that save never happened, a retry
- * looks for a message from this sender with the same recipient and body, created since the
- * job was queued, that no history row claims yet. Limits: two different send keys with the
- * same recipient and body in flight at once could claim each other's message (onboarding
- * bodies differ per user and code), and a crash in the instant between Twilio accepting and
- * the message appearing in Twilio's list is not covered.
+ * Exactly once through the delivery record: the send claims its row (one per send key) before
+ * it calls Twilio, and records the SID on it in the transaction that follows Twilio's answer.
+ * A claim that already holds a SID is done. Twilio has no idempotency key for messages, so a
+ * claim made before (an attempt that crashed between calling Twilio and recording) first
+ * looks at Twilio for a message from this sender with the same recipient and body, created
+ * since the claim, that no delivery record holds yet, and adopts it; a SID belongs to one
+ * record, so two identical sends in flight adopt one message each. Not covered: a crash in
+ * the instant between Twilio accepting and the message appearing in Twilio's list.
  */
-export async function sendSms(
-  deps: SendSmsDeps,
-  data: JobData<'send-sms'>,
-  attempt: SendAttempt,
-): Promise<SendSmsResult> {
+export async function sendSms(deps: SendSmsDeps, data: JobData<'send-sms'>): Promise<SendSmsResult> {
   if (data.onboardingMessageId !== undefined) {
     const status = await findOnboardingMessageStatus(deps.db, data.onboardingMessageId);
     if (status === undefined)
@@ -108,37 +95,59 @@ export async function sendSms(
   }
 
   const message: OutboundSms = { to: data.to, body: data.body };
-  const earlier =
-    attempt.savedMessageSid ?? (attempt.retried ? await findEarlierSend(deps, message, attempt) : undefined);
-  const messageSid = earlier ?? (await sendNew(deps, data, message));
-  if (!earlier) await attempt.saveMessageSid(messageSid);
+  const delivery = await claimDelivery(deps.db, deliveryClaimOf(data, deps.sender.senderId));
+  if (delivery.messageSid !== null) return { outcome: 'sent', messageSid: delivery.messageSid, resumed: true };
+  if (delivery.status !== null) return { outcome: 'skipped', reason: `send already ${delivery.status}` };
 
-  const transitions = await recordSentMessage(deps.db, {
-    messageSid,
-    to: data.to,
-    userId: data.userId,
-    content: data.storedBody ?? data.body,
-    onboardingMessageId: data.onboardingMessageId,
-  });
+  const record = (messageSid: string) =>
+    recordAcceptedMessage(deps.db, {
+      deliveryId: delivery.id,
+      messageSid,
+      to: data.to,
+      userId: data.userId,
+      content: data.storedBody ?? data.body,
+      reconcileAfterMs: deps.reconcileAfterMs,
+    });
+
+  if (delivery.sendAttempts > 1) {
+    const since = new Date(delivery.queuedAt.getTime() - CLOCK_SKEW_MS);
+    for (const candidate of await unclaimedMessageSids(deps.db, await deps.sender.findSent(message, since))) {
+      const transitions = await record(candidate);
+      if (!transitions) continue; // another claim adopted it first
+      countTransitions(deps.metrics, transitions);
+      return { outcome: 'sent', messageSid: candidate, resumed: true };
+    }
+  }
+
+  const messageSid = await sendNew(deps, data, message, delivery.id);
+  const transitions = await record(messageSid);
+  if (!transitions)
+    throw new UnrecoverableError(`Twilio returned ${messageSid}, which another delivery record already holds`);
   countTransitions(deps.metrics, transitions);
-  return { outcome: 'sent', messageSid, resumed: earlier !== undefined };
-}
-
-async function findEarlierSend(
-  deps: SendSmsDeps,
-  message: OutboundSms,
-  attempt: SendAttempt,
-): Promise<string | undefined> {
-  const since = new Date(attempt.queuedAt.getTime() - CLOCK_SKEW_MS);
-  const candidates = await deps.sender.findSent(message, since);
-  const [unclaimed] = await unrecordedMessageSids(deps.db, candidates);
-  return unclaimed;
+  return { outcome: 'sent', messageSid, resumed: false };
 }
 
 /** Refuses opted-out numbers, else hands the message to Twilio and classifies its refusal. */
-async function sendNew(deps: SendSmsDeps, data: JobData<'send-sms'>, message: OutboundSms): Promise<string> {
+/** The delivery record a send claims: its key, recipient, sender and body hash, never the body. */
+export function deliveryClaimOf(data: JobData<'send-sms'>, senderId: string): DeliveryClaim {
+  return {
+    sendKey: data.sendKey,
+    to: data.to,
+    sender: senderId,
+    bodySha256: createHash('sha256').update(data.body).digest('hex'),
+    userId: data.userId,
+    onboardingMessageId: data.onboardingMessageId,
+  };
+}
+
+async function sendNew(
+  deps: SendSmsDeps,
+  data: JobData<'send-sms'>,
+  message: OutboundSms,
+  deliveryId: number,
+): Promise<string> {
   if (await isOptedOut(deps.db, data.to)) {
-    await failForGood(deps, data, 'opted-out', 'opted out: the recipient replied STOP');
+    await failForGood(deps, data, deliveryId, null, 'opted out: the recipient replied STOP');
     throw new UnrecoverableError('opted out');
   }
   try {
@@ -146,11 +155,16 @@ async function sendNew(deps: SendSmsDeps, data: JobData<'send-sms'>, message: Ou
     deps.metrics.sent.inc();
     return messageSid;
   } catch (error) {
-    throw await classifySendFailure(deps, data, error);
+    throw await classifySendFailure(deps, data, deliveryId, error);
   }
 }
 
-async function classifySendFailure(deps: SendSmsDeps, data: JobData<'send-sms'>, error: unknown): Promise<Error> {
+async function classifySendFailure(
+  deps: SendSmsDeps,
+  data: JobData<'send-sms'>,
+  deliveryId: number,
+  error: unknown,
+): Promise<Error> {
   const answer = asTwilioApiError(error);
   if (!answer) return new SmsSendError('Twilio could not be reached', { cause: error });
   // Before the 429 check: a full sender queue (21611) comes as a 429 but lasts far longer than a rate limit.
@@ -165,20 +179,28 @@ async function classifySendFailure(deps: SendSmsDeps, data: JobData<'send-sms'>,
     return new TwilioAccountError(`Twilio refused the account's request (${reason})`, { cause: error });
 
   // Invalid, unreachable or unsubscribed number, bad body: will fail the same way again.
-  await failForGood(deps, data, String(answer.code), reason);
+  await failForGood(deps, data, deliveryId, answer.code, reason);
   return new UnrecoverableError(reason);
 }
 
-async function failForGood(deps: SendSmsDeps, data: JobData<'send-sms'>, code: string, reason: string): Promise<void> {
+async function failForGood(
+  deps: SendSmsDeps,
+  data: JobData<'send-sms'>,
+  deliveryId: number,
+  errorCode: number | null,
+  reason: string,
+): Promise<void> {
   const optOut =
-    code === String(TWILIO_UNSUBSCRIBED)
+    errorCode === TWILIO_UNSUBSCRIBED
       ? { phoneNumber: data.to, userId: data.userId, optedOut: true, keyword: 'twilio-21610', changedAt: new Date() }
       : undefined;
   const transition = await recordFailedSend(deps.db, {
+    deliveryId,
     onboardingMessageId: data.onboardingMessageId,
+    errorCode,
     errorMessage: reason,
     optOut,
   });
-  deps.metrics.failed.inc({ code });
+  deps.metrics.failed.inc({ code: errorCode === null ? 'opted-out' : String(errorCode) });
   countTransitions(deps.metrics, transition ? [transition] : []);
 }

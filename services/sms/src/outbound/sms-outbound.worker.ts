@@ -1,4 +1,5 @@
-import type { JobHandlers, Logger } from '@series-killer/shared';
+import type { JobData, JobHandlers, Logger } from '@series-killer/shared';
+import { maskPhone } from '@series-killer/shared';
 import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { MessageRedactor } from '../redaction/message-redactor.ts';
 import { RedactionInterruptedError, redactMessageBodies } from '../redaction/redact-message-bodies.ts';
@@ -27,29 +28,11 @@ const TWILIO_RATE_LIMIT_PAUSE_MS = 1_000;
  */
 export const TWILIO_CONFIGURATION_RETRY_MS = 60_000;
 
-/** The SID a send saved on its job as soon as Twilio accepted it. */
-interface SavedSend {
-  messageSid: string;
-}
-
-function savedMessageSid(job: Job): string | undefined {
-  const progress = job.progress as Partial<SavedSend> | number | string | boolean;
-  return typeof progress === 'object' && typeof progress.messageSid === 'string' ? progress.messageSid : undefined;
-}
-
 export function smsOutboundHandlers(deps: SmsOutboundWorkerDeps): JobHandlers<'sms-outbound'> {
   return {
     'send-sms': async (data, job) => {
       try {
-        const result = await sendSms(deps, data, {
-          queuedAt: new Date(job.timestamp),
-          retried: job.attemptsStarted > 1,
-          savedMessageSid: savedMessageSid(job),
-          saveMessageSid: (messageSid) => job.updateProgress({ messageSid } satisfies SavedSend),
-        });
-        // Sent: the finished job, kept a day for deduplication, need not keep a code in Redis.
-        if (data.storedBody) await job.updateData({ ...data, body: data.storedBody });
-        return result;
+        return await sendSms(deps, data);
       } catch (error) {
         if (error instanceof TwilioConfigurationError) {
           deps.logger.error(
@@ -99,4 +82,10 @@ function isLastAttempt(job: Job, error: unknown): boolean {
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** What a completed send keeps while it waits to be removed: no body, the number masked. */
+export function redactSendJob(data: unknown): Record<string, unknown> {
+  const { sendKey, to, userId, onboardingMessageId } = data as JobData<'send-sms'>;
+  return { sendKey, to: maskPhone(to), userId, onboardingMessageId };
 }

@@ -8,6 +8,8 @@ export interface OutboundSms {
 
 /** The product's narrow view of the SMS carrier. */
 export interface SmsSender {
+  /** Who sends: the sender number, or the Messaging Service SID that picks one. */
+  readonly senderId: string;
   /** Hands one message to the carrier; resolves with its Message SID. */
   send(message: OutboundSms): Promise<string>;
   /**
@@ -22,7 +24,7 @@ export interface TwilioSmsSenderOptions {
   fromNumber?: string;
   /** Messaging Service that picks the sender number; wins over `fromNumber`. */
   messagingServiceSid?: string;
-  /** Where Twilio posts the message's status callbacks. */
+  /** Where Twilio posts the message's status callbacks (with its connection overrides). */
   statusCallbackUrl: string;
 }
 
@@ -31,11 +33,13 @@ const EARLIER_SEND_SEARCH_LIMIT = 50;
 
 /** The SmsSender on Twilio's Messages API, through the real SDK. */
 export function createTwilioSmsSender(client: TwilioClient, options: TwilioSmsSenderOptions): SmsSender {
-  const sender = options.messagingServiceSid
+  const sender: { from: string } | { messagingServiceSid: string } = options.messagingServiceSid
     ? { messagingServiceSid: options.messagingServiceSid }
     : { from: requireFromNumber(options.fromNumber) };
 
   return {
+    senderId: 'from' in sender ? sender.from : sender.messagingServiceSid,
+
     async send({ to, body }) {
       const message = await client.messages.create({
         to,

@@ -1,40 +1,75 @@
-import type { Db, JobHandlers } from '@series-killer/shared';
-import type { Job } from 'bullmq';
+import type { Db, JobHandlers, Logger, Queues, SmsStatusCallback } from '@series-killer/shared';
+import { prepareJob } from '@series-killer/shared';
+import { UnrecoverableError } from 'bullmq';
 import { countTransitions, type SmsMetrics } from '../metrics/sms-metrics.ts';
+import { type MessageStatusSource, reconcileDeliveries } from '../reconcile/reconcile-deliveries.ts';
 import { pruneEventLogs } from '../retention/prune-event-logs.ts';
-import { applySmsStatus } from './apply-sms-status.ts';
+import { type AppliedCallbacks, applyStatusCallbacksIsolating, isRefusedData } from './apply-status-callbacks.ts';
 
-/** Whether this run is the job's last chance before it fails for good. */
-function isLastAttempt(job: Job): boolean {
-  return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+export interface SmsStatusWorkerDeps {
+  db: Db;
+  queues: Queues;
+  metrics: SmsMetrics;
+  logger: Logger;
+  /** Where the reconciler asks Twilio about a message. */
+  source: MessageStatusSource;
+  /** `SMS_RECONCILE_AFTER` in milliseconds. */
+  reconcileAfterMs: number;
+  /** `EVENT_RETENTION` in milliseconds. */
+  eventRetentionMs: number;
 }
 
-export function smsStatusHandlers(deps: {
-  db: Db;
-  metrics: SmsMetrics;
-  /** EVENT_RETENTION in milliseconds. */
-  eventRetentionMs: number;
-}): JobHandlers<'sms-status'> {
+export function smsStatusHandlers(deps: SmsStatusWorkerDeps): JobHandlers<'sms-status'> {
+  const count = (applied: AppliedCallbacks) => {
+    countTransitions(deps.metrics, applied.transitions);
+    deps.metrics.orphanEvents.inc(applied.waiting);
+  };
   return {
-    'apply-sms-status': async (data, job) => {
-      const result = await applySmsStatus(
-        deps.db,
-        {
-          messageSid: data.messageSid,
-          status: data.status,
-          errorCode: data.errorCode,
-          raw: data.raw,
-          receivedAt: new Date(data.receivedAt),
-        },
-        { lastAttempt: isLastAttempt(job) },
-      );
-      if (result.outcome === 'orphaned') {
-        if (result.newlyOrphaned) deps.metrics.orphanEvents.inc();
-        return { outcome: 'orphaned' };
+    'apply-sms-statuses': async ({ callbacks }) => {
+      const result = await applyStatusCallbacksIsolating(deps.db, callbacks).catch((error: unknown) => {
+        const [only] = callbacks;
+        if (only && callbacks.length === 1 && isRefusedData(error))
+          throw new UnrecoverableError(
+            `status callback ${only.messageSid} ${only.status} can never be applied: ${(error as Error).message}`,
+          );
+        throw error;
+      });
+      count(result);
+      // Each callback that failed alone becomes a job of its own, which retries and, should it
+      // keep failing, fails by itself with its reason in the dashboard; this batch is done.
+      if (result.failed.length > 0) {
+        const alone = result.failed.map(({ callback }) => prepareJob('apply-sms-statuses', { callbacks: [callback] }));
+        await deps.queues['sms-status'].addBulk(
+          alone.map((job) => ({ name: job.name, data: job.data, opts: job.opts })),
+        );
+        deps.logger.warn(
+          { callbacks: result.failed.length, err: result.failed[0]?.error },
+          'status callbacks set apart from their batch',
+        );
       }
-      countTransitions(deps.metrics, result.transitions);
-      return { outcome: 'applied', transitions: result.transitions.length };
+      return {
+        applied: callbacks.length - result.failed.length,
+        transitions: result.transitions.length,
+        waiting: result.waiting,
+        setApart: result.failed.length,
+      };
+    },
+    'reconcile-sms-deliveries': async () => {
+      const result = await reconcileDeliveries(deps, { afterMs: deps.reconcileAfterMs });
+      count(result);
+      if (result.unanswered.length > 0)
+        deps.logger.warn(
+          { unanswered: result.unanswered.length, err: result.unanswered[0] },
+          'Twilio did not answer about some messages',
+        );
+      return { checked: result.checked, transitions: result.transitions.length, unanswered: result.unanswered.length };
     },
     'prune-event-logs': () => pruneEventLogs(deps.db, { retentionMs: deps.eventRetentionMs }),
   };
+}
+
+/** What a completed status job keeps: which callbacks it applied, without their phone numbers. */
+export function redactStatusJob(data: unknown): Record<string, unknown> {
+  const callbacks = (data as { callbacks?: SmsStatusCallback[] }).callbacks ?? [];
+  return { callbacks: callbacks.map(({ messageSid, status, errorCode }) => ({ messageSid, status, errorCode })) };
 }

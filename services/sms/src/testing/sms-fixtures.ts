@@ -1,7 +1,9 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Db } from '@series-killer/shared';
 import { uniqueTestPhone } from '@series-killer/shared/testing';
 import { sql } from 'kysely';
+import { claimDelivery } from '../deliveries/sms-deliveries.repository.ts';
+import { recordAcceptedMessage } from '../outbound/outbound-messages.repository.ts';
 
 /** An auth user with a profile and a phone link, as onboarding leaves them. */
 export async function createUser(
@@ -53,4 +55,29 @@ export async function readProfileStatus(db: Db, userId: string): Promise<string>
     .where('user_id', '=', userId)
     .executeTakeFirstOrThrow();
   return row.onboarding_status;
+}
+
+/** A send claimed and accepted by Twilio under `messageSid`, recorded as the SMS worker records it. */
+export async function recordAcceptedSend(
+  db: Db,
+  user: { userId: string; phoneNumber: string },
+  messageSid: string,
+  onboardingMessageId?: number,
+) {
+  const delivery = await claimDelivery(db, {
+    sendKey: `test.${messageSid}`,
+    to: user.phoneNumber,
+    sender: '+15005550006',
+    bodySha256: createHash('sha256').update('Hi Ada').digest('hex'),
+    userId: user.userId,
+    onboardingMessageId,
+  });
+  return recordAcceptedMessage(db, {
+    deliveryId: delivery.id,
+    messageSid,
+    to: user.phoneNumber,
+    userId: user.userId,
+    content: 'Hi Ada',
+    reconcileAfterMs: 600_000,
+  });
 }

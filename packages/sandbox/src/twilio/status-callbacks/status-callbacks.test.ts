@@ -160,4 +160,15 @@ describe('status callbacks', () => {
     );
     expect(callbacksOf(sid)).toEqual([]);
   });
+
+  it('answers a fetch with the status the message moved on to while its callbacks were off', async () => {
+    sandbox.setCallbackMode({ enabled: false, outcome: 'undelivered', errorCode: 30005 });
+    const sid = await send('+14155550120');
+    const fetched = await waitFor('the fetched message to be undelivered', async () => {
+      const message = await client.messages(sid).fetch();
+      return message.status === 'undelivered' ? message : undefined;
+    });
+    expect(fetched.errorCode).toBe(30005);
+    expect(callbacksOf(sid)).toEqual([]);
+  });
 });

@@ -30,7 +30,7 @@ export async function addRowsEverywhere(db: Db, userId: string, phone: string): 
     .insertInto('sms_history')
     .values([sms(outbound, userId, 'outbound'), sms(inbound, userId, 'inbound'), sms(unlinked, null, 'inbound')])
     .execute();
-  await db
+  const welcome = await db
     .insertInto('onboarding_messages')
     .values({
       user_id: userId,
@@ -39,6 +39,20 @@ export async function addRowsEverywhere(db: Db, userId: string, phone: string): 
       message_sid: outbound,
       status: 'delivered',
       content: 'Welcome',
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await db
+    .insertInto('sms_deliveries')
+    .values({
+      send_key: `onboarding-message.${welcome.id}`,
+      message_sid: outbound,
+      user_id: userId,
+      onboarding_message_id: welcome.id,
+      to_number: phone,
+      sender: '+15005550006',
+      body_sha256: 'sha256-of-the-welcome',
+      status: 'delivered',
     })
     .execute();
   const event = (message_sid: string, user_id: string | null, status: 'sent' | 'delivered' | 'received') => ({

@@ -1,0 +1,229 @@
+import type { Db } from '@series-killer/shared';
+import { sql } from 'kysely';
+import { FINAL_DELIVERY_STATUSES } from './delivery-status.ts';
+
+/** Advisory-lock class of message SIDs (the other key is the SID's hash). */
+const MESSAGE_SID_LOCK_CLASS = 7135;
+
+/**
+ * Serialises, until the transaction ends, every transaction that records a message or applies
+ * its status events, so a pending event and the send that would apply it can never pass each
+ * other unseen. Taken in SID order, so concurrent batches never deadlock.
+ */
+export async function lockMessageSids(db: Db, messageSids: readonly string[]): Promise<void> {
+  const sorted = [...new Set(messageSids)].sort();
+  await sql`
+    select pg_advisory_xact_lock(${MESSAGE_SID_LOCK_CLASS}, hashtext(sid))
+    from (select sid from unnest(${sorted}::text[]) as sid order by sid) as sids
+  `.execute(db);
+}
+
+/** A send about to call Twilio. */
+export interface DeliveryClaim {
+  sendKey: string;
+  to: string;
+  /** The sender number or Messaging Service SID. */
+  sender: string;
+  bodySha256: string;
+  userId: string | null;
+  onboardingMessageId?: number;
+}
+
+/** The delivery record a claim found or made. */
+export interface ClaimedDelivery {
+  id: number;
+  /** Set once Twilio accepted this send (possibly by an earlier attempt). */
+  messageSid: string | null;
+  status: string | null;
+  queuedAt: Date;
+  /** 1 for the first attempt; more when an earlier attempt may have reached Twilio. */
+  sendAttempts: number;
+}
+
+/** Claims the send's delivery record before Twilio is called: one row per send key. */
+export async function claimDelivery(db: Db, claim: DeliveryClaim): Promise<ClaimedDelivery> {
+  const row = await db
+    .insertInto('sms_deliveries')
+    .values({
+      send_key: claim.sendKey,
+      to_number: claim.to,
+      sender: claim.sender,
+      body_sha256: claim.bodySha256,
+      user_id: claim.userId,
+      onboarding_message_id: claim.onboardingMessageId ?? null,
+    })
+    .onConflict((oc) =>
+      oc.column('send_key').doUpdateSet({ send_attempts: sql<number>`sms_deliveries.send_attempts + 1` }),
+    )
+    .returning(['id', 'message_sid', 'status', 'queued_at', 'send_attempts'])
+    .executeTakeFirstOrThrow();
+  return {
+    id: row.id,
+    messageSid: row.message_sid,
+    status: row.status,
+    queuedAt: row.queued_at,
+    sendAttempts: row.send_attempts,
+  };
+}
+
+/**
+ * Gives the claimed record the SID Twilio accepted, unless another record holds it already
+ * (then returns false: the message is that send's). `reconcileAfterMs` schedules the first
+ * check with Twilio should no final callback arrive.
+ */
+export async function recordMessageSid(
+  db: Db,
+  deliveryId: number,
+  messageSid: string,
+  reconcileAfterMs: number,
+): Promise<boolean> {
+  const { rows } = await sql<{ id: number }>`
+    update public.sms_deliveries set
+      message_sid = ${messageSid},
+      status = coalesce(status, 'accepted'),
+      accepted_at = coalesce(accepted_at, now()),
+      next_reconcile_at = now() + make_interval(secs => ${reconcileAfterMs / 1000})
+    where id = ${deliveryId} and message_sid is null
+      and not exists (select 1 from public.sms_deliveries taken where taken.message_sid = ${messageSid})
+    returning id
+  `.execute(db);
+  return rows.length === 1;
+}
+
+/** Of these SIDs, the ones no delivery record holds yet. */
+export async function unclaimedMessageSids(db: Db, messageSids: string[]): Promise<string[]> {
+  if (messageSids.length === 0) return [];
+  const taken = await db
+    .selectFrom('sms_deliveries')
+    .select(['message_sid'])
+    .where('message_sid', 'in', messageSids)
+    .execute();
+  const claimed = new Set(taken.map((row) => row.message_sid));
+  return messageSids.filter((sid) => !claimed.has(sid));
+}
+
+/** A delivery status that moved, for the metrics and the projection. */
+export interface DeliveryMove {
+  messageSid: string;
+  status: string;
+}
+
+/**
+ * Applies every pending status event of these SIDs whose delivery is recorded, in one
+ * statement: marks the events applied, then moves each delivery to the highest-ranked status
+ * among its record and its events (forward only, by `sms_delivery_status_rank`). Keeps the
+ * first time of each stage, the error of the highest-ranked failure (never erased by a later
+ * success), and stops reconciling a delivery once its status is final. `errorMeanings` maps
+ * each error code of the events to its "<code>: <meaning>" text.
+ */
+export async function applyPendingEvents(
+  db: Db,
+  messageSids: readonly string[],
+  errorMeanings: Record<string, string>,
+): Promise<DeliveryMove[]> {
+  if (messageSids.length === 0) return [];
+  const { rows } = await sql<DeliveryMove>`
+    with applied as (
+      update public.sms_status_events e set applied_at = now(), user_id = coalesce(e.user_id, d.user_id)
+      from public.sms_deliveries d
+      where d.message_sid = e.message_sid and e.message_sid = any(${messageSids as string[]}::text[])
+        and e.applied_at is null and e.status not in ('receiving', 'received')
+      returning e.message_sid, e.status, e.error_code, e.received_at
+    ),
+    summary as (
+      select message_sid,
+        (array_agg(status order by public.sms_delivery_status_rank(status) desc))[1] as status,
+        (array_agg(error_code order by public.sms_delivery_status_rank(status) desc)
+          filter (where error_code is not null))[1] as error_code,
+        min(received_at) filter (where status = 'sent') as sent_at,
+        min(received_at) filter (where status in ('delivered', 'read')) as delivered_at,
+        min(received_at) filter (where status in ('partially_delivered', 'undelivered', 'failed', 'canceled'))
+          as failed_at,
+        max(received_at) as last_at
+      from applied group by message_sid order by message_sid
+    ),
+    moved as (
+      update public.sms_deliveries d set
+        status = case when public.sms_delivery_status_rank(s.status) > public.sms_delivery_status_rank(d.status)
+          then s.status else d.status end,
+        error_code = coalesce(d.error_code, s.error_code),
+        error_message = coalesce(d.error_message, ${JSON.stringify(errorMeanings)}::jsonb ->> s.error_code::text),
+        sent_at = coalesce(d.sent_at, s.sent_at),
+        delivered_at = coalesce(d.delivered_at, s.delivered_at),
+        failed_at = coalesce(d.failed_at, s.failed_at),
+        last_callback_at = greatest(d.last_callback_at, s.last_at),
+        next_reconcile_at = case when greatest(public.sms_delivery_status_rank(s.status),
+            public.sms_delivery_status_rank(d.status)) >= public.sms_delivery_status_rank('delivered')
+          then null else d.next_reconcile_at end
+      from summary s
+      where d.message_sid = s.message_sid
+        and public.sms_delivery_status_rank(s.status) > public.sms_delivery_status_rank(d.status)
+      returning d.message_sid, d.status
+    ),
+    touched as (
+      update public.sms_deliveries d set
+        error_code = coalesce(d.error_code, s.error_code),
+        error_message = coalesce(d.error_message, ${JSON.stringify(errorMeanings)}::jsonb ->> s.error_code::text),
+        sent_at = coalesce(d.sent_at, s.sent_at),
+        last_callback_at = greatest(d.last_callback_at, s.last_at)
+      from summary s
+      where d.message_sid = s.message_sid
+        and public.sms_delivery_status_rank(s.status) <= public.sms_delivery_status_rank(d.status)
+    )
+    select message_sid as "messageSid", status from moved order by message_sid
+  `.execute(db);
+  return rows;
+}
+
+/** A send that can never succeed: the record keeps why. */
+export async function recordFailedDelivery(
+  db: Db,
+  deliveryId: number,
+  failure: { errorCode: number | null; errorMessage: string },
+): Promise<void> {
+  await db
+    .updateTable('sms_deliveries')
+    .set({
+      status: 'failed',
+      error_code: failure.errorCode,
+      error_message: failure.errorMessage,
+      failed_at: sql<Date>`now()`,
+    })
+    .where('id', '=', deliveryId)
+    .where('message_sid', 'is', null)
+    .execute();
+}
+
+/** A delivery the reconciler asks Twilio about. */
+export interface DeliveryToReconcile {
+  messageSid: string;
+}
+
+/**
+ * Takes up to `limit` deliveries whose check is due and that Twilio accepted less than
+ * `horizonMs` ago, oldest check first, and books each one's next check: `afterMs` × 2^checks
+ * from now, so a message that never gets a final status is asked about a few times, not
+ * every minute. SKIP LOCKED lets a second reconciler (should one overlap) take other rows.
+ */
+export async function takeDeliveriesToReconcile(
+  db: Db,
+  options: { limit: number; afterMs: number; horizonMs: number },
+): Promise<DeliveryToReconcile[]> {
+  const { rows } = await sql<{ message_sid: string }>`
+    with due as (
+      select id from public.sms_deliveries
+      where next_reconcile_at <= now()
+        and accepted_at > now() - make_interval(secs => ${options.horizonMs / 1000})
+        and status <> all(${[...FINAL_DELIVERY_STATUSES]}::text[])
+      order by next_reconcile_at
+      limit ${options.limit}
+      for update skip locked
+    )
+    update public.sms_deliveries d set
+      reconcile_checks = d.reconcile_checks + 1,
+      next_reconcile_at = now() + make_interval(secs => ${options.afterMs / 1000} * power(2, d.reconcile_checks + 1))
+    from due where d.id = due.id
+    returning d.message_sid
+  `.execute(db);
+  return rows.map((row) => ({ messageSid: row.message_sid }));
+}
