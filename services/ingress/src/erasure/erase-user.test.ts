@@ -19,6 +19,7 @@ const REMOVED_EVERYWHERE = {
   call_transcriptions: 2,
   call_history: 2,
   sms_status_events: 3,
+  sms_deliveries: 1,
   sms_history: 3,
   onboarding_messages: 1,
   sms_opt_outs: 0,

@@ -40,8 +40,9 @@ function fetchesOf(messageSid: string): number {
 describe('the reconciler', () => {
   it('runs from one job scheduler for every replica', async () => {
     const schedulers = await h.queues['sms-status'].getJobSchedulers();
-    expect(schedulers.map((s) => s.key)).toEqual([RECONCILE_SCHEDULER_ID]);
-    expect(schedulers[0]?.every).toBe(1_000);
+    const reconcilers = schedulers.filter((s) => s.key === RECONCILE_SCHEDULER_ID);
+    expect(reconcilers).toHaveLength(1);
+    expect(reconcilers[0]?.every).toBe(1_000);
   });
 
   it('learns from Twilio what became of a message whose callbacks were dropped', async () => {
