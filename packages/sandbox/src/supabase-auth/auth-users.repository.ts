@@ -1,8 +1,6 @@
 import type { AuthUsers, Db } from '@series-killer/shared';
 import type { Selectable } from 'kysely';
 
-export type AuthUserRow = Omit<Selectable<AuthUsers>, 'instance_id'>;
-
 export interface NewAuthUser {
   id: string;
   email: string | null;
@@ -34,6 +32,8 @@ const USER_COLUMNS = [
   'updated_at',
 ] as const;
 
+export type AuthUserRow = Pick<Selectable<AuthUsers>, (typeof USER_COLUMNS)[number]>;
+
 export async function insertAuthUser(db: Db, user: NewAuthUser): Promise<AuthUserRow> {
   const now = new Date();
   return db
@@ -47,6 +47,15 @@ export async function insertAuthUser(db: Db, user: NewAuthUser): Promise<AuthUse
       phone: user.phone,
       email_confirmed_at: user.emailConfirmedAt,
       phone_confirmed_at: user.phoneConfirmedAt,
+      // Supabase Auth reads its token columns as non-null strings.
+      confirmation_token: '',
+      recovery_token: '',
+      email_change_token_current: '',
+      email_change_token_new: '',
+      email_change: '',
+      phone_change: '',
+      phone_change_token: '',
+      reauthentication_token: '',
       raw_app_meta_data: JSON.stringify(user.appMetadata),
       raw_user_meta_data: JSON.stringify(user.userMetadata),
       created_at: now,

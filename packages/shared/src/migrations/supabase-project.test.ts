@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
+import { supabaseAuthUsersDdl } from '../testing/supabase-auth-users.ts';
 import { createEmptyDatabase } from '../testing/test-database.ts';
 import { runMigrations } from './run-migrations.ts';
 
@@ -20,18 +21,7 @@ const SUPABASE_PIECES = `
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${MIGRATOR}') THEN CREATE ROLE ${MIGRATOR} LOGIN NOSUPERUSER NOCREATEROLE BYPASSRLS; END IF;
   END $$;
   CREATE SCHEMA auth AUTHORIZATION supabase_auth_admin;
-  CREATE TABLE auth.users (
-    instance_id uuid, id uuid NOT NULL PRIMARY KEY, aud varchar(255), role varchar(255),
-    email varchar(255), encrypted_password varchar(255), email_confirmed_at timestamptz,
-    invited_at timestamptz, confirmation_token varchar(255), recovery_token varchar(255),
-    last_sign_in_at timestamptz, raw_app_meta_data jsonb, raw_user_meta_data jsonb,
-    is_super_admin boolean, created_at timestamptz, updated_at timestamptz,
-    phone text UNIQUE DEFAULT NULL::character varying, phone_confirmed_at timestamptz,
-    phone_change text DEFAULT ''::character varying,
-    confirmed_at timestamptz GENERATED ALWAYS AS (LEAST(email_confirmed_at, phone_confirmed_at)) STORED,
-    banned_until timestamptz, deleted_at timestamptz, is_sso_user boolean NOT NULL DEFAULT false,
-    is_anonymous boolean NOT NULL DEFAULT false
-  );
+  ${supabaseAuthUsersDdl('auth')};
   ALTER TABLE auth.users OWNER TO supabase_auth_admin;
   CREATE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql STABLE AS $fn$
     SELECT coalesce(nullif(current_setting('request.jwt.claim.sub', true), ''),

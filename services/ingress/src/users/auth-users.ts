@@ -17,21 +17,39 @@ function userMetadata(user: NewUser) {
   return { first_name: user.firstName, last_name: user.lastName };
 }
 
-/** Bootstrap mode: the auth user is a row in `auth.users`, written in the same transaction. */
+/** The instance Supabase Auth looks every user up in. */
+const SUPABASE_AUTH_INSTANCE_ID = '00000000-0000-0000-0000-000000000000';
+
+/**
+ * Bootstrap mode: the auth user is a row in `auth.users`, written in the same transaction, as
+ * Supabase Auth writes it: its token columns are read as non-null strings, so they hold ''.
+ */
 export function sqlAuthUsers(): AuthUsers {
   return {
     async create(trx, user) {
+      const now = new Date();
       const row = await trx
         .insertInto('auth.users')
         .values({
+          instance_id: SUPABASE_AUTH_INSTANCE_ID,
           id: randomUUID(),
           aud: 'authenticated',
           role: 'authenticated',
           // Supabase Auth stores phones without the leading +.
           phone: toAuthPhone(user.phone),
           email: user.email ?? null,
+          confirmation_token: '',
+          recovery_token: '',
+          email_change_token_current: '',
+          email_change_token_new: '',
+          email_change: '',
+          phone_change: '',
+          phone_change_token: '',
+          reauthentication_token: '',
           raw_app_meta_data: JSON.stringify({ provider: 'phone', providers: ['phone'] }),
           raw_user_meta_data: JSON.stringify(userMetadata(user)),
+          created_at: now,
+          updated_at: now,
         })
         .returning('id')
         .executeTakeFirstOrThrow();
