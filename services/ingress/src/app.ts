@@ -55,7 +55,15 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.use(metrics.observeRequests(ROUTES));
 
-  app.use('/twilio', twilioWebhookGate(config.twilio.authToken, config.http.publicBaseUrl));
+  app.use(
+    '/twilio',
+    twilioWebhookGate({
+      authToken: config.twilio.authToken,
+      publicBaseUrl: config.http.publicBaseUrl,
+      callbackOverrides: config.twilio.callbackOverrides,
+      sharedKey: config.twilio.webhookSharedKey,
+    }),
+  );
   app.use(smsWebhookRoutes(batcher));
   app.use(
     voiceWebhookRoutes({

@@ -120,6 +120,24 @@ export const configVariables = {
     default: undefined,
     description: 'Where the Twilio SDK sends REST calls (unset: real Twilio; the sandbox in sandbox mode)',
   },
+  TWILIO_WEBHOOK_SHARED_KEY: {
+    schema: z.string().min(1).optional(),
+    default: undefined,
+    description:
+      'Secret of a Twilio Webhook Rule’s shared key: webhooks announced by `X-Twilio-Webhooks-Signature-Settings` are validated with it (unset: such webhooks are refused with 403)',
+  },
+  TWILIO_WEBHOOK_SHARED_KEY_ID: {
+    schema: z.string().min(1).optional(),
+    default: undefined,
+    description:
+      'Id of that shared key: a webhook whose `X-Twilio-Webhooks-Signature-Settings` names another key is refused with 403 (unset: any key id)',
+  },
+  TWILIO_CALLBACK_OVERRIDES: {
+    schema: z.string(),
+    default: 'rc=3&rp=all',
+    description:
+      'Twilio connection overrides appended (as a URL fragment) to the callback URLs given to Twilio, so that Twilio retries a 5xx or a timeout; empty: none',
+  },
   SANDBOX: {
     schema: flag.optional(),
     default: undefined,

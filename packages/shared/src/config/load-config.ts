@@ -42,6 +42,10 @@ export interface Config {
     messagingServiceSid?: string;
     /** Where the SDK's REST calls go; unset means Twilio itself. */
     apiBaseUrl?: string;
+    /** `TWILIO_WEBHOOK_SHARED_KEY` (+ `_ID`): the Webhook Rule key webhooks may be signed with; unset refuses them. */
+    webhookSharedKey?: { secret: string; id?: string };
+    /** `TWILIO_CALLBACK_OVERRIDES`: the `#fragment` of connection overrides on callback URLs; '' for none. */
+    callbackOverrides: string;
   };
   sandbox: {
     /** Sandbox mode: Twilio and OpenAI calls go to the local sandbox. */
@@ -165,6 +169,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         r.TWILIO_FROM_NUMBER ?? (r.TWILIO_MESSAGING_SERVICE_SID ? undefined : SANDBOX_DEFAULTS.twilioFromNumber),
       messagingServiceSid: r.TWILIO_MESSAGING_SERVICE_SID,
       apiBaseUrl: r.TWILIO_API_BASE_URL ?? (sandbox ? sandboxUrl : undefined),
+      webhookSharedKey:
+        r.TWILIO_WEBHOOK_SHARED_KEY !== undefined
+          ? { secret: r.TWILIO_WEBHOOK_SHARED_KEY, id: r.TWILIO_WEBHOOK_SHARED_KEY_ID }
+          : undefined,
+      callbackOverrides: r.TWILIO_CALLBACK_OVERRIDES,
     },
     sandbox: { enabled: sandbox, host: r.SANDBOX_HOST, port: r.SANDBOX_PORT, baseUrl: sandboxUrl },
     sms: { maxPerSecond: r.SMS_MAX_PER_SECOND },

@@ -24,7 +24,9 @@ class RetargetedRequestClient extends twilio.RequestClient {
 }
 
 /** The Twilio REST client every service uses; honours `TWILIO_API_BASE_URL`. */
-export function createTwilioClient(config: Config['twilio']): TwilioClient {
+export function createTwilioClient(
+  config: Pick<Config['twilio'], 'accountSid' | 'authToken' | 'apiBaseUrl'>,
+): TwilioClient {
   const httpClient = config.apiBaseUrl
     ? new RetargetedRequestClient(config.apiBaseUrl)
     : new twilio.RequestClient({ keepAlive: true });
