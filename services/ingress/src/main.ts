@@ -1,4 +1,5 @@
 import { runService } from '@series-killer/shared';
 import { startIngress } from './start-ingress.ts';
 
-await runService('ingress', (config, logger) => startIngress(config, { logger }));
+// Its metrics are on METRICS_PORT like a worker's; on PORT only with METRICS_TOKEN.
+await runService('ingress', (config, logger) => startIngress(config, { logger }), { metrics: true });

@@ -9,19 +9,23 @@ import {
   createRedisConnection,
   type Logger,
 } from '@series-killer/shared';
+import type { Registry } from 'prom-client';
 import { createApp } from './app.ts';
+import { createIngressMetrics } from './metrics/ingress-metrics.ts';
 import { type AuthUsers, sqlAuthUsers, supabaseAuthUsers } from './users/auth-users.ts';
 
 export interface StartIngressOptions {
   /** Default: the shared JSON logger at `config.logLevel`. */
   logger?: Logger;
-  /** Milliseconds in-flight requests get to finish on close before their connections are cut. Default 10000. */
+  /** Milliseconds in-flight requests get to finish on close before their connections are cut. Default 5000 (the process must stop within 9 s). */
   shutdownGraceMs?: number;
 }
 
 export interface RunningIngress {
   /** Where the ingress listens, e.g. `http://127.0.0.1:3000`. */
   url: string;
+  /** The ingress's Prometheus metrics, for `METRICS_PORT`. */
+  metrics: Registry;
   /** Stops accepting, lets in-flight requests finish, then closes queues, Redis and Postgres. */
   close(): Promise<void>;
 }
@@ -44,7 +48,8 @@ export async function startIngress(config: Config, options: StartIngressOptions 
   // Logged, not thrown: while Redis is down requests answer 503 and ioredis keeps reconnecting.
   redis.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error'));
   const queues = createQueues(redis, config.redis, logger);
-  const app = createApp({ config, db, queues, redis, authUsers: await authUsersFor(config), logger });
+  const metrics = createIngressMetrics(queues, logger);
+  const app = createApp({ config, db, queues, redis, authUsers: await authUsersFor(config), metrics, logger });
 
   const server = app.listen(config.http.port);
   await once(server, 'listening');
@@ -54,7 +59,7 @@ export async function startIngress(config: Config, options: StartIngressOptions 
 
   async function close(): Promise<void> {
     const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-    const grace = setTimeout(() => server.closeAllConnections(), options.shutdownGraceMs ?? 10_000);
+    const grace = setTimeout(() => server.closeAllConnections(), options.shutdownGraceMs ?? 5_000);
     await stopped;
     clearTimeout(grace);
     await closeQueues(queues);
@@ -63,5 +68,5 @@ export async function startIngress(config: Config, options: StartIngressOptions 
     logger.info('ingress stopped');
   }
 
-  return { url, close };
+  return { url, metrics: metrics.registry, close };
 }

@@ -79,7 +79,7 @@ export const configVariables = {
     schema: positiveInt.max(65535).optional(),
     default: undefined,
     description:
-      'Port of a Prometheus `/metrics` endpoint in each worker process (unset: none; `npm start` gives each process the next port; the ingress serves `/metrics` on `PORT`)',
+      'Port of a Prometheus `/metrics` endpoint in each process, the ingress included (unset: none; `npm start` gives each process the next port)',
   },
   PUBLIC_BASE_URL: {
     schema: url('https://…'),
@@ -200,6 +200,12 @@ export const configVariables = {
     schema: z.string().min(16, 'must be at least 16 characters').optional(),
     default: undefined,
     description: 'Bearer token for `/api/*` and `/hooks/*` (unset: both disabled)',
+  },
+  METRICS_TOKEN: {
+    schema: z.string().min(16, 'must be at least 16 characters').optional(),
+    default: undefined,
+    description:
+      'Bearer token `/metrics` on the ingress’s public port requires (unset: `/metrics` is not served on `PORT`, only on `METRICS_PORT`)',
   },
   DASHBOARD_USER: {
     schema: z.string().min(1).optional(),

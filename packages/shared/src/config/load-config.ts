@@ -64,7 +64,7 @@ export interface Config {
     concurrency: number;
     /** `WORKER_REPLICAS`: processes of each worker `npm start` runs. Default 1. */
     replicas: number;
-    /** `METRICS_PORT`: where a worker process serves Prometheus metrics; unset serves none. */
+    /** `METRICS_PORT`: where a process (worker or ingress) serves Prometheus metrics; unset serves none. */
     metricsPort?: number;
   };
   openai: {
@@ -78,6 +78,8 @@ export interface Config {
   supabase?: { url: string; serviceRoleKey: string };
   /** Bearer token of `/api/*` and `/hooks/*`; unset disables both. */
   internalApiToken?: string;
+  /** `METRICS_TOKEN`: bearer token of `/metrics` on the ingress's public port; unset: not served there. */
+  metricsToken?: string;
   /** Basic-auth credentials of `/admin/queues`; unset disables the dashboard. */
   dashboard?: { user: string; password: string };
   onboarding: {
@@ -191,6 +193,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           }
         : undefined,
     internalApiToken: r.INTERNAL_API_TOKEN,
+    metricsToken: r.METRICS_TOKEN,
     dashboard:
       r.DASHBOARD_USER !== undefined && r.DASHBOARD_PASSWORD !== undefined
         ? { user: r.DASHBOARD_USER, password: r.DASHBOARD_PASSWORD }

@@ -86,6 +86,9 @@ export function createLogger(service: string, level = 'info', destination?: pino
       },
       serializers: { err: (error: unknown) => (error instanceof Error ? serializeError(error) : error) },
     },
-    destination,
+    // Synchronous: pino's asynchronous stdout flushes what is left on exit and, once the reader of
+    // stdout is gone, retries the EPIPE forever, so the process never exits. Written at once, an
+    // EPIPE just turns logging off.
+    destination ?? pino.destination({ dest: 1, sync: true }),
   );
 }

@@ -3,6 +3,12 @@ import { type Config, loadConfigOrExit } from '../config/load-config.ts';
 import { createLogger, type Logger } from '../logging/logger.ts';
 import { serveMetrics } from './serve-metrics.ts';
 
+/**
+ * How long a service may take to stop once asked, in milliseconds: past it the process exits
+ * anyway (a connection that will not drain, a log write that cannot complete).
+ */
+const SHUTDOWN_DEADLINE_MS = 9_000;
+
 export interface RunningService {
   close(): Promise<void>;
   /** The service's own Prometheus counters, served on `METRICS_PORT` when it is set. */
@@ -11,14 +17,15 @@ export interface RunningService {
 
 /**
  * The shared shape of every service's `main.ts`: read config once (exit 1 with one line per
- * bad setting), start, serve a worker's metrics, and on SIGTERM/SIGINT close gracefully and
- * exit 0.
+ * bad setting), start, serve the service's metrics, and on SIGTERM/SIGINT close gracefully and
+ * exit 0, within SHUTDOWN_DEADLINE_MS. A process started with an IPC channel (by `npm start`'s
+ * supervisor) also stops when the channel closes: its supervisor is gone, however it died.
  */
 export async function runService(
   name: string,
   start: (config: Config, logger: Logger) => Promise<RunningService>,
   options: {
-    /** Serve Prometheus metrics on `METRICS_PORT` (worker processes). Default false. */ metrics?: boolean;
+    /** Serve Prometheus metrics on `METRICS_PORT`. Default false. */ metrics?: boolean;
   } = {},
 ): Promise<void> {
   const config = loadConfigOrExit();
@@ -30,10 +37,14 @@ export async function runService(
   logger.info({ metricsPort: port }, 'started');
 
   let stopping = false;
-  const shutdown = async (signal: NodeJS.Signals) => {
+  const shutdown = async (reason: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
+    logger.info({ reason }, 'shutting down');
+    setTimeout(() => {
+      logger.error({ deadlineMs: SHUTDOWN_DEADLINE_MS }, 'shutdown took too long; exiting');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
     try {
       await metricsServer?.close();
       await service.close();
@@ -45,4 +56,12 @@ export async function runService(
   };
   process.on('SIGTERM', (signal) => void shutdown(signal));
   process.on('SIGINT', (signal) => void shutdown(signal));
+  if (process.send) process.on('disconnect', () => void shutdown('supervisor gone'));
+  // Output nobody reads any more (a closed pipe) must not stop the process from stopping.
+  process.stdout.on('error', ignoreBrokenPipe);
+  process.stderr.on('error', ignoreBrokenPipe);
+}
+
+function ignoreBrokenPipe(error: NodeJS.ErrnoException): void {
+  if (error.code !== 'EPIPE') throw error;
 }
