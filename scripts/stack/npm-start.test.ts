@@ -141,12 +141,14 @@ describe('npm start dying', () => {
     });
   }, 90_000);
 
-  it('stops the stack when its own output is closed', async () => {
+  it('stops the stack when its output is closed and it has something to say', async () => {
     const started = await startStack(stack);
     child = started.child;
     const exited = new Promise<number | null>((resolve) => child?.once('exit', (code) => resolve(code)));
     child.stdout?.destroy();
     child.stderr?.destroy();
+    // The next line it writes (the report of a process that died) finds nobody reading.
+    process.kill(started.pids[started.pids.length - 1] as number, 'SIGKILL');
     await waitFor('every process of the stack to exit', () => started.pids.filter(isAlive).length === 0, {
       timeoutMs: 15_000,
       intervalMs: 100,

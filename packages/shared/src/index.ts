@@ -18,5 +18,6 @@ export * from './redis/redis-connection.ts';
 export * from './service/run-service.ts';
 export * from './service/serve-metrics.ts';
 export * from './service/worker-process.ts';
+export * from './supabase/auth-user-defaults.ts';
 export * from './twilio/twilio-signature.ts';
 export * from './verification/verification-code-mask.ts';

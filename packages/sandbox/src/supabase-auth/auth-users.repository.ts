@@ -1,4 +1,4 @@
-import type { AuthUsers, Db } from '@series-killer/shared';
+import { type AuthUsers, type Db, SUPABASE_AUTH_EMPTY_TOKENS, SUPABASE_AUTH_INSTANCE_ID } from '@series-killer/shared';
 import type { Selectable } from 'kysely';
 
 export interface NewAuthUser {
@@ -39,7 +39,7 @@ export async function insertAuthUser(db: Db, user: NewAuthUser): Promise<AuthUse
   return db
     .insertInto('auth.users')
     .values({
-      instance_id: '00000000-0000-0000-0000-000000000000',
+      instance_id: SUPABASE_AUTH_INSTANCE_ID,
       id: user.id,
       aud: 'authenticated',
       role: user.role,
@@ -47,15 +47,7 @@ export async function insertAuthUser(db: Db, user: NewAuthUser): Promise<AuthUse
       phone: user.phone,
       email_confirmed_at: user.emailConfirmedAt,
       phone_confirmed_at: user.phoneConfirmedAt,
-      // Supabase Auth reads its token columns as non-null strings.
-      confirmation_token: '',
-      recovery_token: '',
-      email_change_token_current: '',
-      email_change_token_new: '',
-      email_change: '',
-      phone_change: '',
-      phone_change_token: '',
-      reauthentication_token: '',
+      ...SUPABASE_AUTH_EMPTY_TOKENS,
       raw_app_meta_data: JSON.stringify(user.appMetadata),
       raw_user_meta_data: JSON.stringify(user.userMetadata),
       created_at: now,

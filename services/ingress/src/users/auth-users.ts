@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Db, toAuthPhone } from '@series-killer/shared';
+import { type Db, SUPABASE_AUTH_EMPTY_TOKENS, SUPABASE_AUTH_INSTANCE_ID, toAuthPhone } from '@series-killer/shared';
 import type { SupabaseClient } from '@supabase/supabase-js';
 import type { NewUser } from './new-user.ts';
 import { UserConflictError } from './user-errors.ts';
@@ -16,9 +16,6 @@ export interface AuthUsers {
 function userMetadata(user: NewUser) {
   return { first_name: user.firstName, last_name: user.lastName };
 }
-
-/** The instance Supabase Auth looks every user up in. */
-const SUPABASE_AUTH_INSTANCE_ID = '00000000-0000-0000-0000-000000000000';
 
 /**
  * Bootstrap mode: the auth user is a row in `auth.users`, written in the same transaction, as
@@ -38,14 +35,7 @@ export function sqlAuthUsers(): AuthUsers {
           // Supabase Auth stores phones without the leading +.
           phone: toAuthPhone(user.phone),
           email: user.email ?? null,
-          confirmation_token: '',
-          recovery_token: '',
-          email_change_token_current: '',
-          email_change_token_new: '',
-          email_change: '',
-          phone_change: '',
-          phone_change_token: '',
-          reauthentication_token: '',
+          ...SUPABASE_AUTH_EMPTY_TOKENS,
           raw_app_meta_data: JSON.stringify({ provider: 'phone', providers: ['phone'] }),
           raw_user_meta_data: JSON.stringify(userMetadata(user)),
           created_at: now,
