@@ -45,3 +45,11 @@ const stop = async (signal: string) => {
 };
 process.on('SIGINT', () => void stop('SIGINT'));
 process.on('SIGTERM', () => void stop('SIGTERM'));
+process.on('SIGHUP', () => void stop('SIGHUP'));
+// Whoever read our output is gone (a closed terminal or pipe): stop the stack rather than run unseen.
+const stopOnBrokenPipe = (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  void stop('output closed');
+};
+process.stdout.on('error', stopOnBrokenPipe);
+process.stderr.on('error', stopOnBrokenPipe);

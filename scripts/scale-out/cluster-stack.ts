@@ -138,8 +138,6 @@ export async function startClusterStack(options: ClusterStackOptions = {}): Prom
     PORT: String(port),
     PUBLIC_BASE_URL: publicBaseUrl,
     SANDBOX: '1',
-    // Bare callback URLs: the sandbox then signs exactly the URL the ingress checks.
-    TWILIO_CALLBACK_OVERRIDES: 'none',
     SANDBOX_PORT: String(sandboxPort),
     INTERNAL_API_TOKEN: internalApiToken,
     // Each process's pool: 9 processes × 3 stay far below Postgres's 100 connections, with the other tests running too.

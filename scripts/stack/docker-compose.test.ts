@@ -44,6 +44,8 @@ const SECRET_READERS: Record<string, string[]> = {
   SUPABASE_SERVICE_ROLE_KEY: ['ingress'],
   INTERNAL_API_TOKEN: ['ingress'],
   DASHBOARD_PASSWORD: ['ingress'],
+  METRICS_TOKEN: ['ingress'],
+  TWILIO_WEBHOOK_SHARED_KEY: ['ingress'],
 };
 
 /** Production settings each service reads, passed through from the host. */

@@ -1,10 +1,11 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { freePort, waitFor } from '@series-killer/shared/testing';
 import { type IsolatedStack, isolatedStackEnv } from './stack-env.ts';
 
 const START = fileURLToPath(new URL('../start.ts', import.meta.url));
+const INGRESS = fileURLToPath(new URL('../../services/ingress/src/main.ts', import.meta.url));
 
 function childPids(pid: number): number[] {
   try {
@@ -62,12 +63,16 @@ describe('npm start', () => {
     expect(output).toContain('SANDBOX MODE');
     expect(output).toMatch(/Queue dashboard: .*\/admin\/queues {2}user admin {2}password \S+/);
 
-    // The first worker process (sms) serves its counters on METRICS_PORT.
-    const metrics = await waitFor('the sms worker metrics', async () => {
-      const response = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).catch(() => undefined);
-      return response?.ok && response.text();
-    });
-    expect(metrics).toContain('sms_sent_total');
+    // The ingress serves its metrics on METRICS_PORT, the first worker process (sms) on the next port;
+    // without METRICS_TOKEN the ingress's public port does not serve them.
+    const scrape = (port: number) =>
+      waitFor(`the metrics on port ${port}`, async () => {
+        const response = await fetch(`http://127.0.0.1:${port}/metrics`).catch(() => undefined);
+        return response?.ok && response.text();
+      });
+    expect(await scrape(metricsPort)).toContain('ingress_http_requests_total');
+    expect(await scrape(metricsPort + 1)).toContain('sms_sent_total');
+    expect((await fetch(`${stack.publicBaseUrl}/metrics`)).status).toBe(404);
 
     const pid = child.pid as number;
     const started = await waitFor('sandbox, ingress and three workers', () => {
@@ -90,4 +95,98 @@ describe('npm start', () => {
     expect(processes.filter(isAlive)).toEqual([]);
     expect(output).toContain('stopped');
   });
+});
+
+/** Starts `npm start` on a stack of its own and waits until it answers /readyz with all five processes up. */
+async function startStack(stack: IsolatedStack): Promise<{ child: ChildProcess; pids: number[] }> {
+  const child = spawn(process.execPath, [START], {
+    env: { ...process.env, ...stack.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.resume();
+  child.stderr?.resume();
+  await waitFor(
+    'the stack to answer /readyz',
+    async () => (await fetch(`${stack.publicBaseUrl}/readyz`).catch(() => undefined))?.ok,
+    { timeoutMs: 60_000, intervalMs: 200 },
+  );
+  const pids = await waitFor('sandbox, ingress and three workers', () => {
+    const found = childPids(child.pid as number);
+    return found.length === 5 && found;
+  });
+  return { child, pids };
+}
+
+describe('npm start dying', () => {
+  let stack: IsolatedStack;
+  let child: ChildProcess | undefined;
+
+  beforeEach(async () => {
+    stack = await isolatedStackEnv({ WORKER_REPLICAS: '1' });
+  });
+
+  afterEach(async () => {
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await stack.cleanUp();
+  });
+
+  it('takes every process with it when it is killed with SIGKILL, each within 10 s', async () => {
+    const started = await startStack(stack);
+    child = started.child;
+    child.kill('SIGKILL');
+    // Their supervisor is gone, and with it their stdout: each one still stops, within its 9 s deadline.
+    await waitFor('every process of the stack to exit', () => started.pids.filter(isAlive).length === 0, {
+      timeoutMs: 10_000,
+      intervalMs: 100,
+    });
+  }, 90_000);
+
+  it('stops the stack when its output is closed and it has something to say', async () => {
+    const started = await startStack(stack);
+    child = started.child;
+    const exited = new Promise<number | null>((resolve) => child?.once('exit', (code) => resolve(code)));
+    child.stdout?.destroy();
+    child.stderr?.destroy();
+    // The next line it writes (the report of a process that died) finds nobody reading.
+    process.kill(started.pids[started.pids.length - 1] as number, 'SIGKILL');
+    await waitFor('every process of the stack to exit', () => started.pids.filter(isAlive).length === 0, {
+      timeoutMs: 15_000,
+      intervalMs: 100,
+    });
+    expect(await exited).toBe(0);
+  }, 90_000);
+});
+
+describe('a service whose stdout is gone', () => {
+  let stack: IsolatedStack;
+  beforeAll(async () => {
+    stack = await isolatedStackEnv();
+  });
+  afterAll(async () => {
+    await stack.cleanUp();
+  });
+
+  it('still exits within 10 s of SIGTERM', async () => {
+    const ingress = spawn(process.execPath, [INGRESS], {
+      env: { ...process.env, ...stack.env, LOG_LEVEL: 'debug' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      await waitFor(
+        'the ingress to answer /readyz',
+        async () => (await fetch(`${stack.publicBaseUrl}/readyz`).catch(() => undefined))?.ok,
+        { timeoutMs: 30_000, intervalMs: 200 },
+      );
+      const exited = new Promise<number>((resolve) => ingress.once('exit', () => resolve(Date.now())));
+      ingress.stdout?.destroy();
+      ingress.stderr?.destroy();
+      // An open keep-alive connection and log lines that can no longer be written.
+      await fetch(`${stack.publicBaseUrl}/healthz`, { keepalive: true });
+      const signalledAt = Date.now();
+      ingress.kill('SIGTERM');
+      expect((await exited) - signalledAt).toBeLessThan(10_000);
+    } finally {
+      if (ingress.exitCode === null && ingress.signalCode === null) ingress.kill('SIGKILL');
+    }
+  }, 60_000);
 });

@@ -26,8 +26,6 @@ export async function isolatedStackEnv(extra: Record<string, string> = {}): Prom
       QUEUE_PREFIX: prefix,
       PORT: String(port),
       PUBLIC_BASE_URL: publicBaseUrl,
-      // Bare callback URLs: the sandbox then signs exactly the URL the ingress checks.
-      TWILIO_CALLBACK_OVERRIDES: 'none',
       SANDBOX_PORT: String(sandboxPort),
       LOG_LEVEL: 'warn',
       NO_COLOR: '1',

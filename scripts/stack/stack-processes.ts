@@ -40,15 +40,15 @@ export function stackProcesses(config: Config, stackEnv: Record<string, string>)
   const env = { ...stackEnv, NODE_OPTIONS: serviceNodeOptions() };
   const specs: ProcessSpec[] = [];
   if (config.sandbox.enabled) specs.push({ name: 'sandbox', entry: ENTRY_POINTS.sandbox, env });
-  specs.push({ name: 'ingress', entry: ENTRY_POINTS.ingress, env });
+  // The ingress and each worker process serve their metrics on a port of their own, counting up from METRICS_PORT.
   let metricsPort = config.stack.firstMetricsPort;
+  const ownMetrics = (): Record<string, string> =>
+    metricsPort === undefined ? {} : { METRICS_PORT: String(metricsPort++) };
+  specs.push({ name: 'ingress', entry: ENTRY_POINTS.ingress, env: { ...env, ...ownMetrics() } });
   for (const worker of ['sms', 'onboarding', 'summarizer'] as const) {
     for (let replica = 1; replica <= config.stack.workerReplicas; replica += 1) {
       const name = config.stack.workerReplicas === 1 ? worker : `${worker}-${replica}`;
-      // Each worker process serves its metrics on a port of its own, counting up from METRICS_PORT.
-      const ownMetrics: Record<string, string> =
-        metricsPort === undefined ? {} : { METRICS_PORT: String(metricsPort++) };
-      specs.push({ name, entry: ENTRY_POINTS[worker], env: { ...env, ...ownMetrics } });
+      specs.push({ name, entry: ENTRY_POINTS[worker], env: { ...env, ...ownMetrics() } });
     }
   }
   return specs;

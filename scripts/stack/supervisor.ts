@@ -13,8 +13,8 @@ export interface ProcessSpec {
 const FIRST_RESTART_MS = 1_000;
 const MAX_RESTART_MS = 30_000;
 const STABLE_AFTER_MS = 60_000;
-/** How long a process may take to stop after SIGTERM before it is killed. */
-const STOP_TIMEOUT_MS = 20_000;
+/** How long a process may take to stop after SIGTERM before it is killed (services stop themselves within 9 s). */
+const STOP_TIMEOUT_MS = 12_000;
 
 interface Supervised {
   spec: ProcessSpec;
@@ -26,7 +26,7 @@ interface Supervised {
 }
 
 export interface Supervisor {
-  /** Sends SIGTERM to every process, waits for all to exit (SIGKILL after 20 s). */
+  /** Sends SIGTERM to every process, waits for all to exit (SIGKILL after 12 s). */
   stop(): Promise<void>;
 }
 
@@ -46,9 +46,11 @@ export function superviseProcesses(specs: ProcessSpec[], log: (line: string) => 
 
   const start = (proc: Supervised) => {
     const prefix = prefixFor(proc.spec.name, proc.index, width);
+    // The IPC channel is how a child learns that its supervisor is gone, even after a SIGKILL:
+    // the channel closes and the child stops (runService's 'disconnect' handler).
     const child = spawn(process.execPath, [proc.spec.entry], {
       env: { ...process.env, ...proc.spec.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     proc.child = child;
     proc.startedAt = Date.now();

@@ -14,7 +14,7 @@ import { type SimulatedCallInput, type SimulatedCallResult, simulateCall } from 
 import { MessageStore, type SandboxMessage } from './twilio/messages/message-store.ts';
 import { type CallbackMode, CallbackModes } from './twilio/status-callbacks/callback-mode.ts';
 import { type TwilioMode, type TwilioRequestRecord, twilioApi } from './twilio/twilio-api.ts';
-import { type WebhookDelivery, WebhookSender } from './twilio/webhooks/webhook-sender.ts';
+import { type WebhookDelivery, WebhookSender, type WebhookSigningMode } from './twilio/webhooks/webhook-sender.ts';
 
 export interface SandboxOptions {
   /** TCP port on 127.0.0.1; 0 picks a free one. Default 0. */
@@ -78,6 +78,8 @@ export interface SandboxControl {
   setOpenAIMode(mode: OpenAIMode): void;
   /** Sends an inbound SMS, signed, to `${ingressBaseUrl}/twilio/sms`; resolves with the ingress's answer. */
   sendInboundSms(input: InboundSmsInput): Promise<InboundSmsResult>;
+  /** How webhooks sent from now on are signed (a Webhook Rule's shared key, or `{}`: the auth token). */
+  setWebhookSigningMode(mode: WebhookSigningMode): void;
   /** Plays a whole incoming call against the ingress; resolves once every webhook has been answered. */
   simulateCall(input: SimulatedCallInput): Promise<SimulatedCallResult>;
   /** Clears every log, rule and switch. */
@@ -150,6 +152,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     setCallbackModeFor: (to, mode) => callbackModes.setFor(to, mode),
     openaiRequests: () => openaiRequests.toArray(),
     setOpenAIMode: (mode) => openaiMode.set(mode),
+    setWebhookSigningMode: (mode) => sender.setSigningMode(mode),
     sendInboundSms: (input) => sendInboundSms(driverDeps, input),
     simulateCall: (input) => simulateCall(driverDeps, input),
     reset: () => {
@@ -160,6 +163,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       callbackModes.reset();
       openaiMode.set({});
       twilioFailures.set(undefined);
+      sender.setSigningMode({});
     },
   };
 

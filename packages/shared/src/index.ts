@@ -21,5 +21,7 @@ export * from './redis/redis-connection.ts';
 export * from './service/run-service.ts';
 export * from './service/serve-metrics.ts';
 export * from './service/worker-process.ts';
+export * from './supabase/auth-user-defaults.ts';
 export * from './twilio/callback-url.ts';
+export * from './twilio/twilio-signature.ts';
 export * from './verification/verification-code-mask.ts';

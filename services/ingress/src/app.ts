@@ -4,7 +4,8 @@ import { DASHBOARD_PATH, dashboardRoutes } from './dashboard/dashboard.ts';
 import { createJobBatcher } from './enqueue/job-batcher.ts';
 import { healthRoutes } from './health/health.routes.ts';
 import { errorHandler, notFound } from './http/error-handler.ts';
-import { createIngressMetrics } from './metrics/ingress-metrics.ts';
+import { requireBearerToken } from './internal-api/require-bearer-token.ts';
+import type { IngressMetrics } from './metrics/ingress-metrics.ts';
 import { smsWebhookRoutes } from './sms/sms-webhooks.ts';
 import type { IngressConfig } from './start-ingress.ts';
 import { twilioWebhookGate } from './twilio/twilio-webhook.ts';
@@ -20,6 +21,8 @@ export interface AppDeps {
   /** The queues' producer connection, pinged by `/readyz`. */
   redis: RedisConnection;
   authUsers: AuthUsers;
+  /** The ingress's Prometheus metrics: fed by the app, served on `/metrics` and on `METRICS_PORT`. */
+  metrics: IngressMetrics;
   logger: Logger;
   /** Milliseconds Redis has to acknowledge a job before the request answers 503. Default 500: a 503 must reach Twilio within a second even when the machine is busy. */
   enqueueTimeoutMs?: number;
@@ -45,8 +48,7 @@ const ROUTES = [
 
 /** The ingress: Twilio webhooks to jobs, internal API, dashboard, health and metrics. */
 export function createApp(deps: AppDeps): Express {
-  const { config, logger } = deps;
-  const metrics = createIngressMetrics(deps.queues);
+  const { config, logger, metrics } = deps;
   const batcher = createJobBatcher(deps.queues, {
     timeoutMs: deps.enqueueTimeoutMs,
     onSettled: metrics.observeEnqueue,
@@ -56,7 +58,15 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.use(metrics.observeRequests(ROUTES));
 
-  app.use('/twilio', twilioWebhookGate(config.twilio.authToken, config.http.publicBaseUrl));
+  app.use(
+    '/twilio',
+    twilioWebhookGate({
+      authToken: config.twilio.authToken,
+      publicBaseUrl: config.http.publicBaseUrl,
+      callbackOverrides: config.twilio.callbackOverrides,
+      sharedKey: config.twilio.webhookSharedKey,
+    }),
+  );
   app.use(smsWebhookRoutes(batcher));
   app.use(
     voiceWebhookRoutes({
@@ -80,7 +90,8 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   app.use(healthRoutes({ db: deps.db, redis: deps.redis }));
-  app.get('/metrics', async (_req, res) => {
+  // The public port is the one Twilio reaches: queue depths and traffic figures are not for everyone.
+  app.get('/metrics', requireBearerToken(config.metrics.token), async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   app.use(dashboardRoutes(deps.queues, config));

@@ -9,24 +9,28 @@ import {
   createRedisConnection,
   type Logger,
 } from '@series-killer/shared';
+import type { Registry } from 'prom-client';
 import { createApp } from './app.ts';
+import { createIngressMetrics } from './metrics/ingress-metrics.ts';
 import { authUsersFor } from './users/auth-users.ts';
 
 /** The configuration sections the ingress reads. */
 export type IngressConfig = ConfigOf<
-  'database' | 'redis' | 'http' | 'twilio' | 'supabase' | 'internalApi' | 'dashboard' | 'voice'
+  'database' | 'redis' | 'http' | 'twilio' | 'supabase' | 'internalApi' | 'dashboard' | 'voice' | 'metrics'
 >;
 
 export interface StartIngressOptions {
   /** Default: the shared JSON logger at `config.logLevel`. */
   logger?: Logger;
-  /** Milliseconds in-flight requests get to finish on close before their connections are cut. Default 10000. */
+  /** Milliseconds in-flight requests get to finish on close before their connections are cut. Default 5000 (the process must stop within 9 s). */
   shutdownGraceMs?: number;
 }
 
 export interface RunningIngress {
   /** Where the ingress listens, e.g. `http://127.0.0.1:3000`. */
   url: string;
+  /** The ingress's Prometheus metrics, for `METRICS_PORT`. */
+  metrics: Registry;
   /** Stops accepting, lets in-flight requests finish, then closes queues, Redis and Postgres. */
   close(): Promise<void>;
 }
@@ -39,7 +43,8 @@ export async function startIngress(config: IngressConfig, options: StartIngressO
   // Logged, not thrown: while Redis is down requests answer 503 and ioredis keeps reconnecting.
   redis.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error'));
   const queues = createQueues(redis, config.redis, logger);
-  const app = createApp({ config, db, queues, redis, authUsers: await authUsersFor(config, db), logger });
+  const metrics = createIngressMetrics(queues, logger);
+  const app = createApp({ config, db, queues, redis, authUsers: await authUsersFor(config, db), metrics, logger });
 
   const server = app.listen(config.http.port);
   await once(server, 'listening');
@@ -49,7 +54,7 @@ export async function startIngress(config: IngressConfig, options: StartIngressO
 
   async function close(): Promise<void> {
     const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-    const grace = setTimeout(() => server.closeAllConnections(), options.shutdownGraceMs ?? 10_000);
+    const grace = setTimeout(() => server.closeAllConnections(), options.shutdownGraceMs ?? 5_000);
     await stopped;
     clearTimeout(grace);
     await closeQueues(queues);
@@ -58,5 +63,5 @@ export async function startIngress(config: IngressConfig, options: StartIngressO
     logger.info('ingress stopped');
   }
 
-  return { url, close };
+  return { url, metrics: metrics.registry, close };
 }

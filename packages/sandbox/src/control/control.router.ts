@@ -26,6 +26,16 @@ const openaiMode = z.strictObject({
   contextWindowTokens: z.number().int().positive().optional(),
 });
 
+const webhookSigning = z.strictObject({
+  sharedKey: z
+    .strictObject({
+      id: z.string().min(1),
+      secret: z.string().min(1),
+      algorithm: z.enum(['HMAC_SHA1', 'HMAC_SHA256']),
+    })
+    .optional(),
+});
+
 const inboundSms = z.strictObject({
   from: phone,
   to: phone,
@@ -102,6 +112,12 @@ export function controlRouter(control: SandboxControl): Router {
     const mode = parse(openaiMode, req.body, res);
     if (!mode) return;
     control.setOpenAIMode(mode);
+    res.status(204).end();
+  });
+  router.put('/webhooks/signing', (req, res) => {
+    const mode = parse(webhookSigning, req.body, res);
+    if (!mode) return;
+    control.setWebhookSigningMode(mode);
     res.status(204).end();
   });
   router.post('/sms/inbound', async (req, res) => {

@@ -1,7 +1,5 @@
-import type { AuthUsers, Db } from '@series-killer/shared';
+import { type AuthUsers, type Db, SUPABASE_AUTH_EMPTY_TOKENS, SUPABASE_AUTH_INSTANCE_ID } from '@series-killer/shared';
 import type { Selectable } from 'kysely';
-
-export type AuthUserRow = Omit<Selectable<AuthUsers>, 'instance_id'>;
 
 export interface NewAuthUser {
   id: string;
@@ -34,12 +32,14 @@ const USER_COLUMNS = [
   'updated_at',
 ] as const;
 
+export type AuthUserRow = Pick<Selectable<AuthUsers>, (typeof USER_COLUMNS)[number]>;
+
 export async function insertAuthUser(db: Db, user: NewAuthUser): Promise<AuthUserRow> {
   const now = new Date();
   return db
     .insertInto('auth.users')
     .values({
-      instance_id: '00000000-0000-0000-0000-000000000000',
+      instance_id: SUPABASE_AUTH_INSTANCE_ID,
       id: user.id,
       aud: 'authenticated',
       role: user.role,
@@ -47,6 +47,7 @@ export async function insertAuthUser(db: Db, user: NewAuthUser): Promise<AuthUse
       phone: user.phone,
       email_confirmed_at: user.emailConfirmedAt,
       phone_confirmed_at: user.phoneConfirmedAt,
+      ...SUPABASE_AUTH_EMPTY_TOKENS,
       raw_app_meta_data: JSON.stringify(user.appMetadata),
       raw_user_meta_data: JSON.stringify(user.userMetadata),
       created_at: now,

@@ -82,8 +82,6 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     PUBLIC_BASE_URL: publicBaseUrl,
     ...(sandbox ? { TWILIO_API_BASE_URL: sandbox.url, OPENAI_BASE_URL: `${sandbox.url}/v1` } : {}),
     ...(sandbox && supabaseAuth ? { SUPABASE_URL: sandbox.url } : {}),
-    // Bare callback URLs: the sandbox then signs exactly the URL the ingress checks.
-    TWILIO_CALLBACK_OVERRIDES: 'none',
     ...overrides,
   };
   const config = createTestConfig(env);

@@ -80,7 +80,7 @@ export const configVariables = {
     schema: positiveInt.max(65535).optional(),
     default: undefined,
     description:
-      'Port of a Prometheus `/metrics` endpoint in each worker process (unset: none; `npm start` gives each process the next port; the ingress serves `/metrics` on `PORT`)',
+      'Port of a Prometheus `/metrics` endpoint in each process, the ingress included (unset: none; `npm start` gives each process the next port)',
   },
   PUBLIC_BASE_URL: {
     schema: url('https://…'),
@@ -111,6 +111,18 @@ export const configVariables = {
     schema: url('http://…').optional(),
     default: undefined,
     description: 'Where the Twilio SDK sends REST calls (unset: real Twilio; the sandbox in sandbox mode)',
+  },
+  TWILIO_WEBHOOK_SHARED_KEY: {
+    schema: z.string().min(1).optional(),
+    default: undefined,
+    description:
+      'Secret of a Twilio Webhook Rule’s shared key: webhooks announced by `X-Twilio-Webhooks-Signature-Settings` are validated with it (unset: such webhooks are refused with 403)',
+  },
+  TWILIO_WEBHOOK_SHARED_KEY_ID: {
+    schema: z.string().min(1).optional(),
+    default: undefined,
+    description:
+      'Id of that shared key: a webhook whose `X-Twilio-Webhooks-Signature-Settings` names another key is refused with 403 (unset: any key id)',
   },
   SANDBOX: {
     schema: flag.optional(),
@@ -193,6 +205,12 @@ export const configVariables = {
     schema: z.string().min(16, 'must be at least 16 characters').optional(),
     default: undefined,
     description: 'Bearer token for `/api/*` and `/hooks/*` (unset: both disabled)',
+  },
+  METRICS_TOKEN: {
+    schema: z.string().min(16, 'must be at least 16 characters').optional(),
+    default: undefined,
+    description:
+      'Bearer token `/metrics` on the ingress’s public port requires (unset: `/metrics` is not served on `PORT`, only on `METRICS_PORT`)',
   },
   DASHBOARD_USER: {
     schema: z.string().min(1).optional(),

@@ -37,6 +37,8 @@ export interface TwilioConfig {
   apiBaseUrl?: string;
   /** `TWILIO_CALLBACK_OVERRIDES`: the callback URLs' `#fragment` of connection overrides. Default `rc=3&rp=all`. */
   callbackOverrides: string;
+  /** `TWILIO_WEBHOOK_SHARED_KEY` (and `_ID`): a Webhook Rule's shared key; unset refuses shared-key signatures. */
+  webhookSharedKey?: { secret: string; id?: string };
 }
 
 /** `openai`: summaries. */
@@ -95,6 +97,8 @@ export const configSections = {
       'TWILIO_MESSAGING_SERVICE_SID',
       'TWILIO_API_BASE_URL',
       'TWILIO_CALLBACK_OVERRIDES',
+      'TWILIO_WEBHOOK_SHARED_KEY',
+      'TWILIO_WEBHOOK_SHARED_KEY_ID',
     ],
     (r, { sandbox, sandboxUrl, problem }): TwilioConfig => {
       if (sandbox && r.TWILIO_ACCOUNT_SID !== undefined)
@@ -112,6 +116,10 @@ export const configSections = {
         messagingServiceSid: r.TWILIO_MESSAGING_SERVICE_SID,
         apiBaseUrl: r.TWILIO_API_BASE_URL ?? (sandbox ? sandboxUrl : undefined),
         callbackOverrides: r.TWILIO_CALLBACK_OVERRIDES,
+        webhookSharedKey:
+          r.TWILIO_WEBHOOK_SHARED_KEY !== undefined
+            ? { secret: r.TWILIO_WEBHOOK_SHARED_KEY, id: r.TWILIO_WEBHOOK_SHARED_KEY_ID }
+            : undefined,
       };
     },
   ),
@@ -143,9 +151,11 @@ export const configSections = {
     concurrency: r.WORKER_CONCURRENCY,
   })),
 
-  metrics: section(['METRICS_PORT'], (r) => ({
-    /** `METRICS_PORT`: where a worker process serves Prometheus metrics; unset serves none. */
+  metrics: section(['METRICS_PORT', 'METRICS_TOKEN'], (r) => ({
+    /** `METRICS_PORT`: where the process serves Prometheus metrics; unset serves none. */
     port: r.METRICS_PORT,
+    /** `METRICS_TOKEN`: bearer token of `/metrics` on the ingress's public port; unset: not served there. */
+    token: r.METRICS_TOKEN,
   })),
 
   openai: section(

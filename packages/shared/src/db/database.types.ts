@@ -25,17 +25,38 @@ export type Timestamp = ColumnType<Date, Date | string, Date | string>;
 
 export interface AuthUsers {
   aud: string | null;
+  banned_until: Timestamp | null;
+  confirmation_sent_at: Timestamp | null;
+  confirmation_token: string | null;
   confirmed_at: Generated<Timestamp | null>;
   created_at: Generated<Timestamp | null>;
+  deleted_at: Timestamp | null;
   email: string | null;
+  email_change: string | null;
+  email_change_confirm_status: Generated<number | null>;
+  email_change_sent_at: Timestamp | null;
+  email_change_token_current: Generated<string | null>;
+  email_change_token_new: string | null;
   email_confirmed_at: Timestamp | null;
+  encrypted_password: string | null;
   id: string;
   instance_id: string | null;
+  invited_at: Timestamp | null;
   is_anonymous: Generated<boolean>;
+  is_sso_user: Generated<boolean>;
+  is_super_admin: boolean | null;
+  last_sign_in_at: Timestamp | null;
   phone: string | null;
+  phone_change: Generated<string | null>;
+  phone_change_sent_at: Timestamp | null;
+  phone_change_token: Generated<string | null>;
   phone_confirmed_at: Timestamp | null;
   raw_app_meta_data: Json | null;
   raw_user_meta_data: Json | null;
+  reauthentication_sent_at: Timestamp | null;
+  reauthentication_token: Generated<string | null>;
+  recovery_sent_at: Timestamp | null;
+  recovery_token: string | null;
   role: string | null;
   updated_at: Generated<Timestamp | null>;
 }

@@ -116,6 +116,47 @@ describe('row level security', () => {
     expect(updated.rowCount).toBe(0);
   });
 
+  it('authenticated may write only voice_preference of its own preferences row', async () => {
+    for (const column of ['id', 'user_id', 'created_at', 'updated_at']) {
+      const value = column === 'id' ? '1' : column === 'user_id' ? `'${userA}'` : 'now()';
+      await as('authenticated', userA, () =>
+        expect(
+          client.query(`UPDATE public.preferences SET ${column} = ${value} WHERE user_id = $1`, [userA]),
+        ).rejects.toThrow(/permission denied/),
+      );
+    }
+    await as('authenticated', userA, () =>
+      expect(
+        client.query(`INSERT INTO public.preferences (id, user_id, voice_preference) VALUES (999, $1, 'x')`, [userA]),
+      ).rejects.toThrow(/permission denied/),
+    );
+    const fresh = randomUUID();
+    await client.query('SELECT public.create_integration_test_user($1, null, null)', [fresh]);
+    const inserted = await as('authenticated', fresh, () =>
+      client.query(`INSERT INTO public.preferences (user_id, voice_preference) VALUES ($1, 'Polly.Amy') RETURNING id`, [
+        fresh,
+      ]),
+    );
+    expect(inserted.rowCount).toBe(1);
+  });
+
+  it('anon and authenticated hold no privilege on any public sequence', async () => {
+    const { rows } = await client.query(
+      `SELECT c.oid::regclass::text AS sequence, r.rolname AS role, p.privilege
+         FROM pg_class c
+         CROSS JOIN (VALUES ('anon'), ('authenticated')) AS r(rolname)
+         CROSS JOIN (VALUES ('USAGE'), ('SELECT'), ('UPDATE')) AS p(privilege)
+        WHERE c.relkind = 'S' AND c.relnamespace = 'public'::regnamespace
+          AND has_sequence_privilege(r.rolname, c.oid, p.privilege)`,
+    );
+    expect(rows).toEqual([]);
+    await as('authenticated', userA, () =>
+      expect(client.query(`SELECT setval(pg_get_serial_sequence('public.preferences', 'id'), 1)`)).rejects.toThrow(
+        /permission denied/,
+      ),
+    );
+  });
+
   it('authenticated cannot write, delete or truncate anything else', async () => {
     await as('authenticated', userA, () =>
       expect(

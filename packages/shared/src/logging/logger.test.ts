@@ -1,5 +1,8 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from '@jest/globals';
+import { freePort } from '../testing/free-port.ts';
+import { createTestConfig } from '../testing/test-config.ts';
+import { createTwilioClient } from '../twilio/twilio-client.ts';
 import { createLogger } from './logger.ts';
 
 function capture() {
@@ -67,5 +70,41 @@ describe('createLogger', () => {
     );
     expect(lines.join('')).toContain('SM0123456789abcdef0123456789abcdef');
     expect(lines.join('')).toContain('CAabcdefabcdefabcdef012345678901');
+  });
+});
+
+describe('createLogger with an SDK error', () => {
+  it('logs the Twilio SDK network error by allow-list: no Authorization header, token or Basic credentials', async () => {
+    const { twilio } = createTestConfig({ TWILIO_AUTH_TOKEN: 'auth-token-that-must-not-leak' });
+    const { accountSid, authToken } = twilio;
+    // A real SDK request, sent to a port nobody listens on.
+    const client = createTwilioClient({ ...twilio, apiBaseUrl: `http://127.0.0.1:${await freePort()}` });
+    const error = await client.messages.list({ limit: 1 }).then(
+      () => undefined,
+      (failure: unknown) => failure,
+    );
+    expect(error).toBeInstanceOf(Error);
+    const { lines, logger } = capture();
+    logger.error({ err: error, nested: { failure: error } }, 'list failed');
+    logger.error(error as Error, 'as first argument');
+    const text = lines.join('');
+    const basic = Buffer.from(`${accountSid}:${authToken}`).toString('base64');
+    for (const secret of [authToken, basic, 'Authorization', '_header']) expect(text).not.toContain(secret);
+    const record = JSON.parse(lines[0] ?? '{}');
+    expect(record.err).toMatchObject({ code: 'ECONNREFUSED', message: expect.stringContaining('ECONNREFUSED') });
+  });
+
+  it('keeps HTTP status, Twilio code and the cause chain', () => {
+    const { lines, logger } = capture();
+    const rest = Object.assign(new Error('Authenticate'), {
+      status: 401,
+      code: 20003,
+      moreInfo: 'https://www.twilio.com/docs/errors/20003',
+      config: { headers: { Authorization: 'Basic c2VjcmV0' } },
+    });
+    logger.error({ err: new Error('send failed', { cause: rest }) }, 'failed');
+    const record = JSON.parse(lines[0] ?? '{}');
+    expect(record.err.cause).toMatchObject({ status: 401, code: 20003, message: 'Authenticate' });
+    expect(lines[0]).not.toContain('c2VjcmV0');
   });
 });

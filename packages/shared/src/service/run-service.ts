@@ -3,6 +3,12 @@ import { type ConfigOf, type ConfigSectionName, loadConfigOrExit } from '../conf
 import { createLogger, type Logger } from '../logging/logger.ts';
 import { serveMetrics } from './serve-metrics.ts';
 
+/**
+ * How long a service may take to stop once asked, in milliseconds: past it the process exits
+ * anyway (a connection that will not drain, a log write that cannot complete).
+ */
+const SHUTDOWN_DEADLINE_MS = 9_000;
+
 export interface RunningService {
   close(): Promise<void>;
   /** The service's own Prometheus counters, served on `METRICS_PORT` when it is set. */
@@ -13,7 +19,9 @@ export interface RunningService {
  * The shared shape of every service's `main.ts`: read the sections of the configuration the
  * service names, once (exit 1 with one line per bad or missing setting), start, serve its
  * metrics on `METRICS_PORT` when it reads the `metrics` section, and on SIGTERM/SIGINT close
- * gracefully and exit 0.
+ * gracefully and exit 0, within SHUTDOWN_DEADLINE_MS. A process started with an IPC channel (by
+ * `npm start`'s supervisor) also stops when the channel closes: its supervisor is gone, however
+ * it died.
  */
 export async function runService<S extends ConfigSectionName>(
   name: string,
@@ -29,10 +37,14 @@ export async function runService<S extends ConfigSectionName>(
   logger.info({ metricsPort: port }, 'started');
 
   let stopping = false;
-  const shutdown = async (signal: NodeJS.Signals) => {
+  const shutdown = async (reason: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
+    logger.info({ reason }, 'shutting down');
+    setTimeout(() => {
+      logger.error({ deadlineMs: SHUTDOWN_DEADLINE_MS }, 'shutdown took too long; exiting');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
     try {
       await metricsServer?.close();
       await service.close();
@@ -44,4 +56,12 @@ export async function runService<S extends ConfigSectionName>(
   };
   process.on('SIGTERM', (signal) => void shutdown(signal));
   process.on('SIGINT', (signal) => void shutdown(signal));
+  if (process.send) process.on('disconnect', () => void shutdown('supervisor gone'));
+  // Output nobody reads any more (a closed pipe) must not stop the process from stopping.
+  process.stdout.on('error', ignoreBrokenPipe);
+  process.stderr.on('error', ignoreBrokenPipe);
+}
+
+function ignoreBrokenPipe(error: NodeJS.ErrnoException): void {
+  if (error.code !== 'EPIPE') throw error;
 }

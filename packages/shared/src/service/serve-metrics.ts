@@ -7,11 +7,12 @@ export interface MetricsServer {
 }
 
 /**
- * A worker process's Prometheus endpoint: `GET /metrics` with the service's own counters
+ * A process's Prometheus endpoint on a port of its own: `GET /metrics` with the service's own counters
  * (when it has any) plus Node's process metrics. Anything else is 404.
  */
 export async function serveMetrics(port: number, registry: Registry = new Registry()): Promise<MetricsServer> {
-  collectDefaultMetrics({ register: registry });
+  // A service may have registered the process metrics itself (the ingress serves them on its own port too).
+  if (!registry.getSingleMetric('process_cpu_seconds_total')) collectDefaultMetrics({ register: registry });
   const server = createServer((req, res) => {
     if (req.method !== 'GET' || req.url !== '/metrics') {
       res.writeHead(404).end();

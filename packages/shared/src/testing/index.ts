@@ -1,4 +1,5 @@
 export * from './free-port.ts';
+export * from './supabase-auth-users.ts';
 export * from './test-config.ts';
 export * from './test-database.ts';
 export * from './test-ids.ts';

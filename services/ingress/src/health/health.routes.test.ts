@@ -1,11 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { serveMetrics } from '@series-killer/shared';
 import { fakeSid, freePort } from '@series-killer/shared/testing';
 import { type IngressHarness, startIngressHarness } from '../testing/ingress-harness.ts';
+
+const METRICS_TOKEN = 'metrics-token-0123456789';
+
+function scrape(h: IngressHarness, token: string | null = METRICS_TOKEN): Promise<Response> {
+  return fetch(`${h.ingress.url}/metrics`, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+}
 
 describe('health, readiness and metrics', () => {
   let h: IngressHarness;
   beforeAll(async () => {
-    h = await startIngressHarness();
+    h = await startIngressHarness({ METRICS_TOKEN });
   });
   afterAll(async () => {
     await h.close();
@@ -27,7 +34,7 @@ describe('health, readiness and metrics', () => {
     });
     await fetch(`${h.ingress.url}/twilio/sms/status`, { method: 'POST' });
 
-    const response = await fetch(`${h.ingress.url}/metrics`);
+    const response = await scrape(h);
     expect(response.status).toBe(200);
     const text = await response.text();
     expect(text).toContain('ingress_http_requests_total{route="/twilio/sms/status",method="POST",status="204"} 1');
@@ -35,6 +42,27 @@ describe('health, readiness and metrics', () => {
     expect(text).toMatch(/ingress_enqueue_duration_seconds_count\{queue="sms-status",outcome="stored"\} 1/);
     expect(text).toContain('ingress_queue_jobs{queue="sms-status",state="waiting"} 1');
     expect(text).toContain('process_cpu_user_seconds_total');
+    expect(text).toContain('ingress_queue_jobs_stale 0');
+  });
+
+  it('answers /metrics on the public port only to its bearer token', async () => {
+    for (const token of [null, 'wrong-token-0123456789']) {
+      const response = await scrape(h, token);
+      expect(response.status).toBe(401);
+      expect(await response.text()).not.toContain('ingress_queue_jobs');
+    }
+  });
+
+  it('serves the same metrics on a port of its own (METRICS_PORT)', async () => {
+    const port = await freePort();
+    const server = await serveMetrics(port, h.ingress.metrics);
+    try {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      expect(text).toContain('ingress_http_requests_total');
+      expect(text).toContain('process_cpu_user_seconds_total');
+    } finally {
+      await server.close();
+    }
   });
 
   it('answers unknown routes with JSON 404', async () => {
@@ -44,10 +72,25 @@ describe('health, readiness and metrics', () => {
   });
 });
 
-describe('readiness while Redis is unreachable', () => {
+describe('/metrics without METRICS_TOKEN', () => {
   let h: IngressHarness;
   beforeAll(async () => {
-    h = await startIngressHarness({ REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
+    h = await startIngressHarness();
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('is not served on the public port', async () => {
+    expect((await scrape(h, null)).status).toBe(404);
+    expect((await scrape(h, 'any-token-0123456789')).status).toBe(404);
+  });
+});
+
+describe('readiness and metrics while Redis is unreachable', () => {
+  let h: IngressHarness;
+  beforeAll(async () => {
+    h = await startIngressHarness({ REDIS_URL: `redis://127.0.0.1:${await freePort()}`, METRICS_TOKEN });
   });
   afterAll(async () => {
     await h.close();
@@ -57,5 +100,13 @@ describe('readiness while Redis is unreachable', () => {
     const response = await fetch(`${h.ingress.url}/readyz`);
     expect(response.status).toBe(503);
     expect(await response.json()).toEqual({ redis: 'down', postgres: 'ok' });
+  });
+
+  it('keeps answering /metrics with the process metrics, the queue gauges marked stale', async () => {
+    const response = await scrape(h);
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(text).toContain('process_cpu_user_seconds_total');
+    expect(text).toContain('ingress_queue_jobs_stale 1');
   });
 });

@@ -1,9 +1,20 @@
-import type { QueueName, Queues } from '@series-killer/shared';
+import type { Logger, QueueName, Queues } from '@series-killer/shared';
 import type { RequestHandler } from 'express';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { withTimeout } from '../http/with-timeout.ts';
 
 /** The job states whose counts are exported per queue. */
 const JOB_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed'] as const;
+
+/** How long a scrape waits for Redis' job counts, in milliseconds, before it answers with the last ones. */
+const QUEUE_COUNTS_TIMEOUT_MS = 2_000;
+
+class QueueCountsTimeoutError extends Error {
+  constructor() {
+    super(`Redis did not return the job counts within ${QUEUE_COUNTS_TIMEOUT_MS} ms`);
+    this.name = 'QueueCountsTimeoutError';
+  }
+}
 
 /** The ingress's Prometheus metrics, on a registry of its own. */
 export interface IngressMetrics {
@@ -20,7 +31,13 @@ function routeLabel(routes: readonly string[], originalUrl: string): string {
   return routes.find((route) => path === route) ?? routes.find((route) => path.startsWith(`${route}/`)) ?? 'unmatched';
 }
 
-export function createIngressMetrics(queues: Queues): IngressMetrics {
+async function readJobCounts(queues: Queues) {
+  return Promise.all(
+    Object.entries(queues).map(async ([name, queue]) => [name, await queue.getJobCounts(...JOB_STATES)] as const),
+  );
+}
+
+export function createIngressMetrics(queues: Queues, logger: Logger): IngressMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
@@ -37,18 +54,35 @@ export function createIngressMetrics(queues: Queues): IngressMetrics {
     buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
     registers: [registry],
   });
+  const stale = new Gauge({
+    name: 'ingress_queue_jobs_stale',
+    help: '1 while Redis cannot be read: ingress_queue_jobs then holds the last counts read (none before the first)',
+    registers: [registry],
+  });
+  const lastRead = new Gauge({
+    name: 'ingress_queue_jobs_read_timestamp_seconds',
+    help: 'When ingress_queue_jobs was last read from Redis (Unix time)',
+    registers: [registry],
+  });
   new Gauge({
     name: 'ingress_queue_jobs',
     help: 'Jobs per queue and state, read from Redis at scrape time',
     labelNames: ['queue', 'state'] as const,
     registers: [registry],
+    // A failed read leaves the last counts in place and the scrape answered, marked stale.
     async collect() {
-      this.reset();
-      const counts = await Promise.all(
-        Object.entries(queues).map(async ([name, queue]) => [name, await queue.getJobCounts(...JOB_STATES)] as const),
-      );
-      for (const [queue, byState] of counts) {
-        for (const state of JOB_STATES) this.set({ queue, state }, byState[state] ?? 0);
+      try {
+        const counts = await withTimeout(readJobCounts(queues), QUEUE_COUNTS_TIMEOUT_MS, () => {
+          throw new QueueCountsTimeoutError();
+        });
+        for (const [queue, byState] of counts) {
+          for (const state of JOB_STATES) this.set({ queue, state }, byState[state] ?? 0);
+        }
+        stale.set(0);
+        lastRead.setToCurrentTime();
+      } catch (error) {
+        stale.set(1);
+        logger.warn({ err: error }, 'queue metrics are stale: Redis could not be read');
       }
     },
   });

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { type Config, type Db, toAuthPhone } from '@series-killer/shared';
+import {
+  type Config,
+  type Db,
+  SUPABASE_AUTH_EMPTY_TOKENS,
+  SUPABASE_AUTH_INSTANCE_ID,
+  toAuthPhone,
+} from '@series-killer/shared';
 import type { SupabaseClient } from '@supabase/supabase-js';
 import type { NewUser } from './new-user.ts';
 import { UserConflictError } from './user-errors.ts';
@@ -22,21 +28,29 @@ function userMetadata(user: NewUser) {
   return { first_name: user.firstName, last_name: user.lastName };
 }
 
-/** Bootstrap mode: the auth user is a row in `auth.users`, written in the same transaction. */
+/**
+ * Bootstrap mode: the auth user is a row in `auth.users`, written in the same transaction, as
+ * Supabase Auth writes it: its token columns are read as non-null strings, so they hold ''.
+ */
 export function sqlAuthUsers(db: Db): AuthUsers {
   return {
     async create(trx, user) {
+      const now = new Date();
       const row = await trx
         .insertInto('auth.users')
         .values({
+          instance_id: SUPABASE_AUTH_INSTANCE_ID,
           id: randomUUID(),
           aud: 'authenticated',
           role: 'authenticated',
           // Supabase Auth stores phones without the leading +.
           phone: toAuthPhone(user.phone),
           email: user.email ?? null,
+          ...SUPABASE_AUTH_EMPTY_TOKENS,
           raw_app_meta_data: JSON.stringify({ provider: 'phone', providers: ['phone'] }),
           raw_user_meta_data: JSON.stringify(userMetadata(user)),
+          created_at: now,
+          updated_at: now,
         })
         .returning('id')
         .executeTakeFirstOrThrow();

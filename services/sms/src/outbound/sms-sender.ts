@@ -1,4 +1,5 @@
 import type { TwilioClient } from '@series-killer/shared/twilio';
+import { callTwilio } from '../twilio-errors/twilio-request-error.ts';
 
 /** One outbound SMS as the carrier sees it. */
 export interface OutboundSms {
@@ -41,21 +42,20 @@ export function createTwilioSmsSender(client: TwilioClient, options: TwilioSmsSe
     senderId: 'from' in sender ? sender.from : sender.messagingServiceSid,
 
     async send({ to, body }) {
-      const message = await client.messages.create({
-        to,
-        body,
-        ...sender,
-        statusCallback: options.statusCallbackUrl,
-      });
+      const message = await callTwilio('message create', () =>
+        client.messages.create({ to, body, ...sender, statusCallback: options.statusCallbackUrl }),
+      );
       return message.sid;
     },
 
     async findSent({ to, body }, since) {
-      const recent = await client.messages.list({
-        to,
-        ...('from' in sender ? { from: sender.from } : {}),
-        limit: EARLIER_SEND_SEARCH_LIMIT,
-      });
+      const recent = await callTwilio('message list', () =>
+        client.messages.list({
+          to,
+          ...('from' in sender ? { from: sender.from } : {}),
+          limit: EARLIER_SEND_SEARCH_LIMIT,
+        }),
+      );
       return recent
         .filter((message) => message.to === to && message.body === body)
         .filter((message) =>

@@ -7,7 +7,7 @@ export interface TwilioApiError {
 }
 
 /**
- * Reads a Twilio REST error (the SDK's RestException or its RFC 9457 TwilioServiceException:
+ * Reads a Twilio REST error (a TwilioRequestError, the SDK's RestException or its RFC 9457 TwilioServiceException:
  * both carry a numeric HTTP `status`). Anything else (a refused connection, a timeout) is
  * not an answer from Twilio and yields undefined.
  */

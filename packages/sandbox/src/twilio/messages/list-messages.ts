@@ -98,7 +98,8 @@ export function messagesPage(
   const hasNext = last !== undefined && start + items.length < newestFirst.length;
   const hasPrevious = page > 0 && firstItem !== undefined;
   return {
-    end: start + items.length - 1,
+    // Index of the page's last item; an empty page says 0, as Twilio's own examples do.
+    end: items.length === 0 ? 0 : start + items.length - 1,
     first_page_uri: uriFor(0),
     messages: items.map(toResource),
     next_page_uri: hasNext ? uriFor(page + 1, `PA${last.sid}`) : null,

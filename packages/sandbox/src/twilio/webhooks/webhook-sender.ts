@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger } from '@series-killer/shared';
-import twilio from 'twilio';
+import { type Logger, type SignatureAlgorithm, twilioSignature } from '@series-killer/shared';
 import type { BoundedLog } from '../../log/bounded-log.ts';
 
 /** One request Twilio makes to an application: a form-encoded, signed POST. */
@@ -47,9 +46,28 @@ export class WebhookSenderClosedError extends Error {
   }
 }
 
-/** Twilio signs the full URL plus every POST parameter, sorted by name (see twilio.getExpectedTwilioSignature). */
-export function signWebhook(authToken: string, url: string, params: Record<string, string>): string {
-  return twilio.getExpectedTwilioSignature(authToken, url, params);
+/**
+ * How webhooks are signed: with the auth token (HMAC-SHA1, Twilio's default), or as when a
+ * Webhook Rule matches the URL: with the Rule's shared key and algorithm, announced in
+ * `X-Twilio-Webhooks-Signature-Settings`.
+ */
+export interface WebhookSigningMode {
+  sharedKey?: { id: string; secret: string; algorithm: SignatureAlgorithm };
+}
+
+/** The signature headers Twilio sends with one webhook. */
+export function signatureHeaders(
+  authToken: string,
+  mode: WebhookSigningMode,
+  url: string,
+  params: Record<string, string>,
+): Record<string, string> {
+  const { sharedKey } = mode;
+  if (!sharedKey) return { 'X-Twilio-Signature': twilioSignature('HMAC_SHA1', authToken, url, params) };
+  return {
+    'X-Twilio-Signature': twilioSignature(sharedKey.algorithm, sharedKey.secret, url, params),
+    'X-Twilio-Webhooks-Signature-Settings': `key=${sharedKey.id},algorithm=${sharedKey.algorithm}`,
+  };
 }
 
 export function newIdempotencyToken(): string {
@@ -69,9 +87,15 @@ export class WebhookSender {
   readonly #options: WebhookSenderOptions;
   readonly #abort = new AbortController();
   readonly #inFlight = new Set<Promise<unknown>>();
+  #signing: WebhookSigningMode = {};
 
   constructor(options: WebhookSenderOptions) {
     this.#options = options;
+  }
+
+  /** Signs webhooks sent from now on this way; `{}` restores the auth token. */
+  setSigningMode(mode: WebhookSigningMode): void {
+    this.#signing = mode;
   }
 
   get signal(): AbortSignal {
@@ -125,7 +149,7 @@ export class WebhookSender {
           'Content-Type': 'application/x-www-form-urlencoded',
           Accept: '*/*',
           'User-Agent': 'TwilioProxy/1.1',
-          'X-Twilio-Signature': signWebhook(this.#options.authToken, request.url, request.params),
+          ...signatureHeaders(this.#options.authToken, this.#signing, request.url, request.params),
           'I-Twilio-Idempotency-Token': request.idempotencyToken,
           'X-Home-Region': 'us1',
         },

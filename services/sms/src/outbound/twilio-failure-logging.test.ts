@@ -1,0 +1,59 @@
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startTestStack, type TestStack } from '@series-killer/sandbox/testing';
+import { createLogger, type JobData } from '@series-killer/shared';
+import { freePort, uniqueTestPhone, waitFor } from '@series-killer/shared/testing';
+import { type SmsWorkers, startSmsWorkers } from '../start-sms-workers.ts';
+
+// A send whose Twilio calls all fail to connect: the first attempt's messages.create and the
+// retry's messages.list (looking for an earlier attempt) both throw the SDK's network error,
+// which carries the request's Authorization header.
+let stack: TestStack;
+let workers: SmsWorkers;
+const lines: string[] = [];
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  const closedPort = await freePort();
+  const config = { ...stack.config, twilio: { ...stack.config.twilio, apiBaseUrl: `http://127.0.0.1:${closedPort}` } };
+  const destination = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
+  workers = await startSmsWorkers(config, { logger: createLogger('sms', 'debug', destination) });
+  stack.onClose(workers.close);
+});
+
+afterAll(async () => {
+  await stack.close();
+});
+
+describe('a Twilio call that cannot connect', () => {
+  it('logs why it failed, and neither the auth token nor the Basic credentials', async () => {
+    const { accountSid, authToken } = stack.config.twilio;
+    const data: JobData<'send-sms'> = { sendKey: 'test.leak', to: uniqueTestPhone(), body: 'hello', userId: null };
+    const job = await stack.queues['sms-outbound'].add('send-sms', data, {
+      attempts: 2,
+      backoff: { type: 'fixed', delay: 0 },
+    });
+    await waitFor(
+      'both attempts to fail',
+      async () => (await job.isFailed()) && lines.some((l) => /job failed/.test(l)),
+    );
+
+    const output = lines.join('');
+    expect(output).toContain('Twilio message create failed: connect ECONNREFUSED');
+    expect(output).toContain('Twilio message list failed: connect ECONNREFUSED');
+    expect(output).toContain('"code":"ECONNREFUSED"');
+    const basic = Buffer.from(`${accountSid}:${authToken}`).toString('base64');
+    for (const secret of [authToken, basic, 'Authorization']) expect(output).not.toContain(secret);
+
+    // What BullMQ keeps of the failure in Redis is as clean.
+    const failed = await stack.queues['sms-outbound'].getJob(job.id as string);
+    const stored = JSON.stringify([failed?.failedReason, failed?.stacktrace]);
+    expect(stored).toContain('ECONNREFUSED');
+    for (const secret of [authToken, basic]) expect(stored).not.toContain(secret);
+  });
+});
