@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
@@ -16,6 +17,14 @@ export class BuildError extends Error {
  * build and takes a second or two when nothing did), so the stack runs the compiled JavaScript.
  */
 export function buildServices(): Promise<void> {
+  // Installed without dev dependencies (the Docker image), TypeScript is absent and dist/ came built.
+  if (!existsSync(TSC)) {
+    return existsSync(root('services/ingress/dist/main.js'))
+      ? Promise.resolve()
+      : Promise.reject(
+          new BuildError('dist/ is missing and TypeScript is not installed: run npm ci, then npm run build'),
+        );
+  }
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [TSC, '-b', BUILD_PROJECT], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
