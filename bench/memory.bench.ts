@@ -1,18 +1,19 @@
-// Memory: each process of the stack started on its own as `npm start` starts it (sandbox mode, a
-// database and queue prefix of its own), left idle, and its resident set size read from /proc
-// once it has settled.
+// Memory: each process of the stack started on its own as `npm start` starts it (compiled, sandbox
+// mode, a database and queue prefix of its own), left idle, and its resident set size read from
+// /proc once it has settled.
 import { readFile } from 'node:fs/promises';
 import { createTestDatabase, createTestQueuePrefix, deleteQueuePrefix, freePort } from '@series-killer/shared/testing';
-import { serviceNodeOptions } from '../scripts/stack/stack-processes.ts';
-import { type RunningProcess, repoPath, startProcess, waitForOutput } from './lib/processes.ts';
+import { buildServices } from '../scripts/stack/build-services.ts';
+import { COMPILED_ENTRY_POINTS, serviceNodeOptions } from '../scripts/stack/stack-processes.ts';
+import { type RunningProcess, startProcess, waitForOutput } from './lib/processes.ts';
 import type { BenchResult } from './lib/results.ts';
 
 /** Idle RSS goals in MB: a small VM must hold the whole stack. */
 const PROCESSES = [
-  { name: 'ingress', entry: 'services/ingress/src/main.ts', goalMb: 120 },
-  { name: 'sms', entry: 'services/sms/src/main.ts', goalMb: 100 },
-  { name: 'onboarding', entry: 'services/onboarding/src/main.ts', goalMb: 100 },
-  { name: 'summarizer', entry: 'services/summarizer/src/main.ts', goalMb: 100 },
+  { name: 'ingress', entry: COMPILED_ENTRY_POINTS.ingress, goalMb: 120 },
+  { name: 'sms', entry: COMPILED_ENTRY_POINTS.sms, goalMb: 100 },
+  { name: 'onboarding', entry: COMPILED_ENTRY_POINTS.onboarding, goalMb: 100 },
+  { name: 'summarizer', entry: COMPILED_ENTRY_POINTS.summarizer, goalMb: 100 },
 ] as const;
 
 /** Time an idle process is left after start-up before it is measured, in ms: lazy start-up work settles. */
@@ -40,7 +41,7 @@ async function idleMemory(entry: string, env: Record<string, string>): Promise<R
   let proc: RunningProcess | undefined;
   try {
     // Run as `npm start` runs it.
-    proc = startProcess(repoPath(entry), { ...env, LOG_LEVEL: 'info', NODE_OPTIONS: serviceNodeOptions() });
+    proc = startProcess(entry, { ...env, LOG_LEVEL: 'info', NODE_OPTIONS: serviceNodeOptions() });
     await waitForOutput(proc, '"msg":"started"', 60_000);
     await pause(SETTLE_MS);
     const readings: Reading[] = [];
@@ -55,6 +56,7 @@ async function idleMemory(entry: string, env: Record<string, string>): Promise<R
 }
 
 async function memory(): Promise<BenchResult> {
+  await buildServices();
   const testDb = await createTestDatabase();
   await testDb.db.destroy();
   const prefix = createTestQueuePrefix();

@@ -4,6 +4,7 @@
 import { ConfigError, createDb, loadConfig, runMigrations } from '@series-killer/shared';
 import { playDemo } from './demo/demo-scenario.ts';
 import { waitUntil } from './demo/wait-until.ts';
+import { BuildError, buildServices } from './stack/build-services.ts';
 import { withDeveloperSandbox } from './stack/developer-sandbox.ts';
 import { checkBackingServices } from './stack/preflight.ts';
 import { localSecrets, stackProcesses } from './stack/stack-processes.ts';
@@ -45,6 +46,8 @@ async function main(): Promise<number> {
       return 1;
     }
     await runMigrations(config.database.directUrl);
+    say('Compiling the services (npm run build)…');
+    await buildServices();
     const secrets: Record<string, string> = { ...localSecrets(config), LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
     token = secrets.INTERNAL_API_TOKEN ?? token;
     say('Starting the stack (sandbox mode)…');
@@ -70,7 +73,7 @@ async function main(): Promise<number> {
 try {
   process.exitCode = await main();
 } catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
+  if (!(error instanceof ConfigError || error instanceof BuildError)) throw error;
   say(error.message);
   process.exitCode = 1;
 }

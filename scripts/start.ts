@@ -1,6 +1,8 @@
-// npm start — validates config, checks Postgres and Redis, migrates, then runs the sandbox
-// (in sandbox mode), the ingress and every worker as supervised child processes.
+// npm start — validates config, checks Postgres and Redis, migrates, compiles the services (when
+// their sources changed), then runs the sandbox (in sandbox mode), the ingress and every worker
+// as supervised child processes.
 import { CONFIG_SECTION_NAMES, loadConfigOrExit, runMigrations } from '@series-killer/shared';
+import { buildServices } from './stack/build-services.ts';
 import { withDeveloperSandbox } from './stack/developer-sandbox.ts';
 import { checkBackingServices } from './stack/preflight.ts';
 import { localSecrets, stackProcesses } from './stack/stack-processes.ts';
@@ -18,6 +20,11 @@ if (problems.length > 0) {
 }
 
 await runMigrations(config.database.directUrl, { log: (line) => say(`[migrate] ${line}`) });
+say('[build] compiling the services to JavaScript (npm run build)…');
+await buildServices().catch((error: Error) => {
+  console.error(error.message);
+  process.exit(1);
+});
 
 const secrets = localSecrets(config);
 if (config.sandbox.enabled) {

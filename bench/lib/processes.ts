@@ -12,7 +12,7 @@ export interface RunningProcess {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Starts a TypeScript entry point with this Node in sandbox mode, keeping its last output for diagnostics. */
+/** Starts an entry point (TypeScript or compiled) with this Node in sandbox mode, keeping its last output for diagnostics. */
 export function startProcess(entry: string, env: Record<string, string>, args: string[] = []): RunningProcess {
   return startCommand(process.execPath, [entry, ...args], { SANDBOX: '1', ...env });
 }

@@ -157,10 +157,12 @@ describe('docker-compose.yml', () => {
     expect(sandbox?.ports).toContain(`\${SANDBOX_HOST_PORT:-${config.sandbox.port}}:${config.sandbox.port}`);
   });
 
-  it.each(APP_SERVICES)('%s runs an entry point that exists', (name) => {
+  it.each(APP_SERVICES)('%s runs an entry point that exists (or is compiled from one)', (name) => {
     const command = services[name]?.command ?? [];
     expect(command[0]).toBe('node');
-    expect(existsSync(new URL(command[1] as string, root))).toBe(true);
+    // dist/ is built inside the image (npm run build), from the same path under src/.
+    const source = (command[1] as string).replace(/\/dist\/(.*)\.js$/, '/src/$1.ts');
+    expect(existsSync(new URL(source, root))).toBe(true);
   });
 
   it('starts the services only after a successful migration and a healthy Redis', () => {
@@ -217,6 +219,20 @@ describe('Dockerfile', () => {
     expect(dockerfile).toContain('COPY .build-ca/ /tmp/build-ca/');
     expect(runtime).not.toContain('build-ca');
     expect(runtime).not.toMatch(/^COPY \. /m);
+  });
+
+  it.each(rootPackage.workspaces)(
+    'copies the compiled JavaScript of workspace %s into the runtime image',
+    (workspace) => {
+      expect(dockerfile).toContain(`COPY --from=build /app/${workspace}/dist ${workspace}/dist`);
+    },
+  );
+
+  it('compiles the services in a build stage and runs workspace packages from their dist/', () => {
+    expect(dockerfile).toMatch(/^FROM deps AS build$/m);
+    expect(dockerfile).toContain('tsc -b tsconfig.build.json');
+    expect(dockerfile).toMatch(/^ENV NODE_OPTIONS="--conditions=series-killer-dist --max-semi-space-size=2"$/m);
+    expect(dockerfile).toMatch(/^CMD \["node", "services\/ingress\/dist\/main\.js"\]$/m);
   });
 
   it.each(rootPackage.workspaces)('copies the manifest of workspace %s before npm ci', (workspace) => {

@@ -18,8 +18,13 @@ const productionPackages = new Set(
 /** Where each workspace's entry points (`exports`) live, by import specifier. */
 const workspaceEntries = new Map<string, string>();
 for (const workspace of rootPackage.workspaces) {
-  const pkg = readJson(`${workspace}/package.json`) as { name: string; exports: Record<string, string> };
-  for (const [subpath, file] of Object.entries(pkg.exports)) {
+  const pkg = readJson(`${workspace}/package.json`) as {
+    name: string;
+    exports: Record<string, string | { default: string }>;
+  };
+  for (const [subpath, target] of Object.entries(pkg.exports)) {
+    // The TypeScript source (`default`); the compiled dist/ file imports the same packages.
+    const file = typeof target === 'string' ? target : target.default;
     workspaceEntries.set(subpath === '.' ? pkg.name : `${pkg.name}/${subpath.slice(2)}`, join(root, workspace, file));
   }
 }

@@ -5,6 +5,7 @@ import type { ProcessSpec } from './supervisor.ts';
 
 const entry = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
 
+/** The TypeScript entry points, run as they are (development, tests). */
 export const ENTRY_POINTS = {
   sandbox: entry('packages/sandbox/src/main.ts'),
   ingress: entry('services/ingress/src/main.ts'),
@@ -13,13 +14,25 @@ export const ENTRY_POINTS = {
   summarizer: entry('services/summarizer/src/main.ts'),
 } as const;
 
+/** The same entry points compiled by `npm run build`: what `npm start` and production run. */
+export const COMPILED_ENTRY_POINTS = {
+  sandbox: entry('packages/sandbox/dist/main.js'),
+  ingress: entry('services/ingress/dist/main.js'),
+  sms: entry('services/sms/dist/main.js'),
+  onboarding: entry('services/onboarding/dist/main.js'),
+  summarizer: entry('services/summarizer/dist/main.js'),
+} as const;
+
 /**
- * Node options of every service process. An idle service keeps the young generation V8 grew
- * while it loaded its modules (tens of MB each); capping it at 2 MB per semi-space keeps
- * idle processes small, and services allocate little per job. Appended to the operator's own.
+ * Node options of every compiled service process, appended to the operator's own.
+ * - The `series-killer-dist` condition makes the workspace packages resolve to their compiled
+ *   JavaScript too; run as TypeScript, each process would also load Node's type stripper (~20 MB).
+ * - An idle service keeps the young generation V8 grew while it loaded its modules (tens of MB
+ *   each); capping it at 2 MB per semi-space keeps idle processes small, and services allocate
+ *   little per job.
  */
 export function serviceNodeOptions(env: NodeJS.ProcessEnv = process.env): string {
-  return [env.NODE_OPTIONS, '--max-semi-space-size=2'].filter(Boolean).join(' ');
+  return [env.NODE_OPTIONS, '--conditions=series-killer-dist', '--max-semi-space-size=2'].filter(Boolean).join(' ');
 }
 
 /** Settings `npm start` generates for local use when they are unset; printed once at start. */
@@ -35,20 +48,20 @@ export function localSecrets(config: Config): Record<string, string> {
   return generated;
 }
 
-/** Every process of the stack: the sandbox in sandbox mode, the ingress, and each worker × replicas. */
+/** Every process of the stack, compiled (see buildServices): the sandbox in sandbox mode, the ingress, and each worker × replicas. */
 export function stackProcesses(config: Config, stackEnv: Record<string, string>): ProcessSpec[] {
   const env = { ...stackEnv, NODE_OPTIONS: serviceNodeOptions() };
   const specs: ProcessSpec[] = [];
-  if (config.sandbox.enabled) specs.push({ name: 'sandbox', entry: ENTRY_POINTS.sandbox, env });
+  if (config.sandbox.enabled) specs.push({ name: 'sandbox', entry: COMPILED_ENTRY_POINTS.sandbox, env });
   // The ingress and each worker process serve their metrics on a port of their own, counting up from METRICS_PORT.
   let metricsPort = config.stack.firstMetricsPort;
   const ownMetrics = (): Record<string, string> =>
     metricsPort === undefined ? {} : { METRICS_PORT: String(metricsPort++) };
-  specs.push({ name: 'ingress', entry: ENTRY_POINTS.ingress, env: { ...env, ...ownMetrics() } });
+  specs.push({ name: 'ingress', entry: COMPILED_ENTRY_POINTS.ingress, env: { ...env, ...ownMetrics() } });
   for (const worker of ['sms', 'onboarding', 'summarizer'] as const) {
     for (let replica = 1; replica <= config.stack.workerReplicas; replica += 1) {
       const name = config.stack.workerReplicas === 1 ? worker : `${worker}-${replica}`;
-      specs.push({ name, entry: ENTRY_POINTS[worker], env: { ...env, ...ownMetrics() } });
+      specs.push({ name, entry: COMPILED_ENTRY_POINTS[worker], env: { ...env, ...ownMetrics() } });
     }
   }
   return specs;

@@ -4,7 +4,7 @@ import { pipeWithPrefix, prefixFor } from './log-lines.ts';
 export interface ProcessSpec {
   /** Shown in front of every log line, e.g. `sms-2`. */
   name: string;
-  /** The TypeScript entry point, run with this Node. */
+  /** The entry point (TypeScript or compiled JavaScript), run with this Node. */
   entry: string;
   env?: Record<string, string>;
 }
