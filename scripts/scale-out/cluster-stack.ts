@@ -49,6 +49,8 @@ export interface ClusterStack {
   env: Record<string, string>;
   publicBaseUrl: string;
   internalApiToken: string;
+  /** Bearer token of `/metrics` on the ingress's public port. */
+  metricsToken: string;
   prefix: string;
   db: Db;
   /** The stack's queues, opened by this process on the same Redis as the services. */
@@ -131,6 +133,7 @@ export async function startClusterStack(options: ClusterStackOptions = {}): Prom
   const sandboxPort = await freePort();
   const publicBaseUrl = `http://127.0.0.1:${port}`;
   const internalApiToken = `scale-out-${prefix}-token`;
+  const metricsToken = `scale-out-${prefix}-metrics`;
   const clusterNodes = options.clusterNodes ?? LOCAL_CLUSTER_NODES;
   const env: Record<string, string> = {
     DATABASE_URL: testDb.url,
@@ -140,6 +143,7 @@ export async function startClusterStack(options: ClusterStackOptions = {}): Prom
     SANDBOX: '1',
     SANDBOX_PORT: String(sandboxPort),
     INTERNAL_API_TOKEN: internalApiToken,
+    METRICS_TOKEN: metricsToken,
     // Each process's pool: 9 processes × 3 stay far below Postgres's 100 connections, with the other tests running too.
     DATABASE_POOL_SIZE: '3',
     // `info` carries the "started" line the stack waits for; nothing per job is logged at info.
@@ -181,6 +185,7 @@ export async function startClusterStack(options: ClusterStackOptions = {}): Prom
     env,
     publicBaseUrl,
     internalApiToken,
+    metricsToken,
     prefix,
     db: testDb.db,
     queues,

@@ -109,7 +109,9 @@ describe('the stack on a Redis Cluster with two replicas of every worker', () =>
 
     const ready = await fetch(`${stack.publicBaseUrl}/readyz`);
     expect(await ready.json()).toEqual({ redis: 'ok', postgres: 'ok' });
-    const metrics = await (await fetch(`${stack.publicBaseUrl}/metrics`)).text();
+    const metrics = await (
+      await fetch(`${stack.publicBaseUrl}/metrics`, { headers: { authorization: `Bearer ${stack.metricsToken}` } })
+    ).text();
     expect(metrics).toContain('ingress_queue_jobs{queue="sms-outbound",state="waiting"}');
 
     const auth = `Basic ${Buffer.from(`${DASHBOARD.user}:${DASHBOARD.password}`).toString('base64')}`;

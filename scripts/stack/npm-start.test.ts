@@ -168,7 +168,7 @@ describe('a service whose stdout is gone', () => {
 
   it('still exits within 10 s of SIGTERM', async () => {
     const ingress = spawn(process.execPath, [INGRESS], {
-      env: { ...process.env, ...stack.env, LOG_LEVEL: 'debug' },
+      env: { ...process.env, ...stack.env, SANDBOX: '1', LOG_LEVEL: 'debug' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     try {

@@ -75,7 +75,7 @@ describe('sending', () => {
       to: user.phoneNumber,
       from: h.config.twilio.fromNumber,
       body: 'Welcome to Series Killer, Ada!',
-      statusCallback: `${h.config.http.publicBaseUrl}/twilio/sms/status`,
+      statusCallback: `${h.config.http.publicBaseUrl}/twilio/sms/status#rc=3&rp=all`,
     });
     expect(job.returnvalue).toEqual({ outcome: 'sent', messageSid: message?.sid, resumed: false });
     expect(await historyOf(message?.sid ?? '')).toEqual([

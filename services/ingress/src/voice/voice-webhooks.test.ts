@@ -144,8 +144,9 @@ describe('voice webhooks', () => {
       '/Say',
       '/Response',
     ]);
+    // With the connection overrides that make Twilio retry a 5xx, XML-escaped in the TwiML.
     expect(attribute(xml, 'Transcription', 'statusCallbackUrl')).toBe(
-      `${h.config.http.publicBaseUrl}/twilio/voice/transcription`,
+      `${h.config.http.publicBaseUrl}/twilio/voice/transcription#rc=3&amp;rp=all`,
     );
     expect(attribute(xml, 'Transcription', 'track')).toBe('both_tracks');
     expect(attribute(xml, 'Transcription', 'partialResults')).toBe('false');

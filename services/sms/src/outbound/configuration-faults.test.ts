@@ -66,9 +66,7 @@ describe('Twilio refusals caused by our sender configuration', () => {
       });
 
       await waitFor(`a ${code} counted`, async () => (await counted(broken, code)) === 1);
-      const t0 = Date.now();
       await broken.close();
-      console.error('close ms', Date.now() - t0);
       expect(await readOnboardingMessage(h.testDb.db, messageId)).toMatchObject({
         status: 'pending',
         error_message: expect.stringContaining(`${code}: `),
