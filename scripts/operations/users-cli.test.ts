@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -7,6 +6,7 @@ import { startTestStack, type TestStack } from '@series-killer/sandbox/testing';
 import { SANDBOX_DEFAULTS, toAuthPhone } from '@series-killer/shared';
 import { uniqueTestPhone } from '@series-killer/shared/testing';
 import { createTwilioClient } from '@series-killer/shared/twilio';
+import { runScript, type ScriptRun } from '../testing/run-script.ts';
 
 const USERS = fileURLToPath(new URL('../users.ts', import.meta.url));
 
@@ -18,19 +18,8 @@ describe('npm run users -- delete', () => {
   });
   afterAll(() => stack.close());
 
-  function run(...args: string[]): Promise<{ code: number | null; output: string }> {
-    const child = spawn(process.execPath, [USERS, ...args], {
-      env: { ...process.env, ...stack.env, LOG_LEVEL: 'silent' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      output += chunk;
-    });
-    return new Promise((resolve) => child.once('exit', (code) => resolve({ code, output })));
+  function run(...args: string[]): Promise<ScriptRun> {
+    return runScript(USERS, args, { ...process.env, ...stack.env, LOG_LEVEL: 'silent' });
   }
 
   /** A user with a profile, a phone link and two messages Twilio (the sandbox) holds. */

@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { runScript } from '../testing/run-script.ts';
 import { type IsolatedStack, isolatedStackEnv } from './stack-env.ts';
 
 const DEMO = fileURLToPath(new URL('../demo.ts', import.meta.url));
@@ -13,18 +13,7 @@ describe('npm run demo', () => {
   afterAll(() => stack.cleanUp());
 
   it('plays the whole scenario on a fresh stack and exits 0', async () => {
-    const child = spawn(process.execPath, [DEMO], {
-      env: { ...process.env, ...stack.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      output += chunk;
-    });
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const { code, output } = await runScript(DEMO, [], { ...process.env, ...stack.env });
     if (code !== 0) throw new Error(`demo exited ${code}:\n${output}`);
     expect(output).toContain('Demo complete.');
     for (const table of ['user_profiles (1)', 'onboarding_messages (2)', 'call_history (1)', 'call_analyses (1)']) {
