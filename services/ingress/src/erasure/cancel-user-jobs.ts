@@ -3,8 +3,8 @@ import type { ErasureSubject } from './erasure-subject.ts';
 
 /**
  * Jobs not yet run (or failed, which a retry would run again): an erased user's reminder, send,
- * or webhook still in the queue must never act. Completed jobs are left to expire (at most 25
- * hours): they hold job ids that keep a replayed webhook from running again.
+ * or webhook still in the queue must never act. Completed jobs are left to expire (at most 10
+ * minutes): while they exist their ids collapse a duplicate webhook in flight.
  */
 const CANCELLABLE_STATES = ['waiting', 'delayed', 'prioritized', 'waiting-children', 'failed'] as const;
 
