@@ -69,6 +69,31 @@ export async function findOnboardingMessages(
   return rows.map(toMessage);
 }
 
+/**
+ * Messages still `pending` whose send gave up (Twilio unreachable through every attempt) of
+ * users still onboarding, oldest first: they were never sent, so they are handed over again.
+ */
+export async function findGaveUpMessages(db: Db, limit: number): Promise<OnboardingMessage[]> {
+  const rows = await db
+    .selectFrom('onboarding_messages')
+    .innerJoin('user_profiles', 'user_profiles.user_id', 'onboarding_messages.user_id')
+    .select([
+      'onboarding_messages.id',
+      'onboarding_messages.user_id as userId',
+      'onboarding_messages.phone_number as phoneNumber',
+      'onboarding_messages.message_type as messageType',
+      'onboarding_messages.content',
+      'onboarding_messages.status',
+    ])
+    .where((eb) => eb(eb.fn.coalesce('onboarding_messages.status', eb.val('pending')), '=', 'pending'))
+    .where('onboarding_messages.error_message', 'like', 'gave up after %')
+    .where('user_profiles.onboarding_status', 'in', ['pending', 'sms_sent'])
+    .orderBy('onboarding_messages.id')
+    .limit(limit)
+    .execute();
+  return rows.map(toMessage);
+}
+
 /** The id of the message that carried the user's current code. */
 export async function findLatestCodeMessageId(db: Db, userId: string): Promise<number | undefined> {
   const row = await db

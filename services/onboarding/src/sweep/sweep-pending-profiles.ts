@@ -1,5 +1,7 @@
 import { addOrRerunJob, type Db, type Queues } from '@series-killer/shared';
 import { sql } from 'kysely';
+import { findGaveUpMessages } from '../messages/onboarding-messages.repository.ts';
+import { sendOnboardingMessages } from '../messages/send-onboarding-messages.ts';
 import type { OnboardingDeps } from '../onboarding-deps.ts';
 
 export interface SweepOptions {
@@ -28,12 +30,17 @@ export async function scheduleSweep(queues: Queues, everyMs: number): Promise<vo
  * never lose it. The start job's rerun hands over the pending rows again under their send keys.
  */
 export async function sweepPendingProfiles(
-  deps: Pick<OnboardingDeps, 'db' | 'queues' | 'logger'>,
+  deps: Pick<OnboardingDeps, 'db' | 'queues' | 'logger' | 'settings'>,
   { graceMs = 60_000, batchSize = 500 }: SweepOptions = {},
 ): Promise<{ outcome: 'swept'; started: number }> {
   const userIds = await findStalledProfiles(deps.db, graceMs, batchSize);
   for (const userId of userIds) await enqueueStart(deps.queues, userId);
   if (userIds.length > 0) deps.logger.info({ started: userIds.length }, 'sweep started pending onboardings');
+  // A profile whose welcome went out is no longer stalled, yet its code's send may have given
+  // up: such messages are handed over again on their own (a failed send job runs again).
+  const gaveUp = await findGaveUpMessages(deps.db, batchSize);
+  await sendOnboardingMessages(deps.queues, deps.settings.verificationCodeSecret, gaveUp);
+  if (gaveUp.length > 0) deps.logger.info({ resent: gaveUp.length }, 'sweep handed over sends that gave up');
   return { outcome: 'swept', started: userIds.length };
 }
 
