@@ -1,6 +1,6 @@
 // Jest global teardown: stops what the global set-up started.
-import { stopTestRedisCluster } from './test-redis-cluster.ts';
+import type { GlobalTestServices } from './jest-global-setup.ts';
 
 export default function globalTeardown(): void {
-  stopTestRedisCluster();
+  (globalThis as GlobalTestServices).testRedisCluster?.stop();
 }

@@ -1,11 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { freePort } from '@series-killer/shared/testing';
-import {
-  clusterState,
-  ensureTestRedisCluster,
-  stopTestRedisCluster,
-  TestPrerequisiteError,
-} from './test-redis-cluster.ts';
+import { clusterState, ensureTestRedisCluster, TestPrerequisiteError } from './test-redis-cluster.ts';
 
 // Spare ports of their own (the cluster bus uses port + 10000), apart from the 7101-7103 cluster.
 const PORTS = '7201 7202 7203';
@@ -14,12 +9,12 @@ describe('the Redis Cluster of npm test', () => {
   it('starts the local cluster when none answers, and its teardown stops it again', async () => {
     const env: NodeJS.ProcessEnv = { ...process.env, REDIS_CLUSTER_PORTS: PORTS, TEST_REDIS_CLUSTER_NODES: '' };
     expect(await clusterState('127.0.0.1', 7201)).toBe('down');
+    const cluster = await ensureTestRedisCluster(env);
     try {
-      await ensureTestRedisCluster(env);
       expect(env.TEST_REDIS_CLUSTER_NODES).toBe('127.0.0.1:7201,127.0.0.1:7202,127.0.0.1:7203');
       expect(await clusterState('127.0.0.1', 7201)).toBe('ok');
     } finally {
-      stopTestRedisCluster(env);
+      cluster.stop();
     }
     expect(await clusterState('127.0.0.1', 7201)).toBe('down');
   }, 60_000);
@@ -42,8 +37,8 @@ describe('the Redis Cluster of npm test', () => {
   it('uses a cluster that already answers and leaves it running', async () => {
     const nodes = process.env.TEST_REDIS_CLUSTER_NODES as string;
     const env: NodeJS.ProcessEnv = { ...process.env, TEST_REDIS_CLUSTER_NODES: nodes };
-    await ensureTestRedisCluster(env);
-    stopTestRedisCluster(env);
+    const cluster = await ensureTestRedisCluster(env);
+    cluster.stop();
     const port = Number(nodes.split(',')[0]?.split(':')[1]);
     expect(await clusterState('127.0.0.1', port)).toBe('ok');
   });

@@ -5,8 +5,12 @@ import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 const SCRIPT = fileURLToPath(new URL('../redis-cluster.sh', import.meta.url));
-/** Set while the cluster in use is the one this run started, so that only its teardown stops it. */
-const STARTED_FLAG = 'SK_TEST_REDIS_CLUSTER_STARTED';
+
+/** The cluster a run uses; `stop` stops it only when this run started it, and leaves one it found running. */
+export interface TestRedisCluster {
+  nodes: string;
+  stop(): void;
+}
 
 export class TestPrerequisiteError extends Error {
   override name = 'TestPrerequisiteError';
@@ -15,6 +19,12 @@ export class TestPrerequisiteError extends Error {
 /** The ports `npm run redis:cluster` uses (REDIS_CLUSTER_PORTS, default 7101-7103). */
 function clusterPorts(env: NodeJS.ProcessEnv): string[] {
   return (env.REDIS_CLUSTER_PORTS ?? '7101 7102 7103').split(/\s+/).filter(Boolean);
+}
+
+function clusterNodes(env: NodeJS.ProcessEnv): string {
+  return clusterPorts(env)
+    .map((port) => `127.0.0.1:${port}`)
+    .join(',');
 }
 
 /**
@@ -56,30 +66,20 @@ function hasRedisServer(env: NodeJS.ProcessEnv): boolean {
  * Makes `env.TEST_REDIS_CLUSTER_NODES` name a running cluster, starting the local one if needed;
  * throws TestPrerequisiteError at once, naming what to install, when it cannot.
  */
-export async function ensureTestRedisCluster(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function ensureTestRedisCluster(env: NodeJS.ProcessEnv = process.env): Promise<TestRedisCluster> {
   const given = env.TEST_REDIS_CLUSTER_NODES;
   if (given) {
-    if (await clusterAnswers(given)) return;
+    if (await clusterAnswers(given)) return { nodes: given, stop: () => {} };
     throw new TestPrerequisiteError(`TEST_REDIS_CLUSTER_NODES=${given} does not answer as a healthy Redis Cluster`);
   }
-  const nodes = clusterPorts(env)
-    .map((port) => `127.0.0.1:${port}`)
-    .join(',');
-  if (!(await clusterAnswers(nodes))) {
-    if (!hasRedisServer(env))
-      throw new TestPrerequisiteError(
-        'The Redis Cluster tests need redis-server: install it (Debian: apt-get install redis-server)',
-      );
-    execFileSync('bash', [SCRIPT, 'start'], { stdio: ['ignore', 'ignore', 'inherit'], env });
-    env[STARTED_FLAG] = nodes;
-  }
+  const nodes = clusterNodes(env);
   // Test workers are forked after the global set-up and inherit this.
   env.TEST_REDIS_CLUSTER_NODES = nodes;
-}
-
-/** Stops the cluster if this run started it. */
-export function stopTestRedisCluster(env: NodeJS.ProcessEnv = process.env): void {
-  if (!env[STARTED_FLAG]) return;
-  execFileSync('bash', [SCRIPT, 'stop'], { stdio: 'ignore', env });
-  delete env[STARTED_FLAG];
+  if (await clusterAnswers(nodes)) return { nodes, stop: () => {} };
+  if (!hasRedisServer(env))
+    throw new TestPrerequisiteError(
+      'The Redis Cluster tests need redis-server: install it (Debian: apt-get install redis-server)',
+    );
+  execFileSync('bash', [SCRIPT, 'start'], { stdio: ['ignore', 'ignore', 'inherit'], env });
+  return { nodes, stop: () => execFileSync('bash', [SCRIPT, 'stop'], { stdio: 'ignore', env }) };
 }
