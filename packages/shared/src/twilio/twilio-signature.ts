@@ -9,15 +9,25 @@ export type SignatureAlgorithm = 'HMAC_SHA1' | 'HMAC_SHA256';
 const HASH: Record<SignatureAlgorithm, 'sha1' | 'sha256'> = { HMAC_SHA1: 'sha1', HMAC_SHA256: 'sha256' };
 
 /**
- * What Twilio signs: the URL, then every parameter name followed by its value, names in
- * order; a repeated name contributes each distinct value, in order. Base64 of the HMAC.
+ * What Twilio appends to the URL before signing: every parameter name followed by its value,
+ * names in order; a repeated name contributes each distinct value, in order.
  */
-export function twilioSignature(algorithm: SignatureAlgorithm, key: string, url: string, params: TwilioParams): string {
-  let data = url;
+export function signedParams(params: TwilioParams): string {
+  let data = '';
   for (const name of Object.keys(params).sort()) {
     const value = params[name] ?? '';
     const values = Array.isArray(value) ? [...new Set(value)].sort() : [value];
     for (const item of values) data += name + item;
   }
-  return createHmac(HASH[algorithm], key).update(data, 'utf8').digest('base64');
+  return data;
+}
+
+/** Base64 of the HMAC of the URL followed by `signedParams`: Twilio's signature of a webhook. */
+export function signUrlAndParams(algorithm: SignatureAlgorithm, key: string, url: string, paramsData: string): string {
+  return createHmac(HASH[algorithm], key).update(url, 'utf8').update(paramsData, 'utf8').digest('base64');
+}
+
+/** Twilio's signature of a webhook to `url` with `params`. */
+export function twilioSignature(algorithm: SignatureAlgorithm, key: string, url: string, params: TwilioParams): string {
+  return signUrlAndParams(algorithm, key, url, signedParams(params));
 }

@@ -1,4 +1,10 @@
-import { type PreparedJob, prepareJob, SMS_STATUSES, type SmsStatusCallback } from '@series-killer/shared';
+import {
+  type PreparedJob,
+  prepareJob,
+  SMS_STATUSES,
+  type SmsStatusCallback,
+  type TwilioParams,
+} from '@series-killer/shared';
 import { Router } from 'express';
 import MessagingResponse from 'twilio/lib/twiml/MessagingResponse.js';
 import { z } from 'zod';
@@ -30,9 +36,6 @@ const smsStatusParams = z.object({
   ErrorCode: firstOf(formInt.optional()),
 });
 
-/** Every parameter of a status callback, kept verbatim for the event log (a repeated one as a list). */
-const rawParams = z.record(z.string(), z.union([z.string(), z.array(z.string())]));
-
 /** The `record-inbound-sms` job of an inbound-SMS webhook. */
 export function inboundSmsJob(params: unknown, receivedAt: string): PreparedJob<'record-inbound-sms'> {
   const p = parseRequest(inboundSmsParams, params);
@@ -48,14 +51,17 @@ export function inboundSmsJob(params: unknown, receivedAt: string): PreparedJob<
   });
 }
 
-/** The validated callback of a message status webhook. */
-export function smsStatusCallback(params: unknown, receivedAt: string): SmsStatusCallback {
+/**
+ * The validated callback of a message status webhook. Every parameter is kept verbatim for the
+ * event log, as the Twilio gate parsed it (a repeated one as a list).
+ */
+export function smsStatusCallback(params: TwilioParams, receivedAt: string): SmsStatusCallback {
   const p = parseRequest(smsStatusParams, params);
   return {
     messageSid: p.MessageSid,
     status: p.MessageStatus,
     errorCode: p.ErrorCode ?? null,
-    raw: parseRequest(rawParams, params),
+    raw: params,
     receivedAt,
   };
 }

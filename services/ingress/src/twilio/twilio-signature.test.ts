@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import twilio from 'twilio';
-import { isTwilioSignature } from './twilio-signature.ts';
+import { cachedSignedUrlForms, isTwilioSignature, signedUrlForms } from './twilio-signature.ts';
 
 // Known answers: twilio-node's own test vectors (spec/validation.spec.js), the example of
 // Twilio's "Webhooks security" documentation (auth token 12345, this URL and these parameters).
@@ -73,5 +73,21 @@ describe("Twilio's signature, against its published known answers", () => {
     expect(isTwilioSignature(signature, 'HMAC_SHA256', 'a-webhook-rule-shared-key', [URL], PARAMS)).toBe(true);
     expect(isTwilioSignature(signature, 'HMAC_SHA256', TOKEN, [URL], PARAMS)).toBe(false);
     expect(isTwilioSignature(signature, 'HMAC_SHA1', 'a-webhook-rule-shared-key', [URL], PARAMS)).toBe(false);
+  });
+
+  it('gives the same answers from the remembered URL forms, also once more URLs came than it keeps', () => {
+    const formsOf = cachedSignedUrlForms();
+    const withPort = URL.replace('.com', '.com:1234');
+    for (let call = 0; call < 2; call += 1) {
+      expect(isTwilioSignature('RSOYDt4T1cUTdK1PDd93/VVr8B8=', 'HMAC_SHA1', TOKEN, [withPort], PARAMS, formsOf)).toBe(
+        true,
+      );
+      expect(isTwilioSignature('WRONG_SIGNATURE', 'HMAC_SHA1', TOKEN, [withPort], PARAMS, formsOf)).toBe(false);
+    }
+    for (let n = 0; n < 1_001; n += 1) formsOf(`${URL}&call=${n}`);
+    expect(formsOf(withPort)).toEqual(signedUrlForms(withPort));
+    expect(isTwilioSignature('RSOYDt4T1cUTdK1PDd93/VVr8B8=', 'HMAC_SHA1', TOKEN, [withPort], PARAMS, formsOf)).toBe(
+      true,
+    );
   });
 });

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { parse as parseLegacyQuery, stringify as stringifyLegacyQuery } from 'node:querystring';
-import { type SignatureAlgorithm, type TwilioParams, twilioSignature } from '@series-killer/shared';
+import { type SignatureAlgorithm, signedParams, signUrlAndParams, type TwilioParams } from '@series-killer/shared';
 
 /** `url` with the scheme's default port written out (`https://host:443/…`), or as given when it names one. */
 function withPort(url: URL): string {
@@ -37,10 +37,29 @@ export function signedUrlForms(url: string): string[] {
   return [...new Set([...forms, ...forms.map(withLegacyQuery)])];
 }
 
+/** How many webhook URLs keep their signed forms: the routes are few, URLs with per-call query strings many. */
+const URL_FORMS_CACHE_SIZE = 1_000;
+
 /**
- * Whether `given` is Twilio's signature of the request at any of `urls` (in any signed form).
- * Every candidate is computed and compared in constant time, so the answer's timing says
- * nothing about which part matched.
+ * `signedUrlForms`, remembered per URL: parsing the URL forms costs more than the HMACs, and a
+ * webhook route's URL is the same on every request. Starts afresh when full.
+ */
+export function cachedSignedUrlForms(): (url: string) => string[] {
+  const cache = new Map<string, string[]>();
+  return (url) => {
+    const known = cache.get(url);
+    if (known) return known;
+    if (cache.size >= URL_FORMS_CACHE_SIZE) cache.clear();
+    const forms = signedUrlForms(url);
+    cache.set(url, forms);
+    return forms;
+  };
+}
+
+/**
+ * Whether `given` is Twilio's signature of the request at any of `urls` (in any signed form,
+ * tried in order). Each comparison takes constant time; stopping at the first match tells only
+ * which of the public URL forms was signed, never anything about the key or the signature.
  */
 export function isTwilioSignature(
   given: string,
@@ -48,16 +67,15 @@ export function isTwilioSignature(
   key: string,
   urls: string[],
   params: TwilioParams,
+  formsOf: (url: string) => string[] = signedUrlForms,
 ): boolean {
   const givenBytes = Buffer.from(given);
-  let valid = false;
-  for (const url of urls) {
-    for (const form of signedUrlForms(url)) {
-      const expected = Buffer.from(twilioSignature(algorithm, key, form, params));
+  const paramsData = signedParams(params);
+  return urls.some((url) =>
+    formsOf(url).some((form) => {
+      const expected = Buffer.from(signUrlAndParams(algorithm, key, form, paramsData));
       // Signatures of one algorithm have one length, so comparing lengths first leaks nothing.
-      const same = expected.length === givenBytes.length && timingSafeEqual(expected, givenBytes);
-      valid = valid || same;
-    }
-  }
-  return valid;
+      return expected.length === givenBytes.length && timingSafeEqual(expected, givenBytes);
+    }),
+  );
 }

@@ -2,7 +2,7 @@ import type { SignatureAlgorithm, TwilioParams } from '@series-killer/shared';
 import express, { type RequestHandler } from 'express';
 import { HttpError } from '../http/http-errors.ts';
 import { refuseNulCharacters } from '../http/refuse-nul-characters.ts';
-import { isTwilioSignature } from './twilio-signature.ts';
+import { cachedSignedUrlForms, isTwilioSignature } from './twilio-signature.ts';
 
 /** Largest webhook body accepted, in bytes; larger bodies are refused with 413 before they are parsed. */
 export const TWILIO_BODY_LIMIT_BYTES = 64 * 1024;
@@ -79,13 +79,15 @@ function signingKeyOf(
  * server: the URL is tried with and without the configured fragment.
  */
 function verifyTwilioSignature(options: TwilioSignatureOptions): RequestHandler {
+  const formsOf = cachedSignedUrlForms();
   return (req, _res, next) => {
     const given = req.get('X-Twilio-Signature');
     if (!given) throw new HttpError(403, 'missing X-Twilio-Signature');
     const { algorithm, key } = signingKeyOf(req.get(SIGNATURE_SETTINGS_HEADER), options);
     const url = options.publicBaseUrl + req.originalUrl;
-    const urls = options.callbackOverrides ? [url, `${url}#${options.callbackOverrides}`] : [url];
-    if (!isTwilioSignature(given, algorithm, key, urls, req.body))
+    // The form with the fragment first: it is how Twilio signs the callback URLs the services hand it.
+    const urls = options.callbackOverrides ? [`${url}#${options.callbackOverrides}`, url] : [url];
+    if (!isTwilioSignature(given, algorithm, key, urls, req.body, formsOf))
       throw new HttpError(403, 'invalid X-Twilio-Signature');
     next();
   };
