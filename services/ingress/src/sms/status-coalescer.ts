@@ -1,6 +1,14 @@
 import { MAX_STATUS_CALLBACKS_PER_JOB, prepareJob, type SmsStatusCallback } from '@series-killer/shared';
 import type { JobBatcher } from '../enqueue/job-batcher.ts';
 
+/**
+ * How long the first callback of a job waits for others to join it, in milliseconds. Twilio's
+ * callbacks arrive as a steady trickle rather than in bursts: at 1,000/s an event-loop turn
+ * holds one of them, and a job per callback costs the SMS worker a transaction each. Five
+ * milliseconds gather about five callbacks a job at that rate, and add five to the answer.
+ */
+export const STATUS_COALESCE_WINDOW_MS = 5;
+
 /** Turns status callbacks into jobs, many callbacks per job. */
 export interface StatusCoalescer {
   /** Resolves once Redis has stored the job that carries this callback. */
@@ -8,29 +16,29 @@ export interface StatusCoalescer {
 }
 
 /**
- * Collects the status callbacks of every request that reaches this step in one event-loop turn
- * into one `apply-sms-statuses` job (several when there are more than a job carries), so the
- * worker applies them in one transaction and Redis stores one job instead of hundreds. Each
- * request settles with its job. Duplicates may share a job or not: Postgres deduplicates.
+ * Collects the status callbacks of every request that reaches this step within
+ * `windowMs` of the first into one `apply-sms-statuses` job (at once when a job is full), so
+ * the worker applies them in one transaction and Redis stores one job instead of hundreds.
+ * Each request settles with its job. Duplicates may share a job or not: Postgres deduplicates.
  */
-export function createStatusCoalescer(batcher: JobBatcher): StatusCoalescer {
+export function createStatusCoalescer(batcher: JobBatcher, windowMs = STATUS_COALESCE_WINDOW_MS): StatusCoalescer {
   let waiting: { callback: SmsStatusCallback; settle: (stored: Promise<unknown>) => void }[] = [];
+  let timer: NodeJS.Timeout | undefined;
 
   function flush(): void {
-    const turn = waiting;
+    clearTimeout(timer);
+    const job = waiting;
     waiting = [];
-    for (let start = 0; start < turn.length; start += MAX_STATUS_CALLBACKS_PER_JOB) {
-      const chunk = turn.slice(start, start + MAX_STATUS_CALLBACKS_PER_JOB);
-      const stored = batcher.enqueue(prepareJob('apply-sms-statuses', { callbacks: chunk.map((w) => w.callback) }));
-      for (const entry of chunk) entry.settle(stored);
-    }
+    const stored = batcher.enqueue(prepareJob('apply-sms-statuses', { callbacks: job.map((w) => w.callback) }));
+    for (const entry of job) entry.settle(stored);
   }
 
   return {
     add(callback) {
       return new Promise<void>((resolve, reject) => {
-        if (waiting.length === 0) setImmediate(flush);
+        if (waiting.length === 0) timer = setTimeout(flush, windowMs);
         waiting.push({ callback, settle: (stored) => stored.then(() => resolve(), reject) });
+        if (waiting.length === MAX_STATUS_CALLBACKS_PER_JOB) flush();
       });
     },
   };

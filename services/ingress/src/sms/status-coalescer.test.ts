@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  closeQueues,
+  createLogger,
+  createQueues,
+  createRedisConnection,
+  MAX_STATUS_CALLBACKS_PER_JOB,
+  type Queues,
+  type RedisConnection,
+  type SmsStatusCallback,
+} from '@series-killer/shared';
+import { createTestConfig, createTestQueuePrefix, deleteQueuePrefix, fakeSid } from '@series-killer/shared/testing';
+import { createJobBatcher } from '../enqueue/job-batcher.ts';
+import { createStatusCoalescer } from './status-coalescer.ts';
+
+const callback = (messageSid = fakeSid('SM')): SmsStatusCallback => ({
+  messageSid,
+  status: 'delivered',
+  errorCode: null,
+  raw: { MessageSid: messageSid, MessageStatus: 'delivered' },
+  receivedAt: new Date().toISOString(),
+});
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('status coalescer', () => {
+  const prefix = createTestQueuePrefix();
+  const config = createTestConfig({ QUEUE_PREFIX: prefix });
+  let redis: RedisConnection;
+  let queues: Queues;
+  beforeAll(() => {
+    redis = createRedisConnection(config.redis, 'producer');
+    queues = createQueues(redis, config.redis, createLogger('test', 'silent'));
+  });
+  afterAll(async () => {
+    await closeQueues(queues);
+    redis.disconnect();
+    await deleteQueuePrefix(prefix);
+  });
+
+  /** The jobs carrying any of `sids`, as lists of the SIDs each carries. */
+  async function jobsCarrying(sids: string[]): Promise<string[][]> {
+    const jobs = await queues['sms-status'].getJobs(['wait']);
+    return jobs
+      .map((job) => (job.data.callbacks as SmsStatusCallback[]).map((c) => c.messageSid))
+      .filter((carried) => carried.some((sid) => sids.includes(sid)));
+  }
+
+  it('puts callbacks that arrive within the window, in different event-loop turns, in one job', async () => {
+    const coalescer = createStatusCoalescer(createJobBatcher(queues), 50);
+    const first = callback();
+    const second = callback();
+    const stored = [coalescer.add(first)];
+    // A timer due before the window's: it runs first even when both come due in one turn.
+    await pause(5);
+    stored.push(coalescer.add(second));
+    await Promise.all(stored);
+    expect(await jobsCarrying([first.messageSid, second.messageSid])).toEqual([[first.messageSid, second.messageSid]]);
+  });
+
+  it('starts a new job for a callback that comes after the window closed', async () => {
+    const coalescer = createStatusCoalescer(createJobBatcher(queues), 5);
+    const first = callback();
+    const second = callback();
+    await coalescer.add(first);
+    await coalescer.add(second);
+    expect((await jobsCarrying([first.messageSid, second.messageSid])).sort()).toEqual(
+      [[first.messageSid], [second.messageSid]].sort(),
+    );
+  });
+
+  it('stores a full job at once, without waiting for the window', async () => {
+    // A window longer than the test's timeout: the test fails unless a full job goes at once.
+    const coalescer = createStatusCoalescer(createJobBatcher(queues), 600_000);
+    const callbacks = Array.from({ length: MAX_STATUS_CALLBACKS_PER_JOB }, () => callback());
+    await Promise.all(callbacks.map((c) => coalescer.add(c)));
+    const jobs = await jobsCarrying(callbacks.map((c) => c.messageSid));
+    expect(jobs.map((sids) => sids.length)).toEqual([MAX_STATUS_CALLBACKS_PER_JOB]);
+  });
+});
