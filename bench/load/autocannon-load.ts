@@ -1,14 +1,15 @@
 // Load generator, run in its own process: `node autocannon-load.ts '<json options>'`.
 // Sends pre-signed status callbacks (one distinct MessageSid per request) and prints a JSON summary.
 import autocannon from 'autocannon';
-import type { LoadOptions } from '../lib/load.ts';
+import { type LoadOptions, twilioSignedStatusUrl } from '../lib/load.ts';
 import { signedStatusCallbacks } from './signed-status-callbacks.ts';
 
 const options = JSON.parse(process.argv[2] ?? '{}') as LoadOptions;
-const planned = options.amount ?? Math.ceil((options.overallRate ?? 20_000) * (options.durationSeconds ?? 10) * 1.2);
+// Enough distinct callbacks for the duration at the fastest rate seen here; beyond them the list repeats.
+const planned = options.amount ?? Math.ceil(20_000 * (options.durationSeconds ?? 10) * 1.2);
 const requests = signedStatusCallbacks(planned, {
   authToken: options.authToken,
-  url: options.publicUrl,
+  url: twilioSignedStatusUrl(options.publicUrl),
   sids: options.sids,
   sidSeed: options.sidSeed,
 });
@@ -20,7 +21,6 @@ autocannon(
     connections: options.connections,
     // autocannon rejects keys present with an undefined value, so only set ones are passed.
     ...(options.amount ? { amount: options.amount } : { duration: options.durationSeconds ?? 10 }),
-    ...(options.overallRate ? { overallRate: options.overallRate } : {}),
     ...(options.timeoutSeconds ? { timeout: options.timeoutSeconds } : {}),
     requests: [
       {

@@ -4,9 +4,13 @@
 import express from 'express';
 import pg from 'pg';
 import twilio from 'twilio';
+import { twilioSignedStatusUrl } from '../lib/load.ts';
 
 const port = Number(process.env.PORT ?? 3901);
-const publicUrl = `${process.env.PUBLIC_BASE_URL ?? `http://127.0.0.1:${port}`}/twilio/sms/status`;
+// Signed as Twilio signs the callbacks of messages the product sent: with the connection-override fragment.
+const signedUrl = twilioSignedStatusUrl(
+  `${process.env.PUBLIC_BASE_URL ?? `http://127.0.0.1:${port}`}/twilio/sms/status`,
+);
 const authToken = process.env.TWILIO_AUTH_TOKEN ?? '';
 const pool = new pg.Pool({
   connectionString: process.env.DATABASE_URL,
@@ -16,7 +20,7 @@ const pool = new pg.Pool({
 const app = express();
 app.post('/twilio/sms/status', express.urlencoded({ extended: false, limit: '64kb' }), async (req, res) => {
   const params = req.body as Record<string, string>;
-  if (!twilio.validateRequest(authToken, req.header('X-Twilio-Signature') ?? '', publicUrl, params)) {
+  if (!twilio.validateRequest(authToken, req.header('X-Twilio-Signature') ?? '', signedUrl, params)) {
     res.status(403).end();
     return;
   }
