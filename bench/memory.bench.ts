@@ -4,16 +4,16 @@
 import { readFile } from 'node:fs/promises';
 import { createTestDatabase, createTestQueuePrefix, deleteQueuePrefix, freePort } from '@series-killer/shared/testing';
 import { buildServices } from '../scripts/stack/build-services.ts';
-import { COMPILED_ENTRY_POINTS, serviceNodeOptions } from '../scripts/stack/stack-processes.ts';
+import { COMPILED_ENTRY_POINTS, serviceNodeOptions, WORKER_NODE_FLAGS } from '../scripts/stack/stack-processes.ts';
 import { type RunningProcess, startProcess, waitForOutput } from './lib/processes.ts';
 import type { BenchResult } from './lib/results.ts';
 
 /** Idle RSS goals in MB: a small VM must hold the whole stack. */
 const PROCESSES = [
-  { name: 'ingress', entry: COMPILED_ENTRY_POINTS.ingress, goalMb: 120 },
-  { name: 'sms', entry: COMPILED_ENTRY_POINTS.sms, goalMb: 100 },
-  { name: 'onboarding', entry: COMPILED_ENTRY_POINTS.onboarding, goalMb: 100 },
-  { name: 'summarizer', entry: COMPILED_ENTRY_POINTS.summarizer, goalMb: 100 },
+  { name: 'ingress', entry: COMPILED_ENTRY_POINTS.ingress, nodeArgs: [] as string[], goalMb: 120 },
+  { name: 'sms', entry: COMPILED_ENTRY_POINTS.sms, nodeArgs: WORKER_NODE_FLAGS, goalMb: 100 },
+  { name: 'onboarding', entry: COMPILED_ENTRY_POINTS.onboarding, nodeArgs: WORKER_NODE_FLAGS, goalMb: 100 },
+  { name: 'summarizer', entry: COMPILED_ENTRY_POINTS.summarizer, nodeArgs: WORKER_NODE_FLAGS, goalMb: 100 },
 ] as const;
 
 /** Time an idle process is left after start-up before it is measured, in ms: lazy start-up work settles. */
@@ -37,11 +37,11 @@ async function readMemory(pid: number): Promise<Reading> {
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function idleMemory(entry: string, env: Record<string, string>): Promise<Reading> {
+async function idleMemory(entry: string, nodeArgs: string[], env: Record<string, string>): Promise<Reading> {
   let proc: RunningProcess | undefined;
   try {
     // Run as `npm start` runs it.
-    proc = startProcess(entry, { ...env, LOG_LEVEL: 'info', NODE_OPTIONS: serviceNodeOptions() });
+    proc = startProcess(entry, { ...env, LOG_LEVEL: 'info', NODE_OPTIONS: serviceNodeOptions() }, nodeArgs);
     await waitForOutput(proc, '"msg":"started"', 60_000);
     await pause(SETTLE_MS);
     const readings: Reading[] = [];
@@ -71,7 +71,7 @@ async function memory(): Promise<BenchResult> {
   try {
     const figures: Record<string, Reading> = {};
     // One at a time, so that the processes do not compete while they start.
-    for (const { name, entry } of PROCESSES) figures[name] = await idleMemory(entry, env);
+    for (const { name, entry, nodeArgs } of PROCESSES) figures[name] = await idleMemory(entry, nodeArgs, env);
     return {
       name: 'memory',
       goals: PROCESSES.map(({ name, goalMb }) => ({

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { type Db, SANDBOX_DEFAULTS } from '@series-killer/shared';
 import { freePort } from '@series-killer/shared/testing';
 import { sql } from 'kysely';
+import { WORKER_NODE_FLAGS } from '../../scripts/stack/stack-processes.ts';
 import { benchMessageSid } from '../load/signed-status-callbacks.ts';
 import { type RunningProcess, repoPath, startProcess, waitForHttp, waitForOutput } from './processes.ts';
 
@@ -49,13 +50,18 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
   const ingress = startProcess(repoPath('services/ingress/src/main.ts'), env);
 
   async function startSmsWorker(): Promise<RunningProcess> {
-    const worker = startProcess(repoPath('services/sms/src/main.ts'), {
-      ...env,
-      WORKER_CONCURRENCY: String(options.concurrency ?? 10),
-      DATABASE_POOL_SIZE: String(options.poolSize ?? 10),
-      // Info level only for the start-up line waited on; the workers log nothing per job at info.
-      LOG_LEVEL: 'info',
-    });
+    const worker = startProcess(
+      repoPath('services/sms/src/main.ts'),
+      {
+        ...env,
+        WORKER_CONCURRENCY: String(options.concurrency ?? 10),
+        DATABASE_POOL_SIZE: String(options.poolSize ?? 10),
+        // Info level only for the start-up line waited on; the workers log nothing per job at info.
+        LOG_LEVEL: 'info',
+      },
+      // With the flags `npm start` gives a worker, so its CPU figures are the product's.
+      WORKER_NODE_FLAGS,
+    );
     smsWorkers.push(worker);
     await waitForOutput(worker, 'sms workers started');
     return worker;

@@ -12,9 +12,12 @@ export interface RunningProcess {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Starts an entry point (TypeScript or compiled) with this Node in sandbox mode, keeping its last output for diagnostics. */
-export function startProcess(entry: string, env: Record<string, string>, args: string[] = []): RunningProcess {
-  return startCommand(process.execPath, [entry, ...args], { SANDBOX: '1', ...env });
+/**
+ * Starts an entry point (TypeScript or compiled) with this Node in sandbox mode, `nodeArgs` given
+ * to Node itself, keeping its last output for diagnostics.
+ */
+export function startProcess(entry: string, env: Record<string, string>, nodeArgs: string[] = []): RunningProcess {
+  return startCommand(process.execPath, [...nodeArgs, entry], { SANDBOX: '1', ...env });
 }
 
 /** Starts any program, keeping its last output for diagnostics. */

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { configVariables, loadConfig, loadConfigSections, SERVICE_CONFIG_SECTIONS } from '@series-killer/shared';
 import { parse } from 'yaml';
+import { WORKER_NODE_FLAGS } from './stack-processes.ts';
 
 const root = new URL('../../', import.meta.url);
 const read = (path: string) => readFileSync(new URL(path, root), 'utf8');
@@ -161,8 +162,14 @@ describe('docker-compose.yml', () => {
     const command = services[name]?.command ?? [];
     expect(command[0]).toBe('node');
     // dist/ is built inside the image (npm run build), from the same path under src/.
-    const source = (command[1] as string).replace(/\/dist\/(.*)\.js$/, '/src/$1.ts');
+    const source = (command.at(-1) as string).replace(/\/dist\/(.*)\.js$/, '/src/$1.ts');
     expect(existsSync(new URL(source, root))).toBe(true);
+  });
+
+  it.each(['sms', 'onboarding', 'summarizer'])('%s runs with the Node flags npm start gives a worker', (name) => {
+    const command = services[name]?.command ?? [];
+    expect(command.slice(1, -1)).toEqual(WORKER_NODE_FLAGS);
+    expect(services.ingress?.command).toEqual(['node', 'services/ingress/dist/main.js']);
   });
 
   it('starts the services only after a successful migration and a healthy Redis', () => {

@@ -6,6 +6,8 @@ export interface ProcessSpec {
   name: string;
   /** The entry point (TypeScript or compiled JavaScript), run with this Node. */
   entry: string;
+  /** Flags for Node itself, before the entry point. */
+  nodeArgs?: string[];
   env?: Record<string, string>;
 }
 
@@ -48,7 +50,7 @@ export function superviseProcesses(specs: ProcessSpec[], log: (line: string) => 
     const prefix = prefixFor(proc.spec.name, proc.index, width);
     // The IPC channel is how a child learns that its supervisor is gone, even after a SIGKILL:
     // the channel closes and the child stops (runService's 'disconnect' handler).
-    const child = spawn(process.execPath, [proc.spec.entry], {
+    const child = spawn(process.execPath, [...(proc.spec.nodeArgs ?? []), proc.spec.entry], {
       env: { ...process.env, ...proc.spec.env },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
