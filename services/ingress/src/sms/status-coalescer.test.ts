@@ -47,7 +47,7 @@ describe('status coalescer', () => {
   }
 
   it('puts callbacks that arrive within the window, in different event-loop turns, in one job', async () => {
-    const coalescer = createStatusCoalescer(createJobBatcher(queues), 50);
+    const coalescer = createStatusCoalescer(createJobBatcher(queues), { windowMs: 50 });
     const first = callback();
     const second = callback();
     const stored = [coalescer.add(first)];
@@ -59,7 +59,7 @@ describe('status coalescer', () => {
   });
 
   it('starts a new job for a callback that comes after the window closed', async () => {
-    const coalescer = createStatusCoalescer(createJobBatcher(queues), 5);
+    const coalescer = createStatusCoalescer(createJobBatcher(queues), { windowMs: 5 });
     const first = callback();
     const second = callback();
     await coalescer.add(first);
@@ -69,9 +69,20 @@ describe('status coalescer', () => {
     );
   });
 
-  it('stores a full job at once, without waiting for the window', async () => {
-    // A window longer than the test's timeout: the test fails unless a full job goes at once.
-    const coalescer = createStatusCoalescer(createJobBatcher(queues), 600_000);
+  it('stores a job at once when its target number of callbacks came, without waiting for the window', async () => {
+    // A window longer than the test's timeout: the test fails unless a job goes once it holds its target.
+    const coalescer = createStatusCoalescer(createJobBatcher(queues), { windowMs: 600_000, target: 3 });
+    const callbacks = Array.from({ length: 6 }, () => callback());
+    await Promise.all(callbacks.map((c) => coalescer.add(c)));
+    const jobs = await jobsCarrying(callbacks.map((c) => c.messageSid));
+    expect(jobs.map((sids) => sids.length)).toEqual([3, 3]);
+  });
+
+  it('never puts more callbacks in a job than one carries', async () => {
+    const coalescer = createStatusCoalescer(createJobBatcher(queues), {
+      windowMs: 600_000,
+      target: MAX_STATUS_CALLBACKS_PER_JOB + 100,
+    });
     const callbacks = Array.from({ length: MAX_STATUS_CALLBACKS_PER_JOB }, () => callback());
     await Promise.all(callbacks.map((c) => coalescer.add(c)));
     const jobs = await jobsCarrying(callbacks.map((c) => c.messageSid));
