@@ -12,26 +12,15 @@ import {
 import {
   createTestConfig,
   createTestQueuePrefix,
-  deleteQueuePrefix,
   freePort,
+  openTestQueues,
   waitFor,
 } from '@series-killer/shared/testing';
 import { createJobBatcher, EnqueueError } from './job-batcher.ts';
 
 describe('job batcher', () => {
-  const prefix = createTestQueuePrefix();
-  const config = createTestConfig({ QUEUE_PREFIX: prefix });
-  let redis: RedisConnection;
-  let queues: Queues;
-  beforeAll(() => {
-    redis = createRedisConnection(config.redis, 'producer');
-    queues = createQueues(redis, config.redis, createLogger('test', 'silent'));
-  });
-  afterAll(async () => {
-    await closeQueues(queues);
-    redis.disconnect();
-    await deleteQueuePrefix(prefix);
-  });
+  const { queues, close } = openTestQueues();
+  afterAll(close);
 
   it('stores the jobs of one event-loop turn with one addBulk per queue, each promise with its own id', async () => {
     const batches: { queue: string; size: number }[] = [];

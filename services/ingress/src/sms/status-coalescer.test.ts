@@ -1,15 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  closeQueues,
-  createLogger,
-  createQueues,
-  createRedisConnection,
-  MAX_STATUS_CALLBACKS_PER_JOB,
-  type Queues,
-  type RedisConnection,
-  type SmsStatusCallback,
-} from '@series-killer/shared';
-import { createTestConfig, createTestQueuePrefix, deleteQueuePrefix, fakeSid } from '@series-killer/shared/testing';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { MAX_STATUS_CALLBACKS_PER_JOB, type SmsStatusCallback } from '@series-killer/shared';
+import { fakeSid, openTestQueues } from '@series-killer/shared/testing';
 import { createJobBatcher } from '../enqueue/job-batcher.ts';
 import { createStatusCoalescer } from './status-coalescer.ts';
 
@@ -24,19 +15,8 @@ const callback = (messageSid = fakeSid('SM')): SmsStatusCallback => ({
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('status coalescer', () => {
-  const prefix = createTestQueuePrefix();
-  const config = createTestConfig({ QUEUE_PREFIX: prefix });
-  let redis: RedisConnection;
-  let queues: Queues;
-  beforeAll(() => {
-    redis = createRedisConnection(config.redis, 'producer');
-    queues = createQueues(redis, config.redis, createLogger('test', 'silent'));
-  });
-  afterAll(async () => {
-    await closeQueues(queues);
-    redis.disconnect();
-    await deleteQueuePrefix(prefix);
-  });
+  const { queues, close } = openTestQueues();
+  afterAll(close);
 
   /** The jobs carrying any of `sids`, as lists of the SIDs each carries. */
   async function jobsCarrying(sids: string[]): Promise<string[][]> {
