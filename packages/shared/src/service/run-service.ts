@@ -56,7 +56,11 @@ export async function runService<S extends ConfigSectionName>(
   };
   process.on('SIGTERM', (signal) => void shutdown(signal));
   process.on('SIGINT', (signal) => void shutdown(signal));
-  if (process.send) process.on('disconnect', () => void shutdown('supervisor gone'));
+  if (process.send) {
+    process.on('disconnect', () => void shutdown('supervisor gone'));
+    // The supervisor may have gone while the service was starting, before anyone listened.
+    if (!process.connected) void shutdown('supervisor gone');
+  }
   // Output nobody reads any more (a closed pipe) must not stop the process from stopping.
   process.stdout.on('error', ignoreBrokenPipe);
   process.stderr.on('error', ignoreBrokenPipe);
