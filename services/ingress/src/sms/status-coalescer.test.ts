@@ -68,4 +68,13 @@ describe('status coalescer', () => {
     const jobs = await jobsCarrying(callbacks.map((c) => c.messageSid));
     expect(jobs.map((sids) => sids.length)).toEqual([MAX_STATUS_CALLBACKS_PER_JOB]);
   });
+
+  it('fails the requests of a job the job catalogue refuses, and keeps taking callbacks', async () => {
+    const coalescer = createStatusCoalescer(createJobBatcher(queues), { windowMs: 5 });
+    const refused = coalescer.add({ ...callback(), receivedAt: 'not a time' });
+    await expect(refused).rejects.toThrow();
+    const accepted = callback();
+    await coalescer.add(accepted);
+    expect(await jobsCarrying([accepted.messageSid])).toEqual([[accepted.messageSid]]);
+  });
 });

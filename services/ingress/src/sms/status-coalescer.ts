@@ -35,11 +35,20 @@ export function createStatusCoalescer(
   let waiting: { callback: SmsStatusCallback; settle: (stored: Promise<unknown>) => void }[] = [];
   let timer: NodeJS.Timeout | undefined;
 
+  /** The job's stored promise; a job the catalogue refuses fails its requests instead of throwing in a timer. */
+  function enqueueJob(callbacks: SmsStatusCallback[]): Promise<unknown> {
+    try {
+      return batcher.enqueue(prepareJob('apply-sms-statuses', { callbacks }));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
   function flush(): void {
     clearTimeout(timer);
     const job = waiting;
     waiting = [];
-    const stored = batcher.enqueue(prepareJob('apply-sms-statuses', { callbacks: job.map((w) => w.callback) }));
+    const stored = enqueueJob(job.map((w) => w.callback));
     for (const entry of job) entry.settle(stored);
   }
 
