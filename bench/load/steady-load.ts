@@ -30,7 +30,7 @@ let non2xx = 0;
 let errors = 0;
 let timeouts = 0;
 let settled = 0;
-let sent = 0;
+/** When the measured requests began, after the warm-up. */
 let startedAt = 0;
 
 const WARM_UP_MS = 1_000;
@@ -90,29 +90,29 @@ function send(index: number, dueAt: number): void {
   req.end(signed.body);
 }
 
-function sendDue(): void {
-  const due = Math.min(total, Math.floor(((performance.now() - startedAt) * rate) / 1_000) + 1);
-  for (; sent < due; sent += 1) send(sent, startedAt + (sent * 1_000) / rate);
-  if (sent < total) setTimeout(sendDue, 1);
-}
-
-function warmUp(): void {
-  const warmUpStartedAt = performance.now();
-  let warmUpSent = 0;
+/**
+ * Calls `sendOne(i, dueAt)` for each i below `count`, `rate` a second from now, each in the
+ * millisecond it falls due; then `done`.
+ */
+function openLoop(count: number, sendOne: (index: number, dueAt: number) => void, done: () => void): void {
+  const loopStartedAt = performance.now();
+  let sent = 0;
   const tick = () => {
-    const elapsed = performance.now() - warmUpStartedAt;
-    if (elapsed >= WARM_UP_MS) {
-      startedAt = performance.now();
-      sendDue();
-      return;
-    }
-    for (; warmUpSent < Math.floor((elapsed * rate) / 1_000) + 1; warmUpSent += 1)
-      request({ agent, host: target.hostname, port: target.port, path: '/healthz' }, (res) => res.resume())
-        .on('error', () => undefined)
-        .end();
-    setTimeout(tick, 1);
+    const due = Math.min(count, Math.floor(((performance.now() - loopStartedAt) * rate) / 1_000) + 1);
+    for (; sent < due; sent += 1) sendOne(sent, loopStartedAt + (sent * 1_000) / rate);
+    if (sent < count) setTimeout(tick, 1);
+    else done();
   };
   tick();
 }
 
-warmUp();
+function sendHealthCheck(): void {
+  request({ agent, host: target.hostname, port: target.port, path: '/healthz' }, (res) => res.resume())
+    .on('error', () => undefined)
+    .end();
+}
+
+openLoop(Math.round((rate * WARM_UP_MS) / 1_000), sendHealthCheck, () => {
+  startedAt = performance.now();
+  openLoop(total, send, () => undefined);
+});
