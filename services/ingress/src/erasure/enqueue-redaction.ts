@@ -1,4 +1,4 @@
-import { prepareJob, type Queues } from '@series-killer/shared';
+import { addOrRerunJob, jobIdFor, type Queues } from '@series-killer/shared';
 
 /**
  * Hands an erasure's pending Twilio redactions to the SMS worker (the only Twilio caller).
@@ -6,12 +6,6 @@ import { prepareJob, type Queues } from '@series-killer/shared';
  * runs that job again, which picks up whatever is still pending.
  */
 export async function enqueueRedaction(queues: Queues, erasureId: number): Promise<string> {
-  const job = prepareJob('redact-message-bodies', { erasureId });
-  const queue = queues[job.queue];
-  const jobId = job.opts.jobId ?? `redact.${erasureId}`;
-  const existing = await queue.getJob(jobId);
-  const state = existing ? await existing.getState() : undefined;
-  if (existing && (state === 'failed' || state === 'completed')) await existing.retry(state);
-  else await queue.add(job.name, job.data, job.opts);
-  return jobId;
+  await addOrRerunJob(queues, 'redact-message-bodies', { erasureId }, ['failed', 'completed']);
+  return jobIdFor['redact-message-bodies']({ erasureId }) as string;
 }

@@ -1,4 +1,4 @@
-import type { Db } from '@series-killer/shared';
+import { type Db, twilioSidPattern } from '@series-killer/shared';
 import { sql } from 'kysely';
 
 /** An erasure's record, as the steps read it. */
@@ -11,7 +11,7 @@ export interface ErasureRecord {
 }
 
 /** Only SIDs Twilio issued can be redacted there. */
-const TWILIO_MESSAGE_SID = /^(SM|MM)[0-9a-fA-F]{32}$/;
+const TWILIO_MESSAGE_SID = twilioSidPattern('SM', 'MM');
 
 const COLUMNS = ['id', 'erased_user_id', 'redact_at_twilio', 'removed', 'completed_at'] as const;
 

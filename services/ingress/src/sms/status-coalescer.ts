@@ -32,7 +32,11 @@ export function createStatusCoalescer(
   batcher: JobBatcher,
   { windowMs = STATUS_COALESCE_WINDOW_MS, target = STATUS_JOB_TARGET } = {},
 ): StatusCoalescer {
-  let waiting: { callback: SmsStatusCallback; settle: (stored: Promise<unknown>) => void }[] = [];
+  const jobSize = Math.min(target, MAX_STATUS_CALLBACKS_PER_JOB);
+  /** The job being gathered: its callbacks, and the one promise every request in it waits on. */
+  let open:
+    | { callbacks: SmsStatusCallback[]; stored: Promise<void>; release: (stored: Promise<unknown>) => void }
+    | undefined;
   let timer: NodeJS.Timeout | undefined;
 
   /** The job's stored promise; a job the catalogue refuses fails its requests instead of throwing in a timer. */
@@ -46,19 +50,27 @@ export function createStatusCoalescer(
 
   function flush(): void {
     clearTimeout(timer);
-    const job = waiting;
-    waiting = [];
-    const stored = enqueueJob(job.map((w) => w.callback));
-    for (const entry of job) entry.settle(stored);
+    const job = open;
+    open = undefined;
+    job?.release(enqueueJob(job.callbacks));
+  }
+
+  function openJob() {
+    let release: (stored: Promise<unknown>) => void = () => {};
+    const stored = new Promise<void>((resolve, reject) => {
+      release = (job) => job.then(() => resolve(), reject);
+    });
+    timer = setTimeout(flush, windowMs);
+    return { callbacks: [], stored, release };
   }
 
   return {
     add(callback) {
-      return new Promise<void>((resolve, reject) => {
-        if (waiting.length === 0) timer = setTimeout(flush, windowMs);
-        waiting.push({ callback, settle: (stored) => stored.then(() => resolve(), reject) });
-        if (waiting.length >= Math.min(target, MAX_STATUS_CALLBACKS_PER_JOB)) flush();
-      });
+      open ??= openJob();
+      const { callbacks, stored } = open;
+      callbacks.push(callback);
+      if (callbacks.length >= jobSize) flush();
+      return stored;
     },
   };
 }

@@ -1,6 +1,12 @@
 import { timingSafeEqual } from 'node:crypto';
 import { parse as parseLegacyQuery, stringify as stringifyLegacyQuery } from 'node:querystring';
-import { type SignatureAlgorithm, signedParams, signUrlAndParams, type TwilioParams } from '@series-killer/shared';
+import {
+  type SignatureAlgorithm,
+  signedParams,
+  signUrlAndParams,
+  type TwilioParams,
+  twilioCallbackUrl,
+} from '@series-killer/shared';
 
 /** `url` with the scheme's default port written out (`https://host:443/…`), or as given when it names one. */
 function withPort(url: URL): string {
@@ -42,15 +48,18 @@ const URL_FORMS_CACHE_SIZE = 1_000;
 
 /**
  * `signedUrlForms`, remembered per URL: parsing the URL forms costs more than the HMACs, and a
- * webhook route's URL is the same on every request. Starts afresh when full.
+ * webhook route's URL is the same on every request. With connection `overrides`, the forms of
+ * the URL with them as its fragment come first: Twilio signs the callback URLs the services
+ * hand it that way, and the fragment never reaches the server. Starts afresh when full.
  */
-export function cachedSignedUrlForms(): (url: string) => string[] {
+export function cachedSignedUrlForms(overrides = ''): (url: string) => string[] {
   const cache = new Map<string, string[]>();
   return (url) => {
     const known = cache.get(url);
     if (known) return known;
     if (cache.size >= URL_FORMS_CACHE_SIZE) cache.clear();
-    const forms = signedUrlForms(url);
+    const withFragment = overrides ? signedUrlForms(twilioCallbackUrl(url, '', overrides)) : [];
+    const forms = [...new Set([...withFragment, ...signedUrlForms(url)])];
     cache.set(url, forms);
     return forms;
   };

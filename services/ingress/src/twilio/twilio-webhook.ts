@@ -79,15 +79,13 @@ function signingKeyOf(
  * server: the URL is tried with and without the configured fragment.
  */
 function verifyTwilioSignature(options: TwilioSignatureOptions): RequestHandler {
-  const formsOf = cachedSignedUrlForms();
+  const formsOf = cachedSignedUrlForms(options.callbackOverrides);
   return (req, _res, next) => {
     const given = req.get('X-Twilio-Signature');
     if (!given) throw new HttpError(403, 'missing X-Twilio-Signature');
     const { algorithm, key } = signingKeyOf(req.get(SIGNATURE_SETTINGS_HEADER), options);
     const url = options.publicBaseUrl + req.originalUrl;
-    // The form with the fragment first: it is how Twilio signs the callback URLs the services hand it.
-    const urls = options.callbackOverrides ? [`${url}#${options.callbackOverrides}`, url] : [url];
-    if (!isTwilioSignature(given, algorithm, key, urls, req.body, formsOf))
+    if (!isTwilioSignature(given, algorithm, key, [url], req.body, formsOf))
       throw new HttpError(403, 'invalid X-Twilio-Signature');
     next();
   };
