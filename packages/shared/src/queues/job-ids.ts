@@ -1,15 +1,15 @@
 import type { JobData, JobName } from './job-catalogue.ts';
 
-/**
- * The business key of each job, as its BullMQ job id: the same Twilio event or the same
- * onboarding step always maps to the same id, so retries and duplicates collapse into one
- * job. Parts are joined with `.` because BullMQ reserves `:`.
- */
 /** The job id of the send of `sendKey`. */
 export function sendSmsJobId(sendKey: string): string {
   return `send.${sendKey}`;
 }
 
+/**
+ * The business key of each job, as its BullMQ job id: the same Twilio event or the same
+ * onboarding step always maps to the same id, so retries and duplicates collapse into one
+ * job. Parts are joined with `.` because BullMQ reserves `:`.
+ */
 export const jobIdFor: { [N in JobName]: (data: JobData<N>) => string | undefined } = {
   'start-onboarding': (d) => `start.${d.userId}`,
   'verify-code': (d) => `verify.${d.messageSid}`,
