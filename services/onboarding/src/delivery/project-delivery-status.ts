@@ -12,6 +12,17 @@ import { sql } from 'kysely';
 export const ONBOARDING_MESSAGE_STATUSES = ['pending', 'sent', 'delivered', 'failed'] as const;
 export type OnboardingMessageStatus = (typeof ONBOARDING_MESSAGE_STATUSES)[number];
 
+/**
+ * How the SMS service notes on an onboarding message a send it gave up on (its retries spent);
+ * onboarding's sweep finds such messages by this prefix and hands them over again.
+ */
+export const SEND_GAVE_UP_PREFIX = 'gave up after ';
+
+/** The note of a send given up after `attempts` attempts, for `reason`. */
+export function sendGaveUpNote(attempts: number, reason: string): string {
+  return `${SEND_GAVE_UP_PREFIX}${attempts} attempts: ${reason}`;
+}
+
 /** A forward move of one onboarding message's status. */
 export interface MessageTransition {
   onboardingMessageId: number;

@@ -1,4 +1,5 @@
 import type { Db } from '@series-killer/shared';
+import { SEND_GAVE_UP_PREFIX } from '../delivery/project-delivery-status.ts';
 
 export type OnboardingMessageType = 'welcome' | 'verification' | 'reminder';
 
@@ -86,7 +87,7 @@ export async function findGaveUpMessages(db: Db, limit: number): Promise<Onboard
       'onboarding_messages.status',
     ])
     .where((eb) => eb(eb.fn.coalesce('onboarding_messages.status', eb.val('pending')), '=', 'pending'))
-    .where('onboarding_messages.error_message', 'like', 'gave up after %')
+    .where('onboarding_messages.error_message', 'like', `${SEND_GAVE_UP_PREFIX}%`)
     .where('user_profiles.onboarding_status', 'in', ['pending', 'sms_sent'])
     .orderBy('onboarding_messages.id')
     .limit(limit)

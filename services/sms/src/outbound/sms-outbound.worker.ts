@@ -1,3 +1,4 @@
+import { sendGaveUpNote } from '@series-killer/onboarding/delivery-projection';
 import type { JobData, JobHandlers, Logger } from '@series-killer/shared';
 import { maskPhone } from '@series-killer/shared';
 import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
@@ -53,7 +54,7 @@ export function smsOutboundHandlers(deps: SmsOutboundWorkerDeps): JobHandlers<'s
             await noteSendProblem(
               deps.db,
               data.onboardingMessageId,
-              `gave up after ${job.attemptsMade + 1} attempts: ${errorText(error)}`,
+              sendGaveUpNote(job.attemptsMade + 1, errorText(error)),
             );
           throw error;
         }
