@@ -59,7 +59,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
         // Info level only for the start-up line waited on; the workers log nothing per job at info.
         LOG_LEVEL: 'info',
       },
-      // With the flags `npm start` gives a worker, so its CPU figures are the product's.
+      // With the Node flags `npm start` gives a worker (run as TypeScript, like the ingress here).
       WORKER_NODE_FLAGS,
     );
     smsWorkers.push(worker);

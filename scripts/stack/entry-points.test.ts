@@ -10,16 +10,11 @@ import {
   TEST_REDIS_URL,
   type TestDatabase,
 } from '@series-killer/shared/testing';
-
-const entry = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
+import { ENTRY_POINTS as SERVICE_ENTRY_POINTS } from './stack-processes.ts';
 
 const ENTRY_POINTS: Record<ServiceName, string> = {
-  ingress: entry('services/ingress/src/main.ts'),
-  sms: entry('services/sms/src/main.ts'),
-  onboarding: entry('services/onboarding/src/main.ts'),
-  summarizer: entry('services/summarizer/src/main.ts'),
-  sandbox: entry('packages/sandbox/src/main.ts'),
-  'db:migrate': entry('db/migrate.ts'),
+  ...SERVICE_ENTRY_POINTS,
+  'db:migrate': fileURLToPath(new URL('../../db/migrate.ts', import.meta.url)),
 };
 
 /** What a production process sees from its platform, beyond its own settings. */

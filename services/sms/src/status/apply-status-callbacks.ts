@@ -18,7 +18,8 @@ export interface AppliedCallbacks {
  * callback whose send is not recorded yet stays pending; the send applies it.
  */
 export async function applyStatusCallbacks(db: Db, callbacks: readonly SmsStatusCallback[]): Promise<AppliedCallbacks> {
-  const messageSids = [...new Set(callbacks.map((c) => c.messageSid))].sort();
+  // lockMessageSids takes them in order; the statements after it match them as a set.
+  const messageSids = [...new Set(callbacks.map((c) => c.messageSid))];
   return db.transaction().execute(async (trx) => {
     await lockMessageSids(trx, messageSids);
     const waiting = await insertStatusEvents(trx, callbacks);
