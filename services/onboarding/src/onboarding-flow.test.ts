@@ -341,7 +341,7 @@ describe('onboarding, end to end', () => {
     const codeInLog = new RegExp(pattern);
     expect(logLines.filter((line) => codeInLog.test(line))).toEqual([]);
 
-    // Finished jobs are kept a day for deduplication; once used, they keep only the masked code.
+    // Finished jobs are kept for their retention; once used, they keep only the masked code.
     const finished = await Promise.all(
       [stack.queues['sms-outbound'], stack.queues['sms-inbound'], stack.queues.onboarding].map((queue) =>
         queue.getJobs(['completed']),

@@ -16,7 +16,7 @@ export function onboardingHandlers(deps: OnboardingWorkerDeps): JobHandlers<'onb
     'start-onboarding': (data) => startOnboarding(deps, data),
     'verify-code': async (data, job) => {
       const result = await verifyCode(deps, data);
-      // Checked: the finished job, kept a day for deduplication, need not keep the code in Redis.
+      // Checked: the finished job, kept for its retention (minutes), need not keep the code in Redis.
       await job.updateData({ ...data, code: VERIFICATION_CODE_MASK });
       return result;
     },

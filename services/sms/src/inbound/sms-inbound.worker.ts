@@ -5,7 +5,7 @@ export function smsInboundHandlers(deps: RecordInboundDeps): JobHandlers<'sms-in
   return {
     'record-inbound-sms': async (data, job) => {
       const result = await recordInboundSms(deps, data);
-      // Handed over: the finished job, kept a day for deduplication, need not keep the code in Redis.
+      // Handed over: the finished job, kept for its retention (minutes), need not keep the code in Redis.
       if (result.intent === 'verification-code') await job.updateData({ ...data, body: VERIFICATION_CODE_MASK });
       return result;
     },
