@@ -1,5 +1,5 @@
 import type { Db } from '@series-killer/shared';
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import { FINAL_DELIVERY_STATUSES } from './delivery-status.ts';
 
 /** Advisory-lock class of message SIDs (the other key is the SID's hash). */
@@ -109,27 +109,31 @@ export interface DeliveryMove {
 }
 
 /**
- * Applies every pending status event of these SIDs whose delivery is recorded, in one
- * statement: marks the events applied, then moves each delivery to the highest-ranked status
- * among its record and its events (forward only, by `sms_delivery_status_rank`). Keeps the
- * first time of each stage, the error of the highest-ranked failure (never erased by a later
- * success), and stops reconciling a delivery once its status is final. `errorMeanings` maps
- * each error code of the events to its "<code>: <meaning>" text.
+ * The CTE `pending`: marks applied, and returns, every pending status event of these SIDs
+ * whose delivery is recorded (events of inbound messages are never applied to a delivery).
  */
-export async function applyPendingEvents(
-  db: Db,
-  messageSids: readonly string[],
-  errorMeanings: Record<string, string>,
-): Promise<DeliveryMove[]> {
-  if (messageSids.length === 0) return [];
-  const { rows } = await sql<DeliveryMove>`
-    with applied as (
+export function pendingEventsApplied(messageSids: readonly string[]): RawBuilder<unknown> {
+  return sql`
+    pending as (
       update public.sms_status_events e set applied_at = now(), user_id = coalesce(e.user_id, d.user_id)
       from public.sms_deliveries d
       where d.message_sid = e.message_sid and e.message_sid = any(${messageSids as string[]}::text[])
         and e.applied_at is null and e.status not in ('receiving', 'received')
       returning e.message_sid, e.status, e.error_code, e.received_at
-    ),
+    )`;
+}
+
+/**
+ * The CTEs `summary`, `moved` and `touched`: move each delivery to the highest-ranked status
+ * among its record and the events of the CTE `applied` (message_sid, status, error_code,
+ * received_at), forward only, by `sms_delivery_status_rank`. Keep the first time of each stage,
+ * the error of the highest-ranked failure (never erased by a later success), and stop
+ * reconciling a delivery once its status is final. `moved` returns the deliveries that moved.
+ * `errorMeanings` maps each error code of the events to its "<code>: <meaning>" text.
+ */
+export function deliveryMoves(errorMeanings: Record<string, string>): RawBuilder<unknown> {
+  const meaning = sql`${JSON.stringify(errorMeanings)}::jsonb ->> s.error_code::text`;
+  return sql`
     summary as (
       select message_sid,
         (array_agg(status order by public.sms_delivery_status_rank(status) desc))[1] as status,
@@ -144,16 +148,15 @@ export async function applyPendingEvents(
     ),
     moved as (
       update public.sms_deliveries d set
-        status = case when public.sms_delivery_status_rank(s.status) > public.sms_delivery_status_rank(d.status)
-          then s.status else d.status end,
+        status = s.status,
         error_code = coalesce(d.error_code, s.error_code),
-        error_message = coalesce(d.error_message, ${JSON.stringify(errorMeanings)}::jsonb ->> s.error_code::text),
+        error_message = coalesce(d.error_message, ${meaning}),
         sent_at = coalesce(d.sent_at, s.sent_at),
         delivered_at = coalesce(d.delivered_at, s.delivered_at),
         failed_at = coalesce(d.failed_at, s.failed_at),
         last_callback_at = greatest(d.last_callback_at, s.last_at),
-        next_reconcile_at = case when greatest(public.sms_delivery_status_rank(s.status),
-            public.sms_delivery_status_rank(d.status)) >= public.sms_delivery_status_rank('delivered')
+        next_reconcile_at = case when public.sms_delivery_status_rank(s.status)
+            >= public.sms_delivery_status_rank('delivered')
           then null else d.next_reconcile_at end
       from summary s
       where d.message_sid = s.message_sid
@@ -163,13 +166,29 @@ export async function applyPendingEvents(
     touched as (
       update public.sms_deliveries d set
         error_code = coalesce(d.error_code, s.error_code),
-        error_message = coalesce(d.error_message, ${JSON.stringify(errorMeanings)}::jsonb ->> s.error_code::text),
+        error_message = coalesce(d.error_message, ${meaning}),
         sent_at = coalesce(d.sent_at, s.sent_at),
         last_callback_at = greatest(d.last_callback_at, s.last_at)
       from summary s
       where d.message_sid = s.message_sid
         and public.sms_delivery_status_rank(s.status) <= public.sms_delivery_status_rank(d.status)
-    )
+    )`;
+}
+
+/**
+ * Applies every pending status event of these SIDs whose delivery is recorded, in one
+ * statement (see `deliveryMoves`). Returns the deliveries that moved, by SID.
+ */
+export async function applyPendingEvents(
+  db: Db,
+  messageSids: readonly string[],
+  errorMeanings: Record<string, string>,
+): Promise<DeliveryMove[]> {
+  if (messageSids.length === 0) return [];
+  const { rows } = await sql<DeliveryMove>`
+    with ${pendingEventsApplied(messageSids)},
+    applied as (select * from pending),
+    ${deliveryMoves(errorMeanings)}
     select message_sid as "messageSid", status from moved order by message_sid
   `.execute(db);
   return rows;

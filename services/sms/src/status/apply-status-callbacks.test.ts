@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { SmsStatus, SmsStatusCallback } from '@series-killer/shared';
 import { createTestDatabase, fakeSid, type TestDatabase } from '@series-killer/shared/testing';
+import { sql } from 'kysely';
 import {
   createOnboardingMessage,
   createUser,
@@ -9,6 +10,7 @@ import {
   recordAcceptedSend,
 } from '../testing/sms-fixtures.ts';
 import { applyStatusCallbacks, applyStatusCallbacksIsolating } from './apply-status-callbacks.ts';
+import { appendStatusEvents } from './sms-status-events.repository.ts';
 
 let testDb: TestDatabase;
 
@@ -221,6 +223,28 @@ describe('applyStatusCallbacks', () => {
     expect((await deliveryOf(first.messageSid)).status).toBe('delivered');
     expect((await deliveryOf(second.messageSid)).status).toBe('sent');
     expect((await deliveryOf(third.messageSid)).status).toBe('undelivered');
+  });
+
+  it('writes each event of a recorded send once, already applied: no second write to the log', async () => {
+    const sends = await Promise.all([sentWelcome(), sentWelcome()]);
+    const callbacks = sends.flatMap((send, i) => [
+      callbackFor(send.messageSid, SENT, i),
+      callbackFor(send.messageSid, DELIVERED, i + 1),
+    ]);
+    const written = await testDb.db.transaction().execute(async (trx) => {
+      await appendStatusEvents(trx, callbacks, {});
+      // This transaction's own counts of the log's row writes.
+      const { rows } = await sql<{ inserted: number; updated: number }>`
+        select pg_stat_get_xact_tuples_inserted('public.sms_status_events'::regclass) as inserted,
+          pg_stat_get_xact_tuples_updated('public.sms_status_events'::regclass) as updated
+      `.execute(trx);
+      return rows[0];
+    });
+    expect(written).toEqual({ inserted: 4, updated: 0 });
+    for (const send of sends) {
+      expect((await deliveryOf(send.messageSid)).status).toBe('delivered');
+      for (const event of await loggedEvents(send.messageSid)) expect(event.applied_at).toBeInstanceOf(Date);
+    }
   });
 });
 

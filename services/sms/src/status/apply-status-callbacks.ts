@@ -1,8 +1,8 @@
 import { type MessageTransition, projectDeliveries } from '@series-killer/onboarding/delivery-projection';
 import type { Db, SmsStatusCallback } from '@series-killer/shared';
-import { applyPendingEvents, lockMessageSids } from '../deliveries/sms-deliveries.repository.ts';
+import { lockMessageSids } from '../deliveries/sms-deliveries.repository.ts';
 import { describeTwilioError } from '../twilio-errors/twilio-error-codes.ts';
-import { insertStatusEvents } from './sms-status-events.repository.ts';
+import { appendStatusEvents } from './sms-status-events.repository.ts';
 
 export interface AppliedCallbacks {
   /** Onboarding messages that moved. */
@@ -13,8 +13,8 @@ export interface AppliedCallbacks {
 
 /**
  * Applies many status callbacks in one transaction: locks their SIDs in order, appends them to
- * the event log (duplicates collapse on its unique key), moves each recorded delivery forward
- * with every event pending for it, and lets onboarding project the moved deliveries. A
+ * the event log (duplicates collapse on its unique key) and moves each recorded delivery
+ * forward with them in one statement, and lets onboarding project the moved deliveries. A
  * callback whose send is not recorded yet stays pending; the send applies it.
  */
 export async function applyStatusCallbacks(db: Db, callbacks: readonly SmsStatusCallback[]): Promise<AppliedCallbacks> {
@@ -22,8 +22,7 @@ export async function applyStatusCallbacks(db: Db, callbacks: readonly SmsStatus
   const messageSids = [...new Set(callbacks.map((c) => c.messageSid))];
   return db.transaction().execute(async (trx) => {
     await lockMessageSids(trx, messageSids);
-    const waiting = await insertStatusEvents(trx, callbacks);
-    const moved = await applyPendingEvents(trx, messageSids, errorMeaningsOf(callbacks));
+    const { moved, waiting } = await appendStatusEvents(trx, callbacks, errorMeaningsOf(callbacks));
     const transitions = await projectDeliveries(
       trx,
       moved.map((m) => m.messageSid),
