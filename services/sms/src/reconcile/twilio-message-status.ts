@@ -1,5 +1,6 @@
 import type { TwilioClient } from '@series-killer/shared/twilio';
 import { asTwilioApiError } from '../twilio-errors/twilio-api-error.ts';
+import { callTwilio } from '../twilio-errors/twilio-request-error.ts';
 import type { MessageStatusSource } from './reconcile-deliveries.ts';
 
 /** Twilio could not tell us a message's status. */
@@ -16,7 +17,7 @@ export function createTwilioMessageStatusSource(client: TwilioClient): MessageSt
   return {
     async fetchStatus(messageSid) {
       try {
-        const message = await client.messages(messageSid).fetch();
+        const message = await callTwilio('message fetch', () => client.messages(messageSid).fetch());
         return { status: message.status, errorCode: message.errorCode ?? null };
       } catch (error) {
         throw new MessageFetchError(messageSid, { cause: error });

@@ -1,8 +1,9 @@
 import type { TwilioClient } from '@series-killer/shared/twilio';
+import { callTwilio } from '../twilio-errors/twilio-request-error.ts';
 
 /** The product's narrow view of redaction at the carrier. */
 export interface MessageRedactor {
-  /** Empties the body Twilio keeps of a message; throws Twilio's refusal as the SDK reports it. */
+  /** Empties the body Twilio keeps of a message; throws a TwilioRequestError (HTTP status, Twilio code) when refused. */
   redact(messageSid: string): Promise<void>;
 }
 
@@ -10,7 +11,7 @@ export interface MessageRedactor {
 export function createTwilioMessageRedactor(client: TwilioClient): MessageRedactor {
   return {
     async redact(messageSid) {
-      await client.messages(messageSid).update({ body: '' });
+      await callTwilio('message redact', () => client.messages(messageSid).update({ body: '' }));
     },
   };
 }
