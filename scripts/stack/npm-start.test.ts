@@ -3,9 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { freePort, waitFor } from '@series-killer/shared/testing';
 import { type IsolatedStack, isolatedStackEnv } from './stack-env.ts';
+import { ENTRY_POINTS } from './stack-processes.ts';
 
 const START = fileURLToPath(new URL('../start.ts', import.meta.url));
-const INGRESS = fileURLToPath(new URL('../../services/ingress/src/main.ts', import.meta.url));
 
 function childPids(pid: number): number[] {
   try {
@@ -167,27 +167,35 @@ describe('a service whose stdout is gone', () => {
     await stack.cleanUp();
   });
 
-  it('still exits within 10 s of SIGTERM', async () => {
-    const ingress = spawn(process.execPath, [INGRESS], {
-      env: { ...process.env, ...stack.env, SANDBOX: '1', LOG_LEVEL: 'debug' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    try {
-      await waitFor(
-        'the ingress to answer /readyz',
-        async () => (await fetch(`${stack.publicBaseUrl}/readyz`).catch(() => undefined))?.ok,
-        { timeoutMs: 30_000, intervalMs: 200 },
-      );
-      const exited = new Promise<number>((resolve) => ingress.once('exit', () => resolve(Date.now())));
-      ingress.stdout?.destroy();
-      ingress.stderr?.destroy();
-      // An open keep-alive connection and log lines that can no longer be written.
-      await fetch(`${stack.publicBaseUrl}/healthz`, { keepalive: true });
-      const signalledAt = Date.now();
-      ingress.kill('SIGTERM');
-      expect((await exited) - signalledAt).toBeLessThan(10_000);
-    } finally {
-      if (ingress.exitCode === null && ingress.signalCode === null) ingress.kill('SIGKILL');
-    }
-  }, 60_000);
+  // Each service on its own: the workers and the sandbox shut down through the same runService as the ingress.
+  it.each(Object.keys(ENTRY_POINTS) as (keyof typeof ENTRY_POINTS)[])(
+    '%s still exits within 10 s of SIGTERM',
+    async (name) => {
+      const service = spawn(process.execPath, [ENTRY_POINTS[name]], {
+        env: { ...process.env, ...stack.env, SANDBOX: '1', LOG_LEVEL: 'debug' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      service.stdout?.on('data', (chunk) => {
+        output += chunk;
+      });
+      try {
+        await waitFor('the service to start', () => /"msg":"started"/.test(output), {
+          timeoutMs: 30_000,
+          intervalMs: 100,
+        });
+        const exited = new Promise<number>((resolve) => service.once('exit', () => resolve(Date.now())));
+        service.stdout?.destroy();
+        service.stderr?.destroy();
+        // For the ingress, an open keep-alive connection too; for every service, log lines that can no longer be written.
+        if (name === 'ingress') await fetch(`${stack.publicBaseUrl}/healthz`, { keepalive: true });
+        const signalledAt = Date.now();
+        service.kill('SIGTERM');
+        expect((await exited) - signalledAt).toBeLessThan(10_000);
+      } finally {
+        if (service.exitCode === null && service.signalCode === null) service.kill('SIGKILL');
+      }
+    },
+    60_000,
+  );
 });
