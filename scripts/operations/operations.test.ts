@@ -1,5 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Sandbox } from '@series-killer/sandbox';
+import { startTestStack, type TestStack } from '@series-killer/sandbox/testing';
 import {
   addJob,
   closeQueues,
@@ -9,6 +11,8 @@ import {
   createWorker,
   type Queues,
   type RedisConnection,
+  sendKeyFor,
+  sendSmsJobId,
 } from '@series-killer/shared';
 import {
   createTestConfig,
@@ -16,10 +20,12 @@ import {
   createTestQueuePrefix,
   deleteQueuePrefix,
   type TestDatabase,
+  uniqueTestPhone,
   waitFor,
 } from '@series-killer/shared/testing';
 import { type SmsWorkers, startSmsWorkers } from '@series-killer/sms';
 import { UnrecoverableError } from 'bullmq';
+import { sql } from 'kysely';
 import { drainOrphanStatusEvents } from './drain-orphan-events.ts';
 import { countJobs, listFailedJobs } from './queue-report.ts';
 import { retryFailedJobs } from './retry-failed-jobs.ts';
@@ -144,5 +150,71 @@ describe('npm run jobs operations', () => {
     } finally {
       await workers.close();
     }
+  });
+});
+
+describe('npm run jobs -- retry sms-outbound', () => {
+  let stack: TestStack & { sandbox: Sandbox };
+
+  beforeAll(async () => {
+    stack = await startTestStack({ sandbox: true });
+    const workers = await startSmsWorkers(stack.config, { logger });
+    stack.onClose(workers.close);
+  });
+
+  afterAll(async () => {
+    await stack.close();
+  });
+
+  it('resends a welcome whose send gave up, once, and the onboarding moves on', async () => {
+    const { db } = stack.testDb;
+    const userId = randomUUID();
+    const phone = uniqueTestPhone();
+    await sql`select public.create_integration_test_user(${userId}::uuid, ${phone}, ${null})`.execute(db);
+    await db
+      .insertInto('user_profiles')
+      .values({ user_id: userId, first_name: 'Ada', last_name: 'Lovelace', onboarding_status: 'pending' })
+      .execute();
+    const welcome = await db
+      .insertInto('onboarding_messages')
+      .values({ user_id: userId, phone_number: phone, message_type: 'welcome', content: 'Welcome', status: 'pending' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const message = () =>
+      db
+        .selectFrom('onboarding_messages')
+        .select(['status', 'error_message'])
+        .where('id', '=', welcome.id)
+        .executeTakeFirstOrThrow();
+
+    // Twilio answers 500 to both attempts: the send gives up, and says so on the row.
+    stack.sandbox.setTwilioMode({ failWith: 500 });
+    const sendKey = sendKeyFor.onboardingMessage(welcome.id);
+    const job = await stack.queues['sms-outbound'].add(
+      'send-sms',
+      { sendKey, to: phone, body: 'Welcome', userId, onboardingMessageId: welcome.id },
+      { jobId: sendSmsJobId(sendKey), attempts: 2, backoff: { type: 'fixed', delay: 0 } },
+    );
+    await waitFor(
+      'the send to give up',
+      async () => (await job.isFailed()) && /^gave up after 2 attempts/.test((await message()).error_message ?? ''),
+    );
+    expect((await message()).status).toBe('pending');
+
+    stack.sandbox.setTwilioMode({});
+    expect(await retryFailedJobs(stack.queues, 'sms-outbound', [], () => {})).toBe(1);
+    const sent = await waitFor('the welcome to be sent', async () => {
+      const row = await message();
+      return row.status === 'sent' && row;
+    });
+    expect(sent.error_message).toBeNull();
+    const profile = await db
+      .selectFrom('user_profiles')
+      .select('onboarding_status')
+      .where('user_id', '=', userId)
+      .executeTakeFirstOrThrow();
+    expect(profile.onboarding_status).toBe('sms_sent');
+    const texts = stack.sandbox.messages().filter((text) => text.to === phone);
+    expect(texts.map((text) => text.body)).toEqual(['Welcome']);
   });
 });

@@ -43,7 +43,8 @@ const rank = (status: ReturnType<typeof sql>) =>
  * status Twilio holds the message in means `sent` (with the SID and `sent_at`), `delivered`
  * and `read` mean `delivered`, a failure or a partial delivery means `failed` with the
  * delivery's error. Then the profiles: `sms_sent` once the welcome is sent, `failed` when the
- * welcome or verification message fails. Returns the messages that moved.
+ * welcome or verification message fails. A message that moves to `sent` or `delivered` loses
+ * the note of an earlier send problem. Returns the messages that moved.
  */
 export async function projectDeliveries(db: Db, messageSids: readonly string[]): Promise<MessageTransition[]> {
   if (messageSids.length === 0) return [];
@@ -77,7 +78,9 @@ export async function projectDeliveries(db: Db, messageSids: readonly string[]):
       sent_at = coalesce(om.sent_at, target.accepted_at, now()),
       delivered_at = case when target.status = 'delivered' then coalesce(om.delivered_at, target.delivered_at, now())
         else om.delivered_at end,
-      error_message = case when target.status = 'failed' then target.failure else om.error_message end
+      -- A message that got through has no problem left: the note of a send that gave up, or that
+      -- waited for the sender's configuration, goes with it.
+      error_message = case when target.status = 'failed' then target.failure end
     from target, before
     where om.id = target.id and before.id = target.id
       and ${rank(sql.ref('before.status'))} < ${rank(sql.ref('target.status'))}
