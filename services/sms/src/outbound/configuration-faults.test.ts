@@ -88,6 +88,8 @@ describe('Twilio refusals caused by our sender configuration', () => {
           const row = await readOnboardingMessage(h.testDb.db, messageId);
           return row.status === 'sent' && row;
         });
+        // The note of the wait went with the problem.
+        expect((await readOnboardingMessage(h.testDb.db, messageId)).error_message).toBeNull();
         expect(await readProfileStatus(h.testDb.db, userId)).toBe('sms_sent');
       }
     } finally {

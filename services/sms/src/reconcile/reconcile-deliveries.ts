@@ -76,7 +76,7 @@ export async function reconcileDeliveries(
     }
   }
   const applied =
-    callbacks.length > 0 ? await applyStatusCallbacks(deps.db, callbacks) : { transitions: [], waiting: 0 };
+    callbacks.length > 0 ? await applyStatusCallbacks(deps.db, callbacks) : { transitions: [], waiting: [] };
   return { ...applied, checked: due.length, unanswered };
 }
 

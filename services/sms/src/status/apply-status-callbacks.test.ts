@@ -259,7 +259,7 @@ describe('a callback before its send', () => {
       callbackFor(early, DELIVERED, 5),
       callbackFor(known.messageSid, DELIVERED, 5),
     ]);
-    expect(result.waiting).toBe(1);
+    expect(result.waiting).toEqual([early]);
     expect((await deliveryOf(known.messageSid)).status).toBe('delivered');
     const [waiting] = await loggedEvents(early);
     expect(waiting).toMatchObject({ status: 'delivered', applied_at: null, user_id: null });

@@ -7,8 +7,8 @@ import { appendStatusEvents } from './sms-status-events.repository.ts';
 export interface AppliedCallbacks {
   /** Onboarding messages that moved. */
   transitions: MessageTransition[];
-  /** New events whose send is not recorded yet: they wait in Postgres for it. */
-  waiting: number;
+  /** The SIDs of new events whose send is not recorded yet: they wait in Postgres for it. */
+  waiting: string[];
 }
 
 /**
@@ -66,12 +66,12 @@ export async function applyStatusCallbacksIsolating(
     return { ...(await applyStatusCallbacks(db, callbacks)), failed: [] };
   } catch (batchError) {
     if (callbacks.length === 1) throw batchError;
-    const result: IsolatedBatch = { transitions: [], waiting: 0, failed: [] };
+    const result: IsolatedBatch = { transitions: [], waiting: [], failed: [] };
     for (const callback of callbacks) {
       try {
         const applied = await applyStatusCallbacks(db, [callback]);
         result.transitions.push(...applied.transitions);
-        result.waiting += applied.waiting;
+        result.waiting.push(...applied.waiting);
       } catch (error) {
         result.failed.push({ callback, error });
       }

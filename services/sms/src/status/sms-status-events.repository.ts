@@ -6,8 +6,8 @@ import { type DeliveryMove, deliveryMoves, pendingEventsApplied } from '../deliv
 export interface AppendedStatusEvents {
   /** The deliveries that moved, by SID. */
   moved: DeliveryMove[];
-  /** New events whose send is not recorded yet: they wait in Postgres for it. */
-  waiting: number;
+  /** The SIDs of new events whose send is not recorded yet: they wait in Postgres for it. */
+  waiting: string[];
 }
 
 /**
@@ -24,7 +24,7 @@ export async function appendStatusEvents(
   errorMeanings: Record<string, string>,
 ): Promise<AppendedStatusEvents> {
   const messageSids = [...new Set(callbacks.map((c) => c.messageSid))];
-  const { rows } = await sql<{ waiting: number; messageSid: string | null; status: string | null }>`
+  const { rows } = await sql<{ waiting: string[]; messageSid: string | null; status: string | null }>`
     with inserted as (
       insert into public.sms_status_events
         (message_sid, user_id, status, error_code, raw_payload, received_at, orphaned_at, applied_at)
@@ -51,13 +51,17 @@ export async function appendStatusEvents(
     ),
     ${deliveryMoves(errorMeanings)}
     select w.waiting, m.message_sid as "messageSid", m.status
-    from (select count(*) filter (where orphaned_at is not null)::integer as waiting from inserted) w
+    from (
+      select coalesce(array_agg(message_sid) filter (where orphaned_at is not null), '{}') as waiting from inserted
+    ) w
       left join moved m on true
     order by m.message_sid
   `.execute(db);
   return {
-    moved: rows.flatMap((row) => (row.messageSid && row.status ? [{ messageSid: row.messageSid, status: row.status }] : [])),
-    waiting: rows[0]?.waiting ?? 0,
+    moved: rows.flatMap((row) =>
+      row.messageSid && row.status ? [{ messageSid: row.messageSid, status: row.status }] : [],
+    ),
+    waiting: rows[0]?.waiting ?? [],
   };
 }
 

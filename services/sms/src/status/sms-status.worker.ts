@@ -4,7 +4,13 @@ import { UnrecoverableError } from 'bullmq';
 import { countTransitions, type SmsMetrics } from '../metrics/sms-metrics.ts';
 import { type MessageStatusSource, reconcileDeliveries } from '../reconcile/reconcile-deliveries.ts';
 import { pruneEventLogs } from '../retention/prune-event-logs.ts';
-import { type AppliedCallbacks, applyStatusCallbacksIsolating, isRefusedData } from './apply-status-callbacks.ts';
+import {
+  type AppliedCallbacks,
+  applyStatusCallbacks,
+  applyStatusCallbacksIsolating,
+  isRefusedData,
+} from './apply-status-callbacks.ts';
+import { createStatusBatches } from './status-batches.ts';
 
 export interface SmsStatusWorkerDeps {
   db: Db;
@@ -20,13 +26,19 @@ export interface SmsStatusWorkerDeps {
 }
 
 export function smsStatusHandlers(deps: SmsStatusWorkerDeps): JobHandlers<'sms-status'> {
-  const count = (applied: AppliedCallbacks) => {
+  const count = <T extends AppliedCallbacks>(applied: T): T => {
     countTransitions(deps.metrics, applied.transitions);
-    deps.metrics.orphanEvents.inc(applied.waiting);
+    deps.metrics.orphanEvents.inc(applied.waiting.length);
+    return applied;
   };
+  // The status jobs this process runs at once share their transactions.
+  const batches = createStatusBatches({
+    applyTogether: async (callbacks) => count(await applyStatusCallbacks(deps.db, callbacks)),
+    applyIsolating: async (callbacks) => count(await applyStatusCallbacksIsolating(deps.db, callbacks)),
+  });
   return {
     'apply-sms-statuses': async ({ callbacks }) => {
-      const result = await applyStatusCallbacksIsolating(deps.db, callbacks).catch((error: unknown) => {
+      const share = await batches.apply(callbacks).catch((error: unknown) => {
         const [only] = callbacks;
         if (only && callbacks.length === 1 && isRefusedData(error))
           throw new UnrecoverableError(
@@ -34,24 +46,23 @@ export function smsStatusHandlers(deps: SmsStatusWorkerDeps): JobHandlers<'sms-s
           );
         throw error;
       });
-      count(result);
       // Each callback that failed alone becomes a job of its own, which retries and, should it
-      // keep failing, fails by itself with its reason in the dashboard; this batch is done.
-      if (result.failed.length > 0) {
-        const alone = result.failed.map(({ callback }) => prepareJob('apply-sms-statuses', { callbacks: [callback] }));
+      // keep failing, fails by itself with its reason in the dashboard; this job is done.
+      if (share.failed.length > 0) {
+        const alone = share.failed.map(({ callback }) => prepareJob('apply-sms-statuses', { callbacks: [callback] }));
         await deps.queues['sms-status'].addBulk(
           alone.map((job) => ({ name: job.name, data: job.data, opts: job.opts })),
         );
         deps.logger.warn(
-          { callbacks: result.failed.length, err: result.failed[0]?.error },
+          { callbacks: share.failed.length, err: share.failed[0]?.error },
           'status callbacks set apart from their batch',
         );
       }
       return {
-        applied: callbacks.length - result.failed.length,
-        transitions: result.transitions.length,
-        waiting: result.waiting,
-        setApart: result.failed.length,
+        applied: callbacks.length - share.failed.length,
+        waiting: share.waiting,
+        setApart: share.failed.length,
+        transaction: share.batch,
       };
     },
     'reconcile-sms-deliveries': async () => {
