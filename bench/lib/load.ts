@@ -36,6 +36,8 @@ export interface LoadOptions {
   sids?: string[];
   /** Derive the i-th request's MessageSid from this seed (`benchMessageSid`) instead of a random one. */
   sidSeed?: string;
+  /** The index of the first request's SID from `sidSeed`. Default 0. */
+  sidOffset?: number;
   /** Seconds without an answer before a request counts as a timeout. Default 10. */
   timeoutSeconds?: number;
 }

@@ -142,9 +142,10 @@ export interface AppliedStats {
 /**
  * Reads the pipeline's outcome from Postgres. `applied_at` is `now()` of the apply transaction,
  * i.e. its start; the commit follows within that transaction's few statements, so these
- * latencies understate the true ones by the transaction's length (about a millisecond).
+ * latencies understate the true ones by the transaction's length (about a millisecond). With
+ * `receivedSince`, only the events received from then on count (a warm-up's are left out).
  */
-export async function readAppliedStats(db: Db): Promise<AppliedStats> {
+export async function readAppliedStats(db: Db, receivedSince?: Date): Promise<AppliedStats> {
   const { rows } = await sql<{
     events: string;
     applied: string;
@@ -161,6 +162,7 @@ export async function readAppliedStats(db: Db): Promise<AppliedStats> {
       select message_sid, status, applied_at, extract(epoch from applied_at - received_at) * 1000 as ms,
              extract(epoch from applied_at) as applied_s, extract(epoch from received_at) as received_s
       from public.sms_status_events
+      where received_at >= ${receivedSince ?? new Date(0)}
     )
     select count(*) as events,
            count(applied_at) as applied,

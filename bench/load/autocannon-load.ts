@@ -12,6 +12,7 @@ const requests = signedStatusCallbacks(planned, {
   url: twilioSignedStatusUrl(options.publicUrl),
   sids: options.sids,
   sidSeed: options.sidSeed,
+  firstIndex: options.sidOffset,
 });
 let next = 0;
 

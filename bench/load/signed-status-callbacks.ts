@@ -23,14 +23,15 @@ export function benchMessageSid(seed: string, index: number): string {
 /** Twilio-shaped, correctly signed SMS status callbacks, each for a distinct MessageSid. */
 export function signedStatusCallbacks(
   count: number,
-  options: { authToken: string; url: string; sids?: string[]; sidSeed?: string; status?: string },
+  options: { authToken: string; url: string; sids?: string[]; sidSeed?: string; firstIndex?: number; status?: string },
 ): SignedRequest[] {
+  const first = options.firstIndex ?? 0;
   const requests: SignedRequest[] = [];
   const accountSid = `AC${'0'.repeat(32)}`;
   for (let i = 0; i < count; i += 1) {
     const messageSid =
       options.sids?.[i % options.sids.length] ??
-      (options.sidSeed ? benchMessageSid(options.sidSeed, i) : `SM${randomBytes(16).toString('hex')}`);
+      (options.sidSeed ? benchMessageSid(options.sidSeed, first + i) : `SM${randomBytes(16).toString('hex')}`);
     const params: Record<string, string> = {
       AccountSid: accountSid,
       ApiVersion: '2010-04-01',

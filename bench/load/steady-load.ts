@@ -21,6 +21,7 @@ const requests = signedStatusCallbacks(total, {
   url: twilioSignedStatusUrl(options.publicUrl),
   sids: options.sids,
   sidSeed: options.sidSeed,
+  firstIndex: options.sidOffset,
 });
 const agent = new Agent({ keepAlive: true, maxSockets: options.connections });
 

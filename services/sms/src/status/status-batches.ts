@@ -1,5 +1,4 @@
 import type { SmsStatusCallback } from '@series-killer/shared';
-import { MAX_STATUS_CALLBACKS_PER_JOB } from '@series-killer/shared';
 import type { AppliedCallbacks, IsolatedBatch } from './apply-status-callbacks.ts';
 
 /** What one job's callbacks came to in the transaction that held them. */
@@ -25,8 +24,17 @@ export interface StatusAppliers {
   applyIsolating(callbacks: readonly SmsStatusCallback[]): Promise<IsolatedBatch>;
 }
 
+/**
+ * Callbacks a shared transaction carries at most (a job of more goes alone: a job is never
+ * split). Each distinct SID holds an advisory lock until the commit, and Postgres's lock table
+ * has room for `max_locks_per_transaction` (64) × `max_connections` of them across every
+ * session: 250 per transaction, two transactions per process, leaves room for several replicas
+ * on a small Supabase instance (60 connections: 3,840).
+ */
+export const STATUS_CALLBACKS_PER_TRANSACTION = 250;
+
 export interface StatusBatchesOptions {
-  /** Callbacks per transaction at most; a job is never split. Default MAX_STATUS_CALLBACKS_PER_JOB. */
+  /** Callbacks per transaction at most; a job is never split. Default STATUS_CALLBACKS_PER_TRANSACTION. */
   maxCallbacks?: number;
   /** Transactions running at once in this process. Default 2. */
   maxInFlight?: number;
@@ -48,7 +56,7 @@ interface Waiting {
  * job whose every callback fails (the database is away) fails and retries.
  */
 export function createStatusBatches(appliers: StatusAppliers, options: StatusBatchesOptions = {}): StatusBatches {
-  const maxCallbacks = options.maxCallbacks ?? MAX_STATUS_CALLBACKS_PER_JOB;
+  const maxCallbacks = options.maxCallbacks ?? STATUS_CALLBACKS_PER_TRANSACTION;
   const maxInFlight = options.maxInFlight ?? 2;
   const gathering: Waiting[] = [];
   let inFlight = 0;
