@@ -27,6 +27,8 @@ const REDIS_CALLBACKS = Number(process.env.BENCH_REDIS_CALLBACKS ?? 100_000);
 const IN_FLIGHT_CALLBACKS = 5_000;
 const STEADY_RATE = 1_000;
 const STEADY_SECONDS = Number(process.env.BENCH_DURATION ?? 10);
+/** Callbacks at full speed before the measured ones, so a cold start is not what is measured. */
+const FULL_SPEED_WARM_UP = 2_000;
 /** Seconds of the same steady load before the measured ones, so a cold start is not what is measured. */
 const STEADY_WARM_UP_SECONDS = 1;
 const CONNECTIONS = 50;
@@ -167,7 +169,7 @@ async function synchronous(databaseUrl: string): Promise<Target> {
 
 const fullSpeed =
   (amount: number): Load =>
-  (statusUrl, sidSeed) =>
+  (statusUrl, sidSeed, sidOffset) =>
     runLoad({
       target: statusUrl,
       publicUrl: statusUrl,
@@ -175,6 +177,7 @@ const fullSpeed =
       connections: CONNECTIONS,
       amount,
       sidSeed,
+      sidOffset,
     });
 
 const atSteadyRate =
@@ -224,8 +227,11 @@ function sampleRedisMemory(url: string, idle: number) {
 async function pipelineBench(): Promise<BenchResult> {
   const redis = await startDrillRedis({ durable: false });
   try {
-    const queuedRun = await measure(CALLBACKS, queued(redis), fullSpeed(CALLBACKS));
-    const baselineRun = await measure(CALLBACKS, synchronous, fullSpeed(CALLBACKS));
+    // Both designs measured after the same warm-up, as deployed servers run warm.
+    const seeded = CALLBACKS + FULL_SPEED_WARM_UP;
+    const warmUp = fullSpeed(FULL_SPEED_WARM_UP);
+    const queuedRun = await measure(seeded, queued(redis), fullSpeed(CALLBACKS), undefined, warmUp);
+    const baselineRun = await measure(seeded, synchronous, fullSpeed(CALLBACKS), undefined, warmUp);
     // Measured after a second at the same rate, as a deployed stack runs warm.
     const steadyRun = await measure(
       Math.ceil(STEADY_RATE * (STEADY_SECONDS + STEADY_WARM_UP_SECONDS) * 1.2),
