@@ -23,7 +23,10 @@ const requests = signedStatusCallbacks(total, {
   sidSeed: options.sidSeed,
   firstIndex: options.sidOffset,
 });
-const agent = new Agent({ keepAlive: true, maxSockets: options.connections });
+// Idle sockets close after 4 s, before the server's 5 s keep-alive timeout: an agent reuses its
+// most recent sockets first, so at a steady rate some stay idle, and one the server is closing
+// just as a request reuses it fails with ECONNRESET.
+const agent = new Agent({ keepAlive: true, maxSockets: options.connections, timeout: 4_000 });
 
 const latencies: number[] = [];
 let ok = 0;
