@@ -122,6 +122,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const callbackModes = new CallbackModes();
   const openaiMode = new OpenAIModeState();
   const twilioFailures = new FailureSwitch<NonNullable<TwilioMode['failWith']>>();
+  let trialAccount = false;
   const sender = new WebhookSender({
     authToken: options.authToken,
     retries: options.webhookRetries ?? 3,
@@ -146,7 +147,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     }),
     messages: () => store.all().map((message) => ({ ...message })),
     twilioRequests: () => twilioRequests.toArray(),
-    setTwilioMode: (mode) => twilioFailures.set(mode.failWith, mode.times),
+    setTwilioMode: (mode) => {
+      twilioFailures.set(mode.failWith, mode.times);
+      trialAccount = mode.trialAccount === true;
+    },
     webhooks: () => webhookLog.toArray(),
     setCallbackMode: (mode) => callbackModes.setGlobal(mode),
     setCallbackModeFor: (to, mode) => callbackModes.setFor(to, mode),
@@ -163,6 +167,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       callbackModes.reset();
       openaiMode.set({});
       twilioFailures.set(undefined);
+      trialAccount = false;
       sender.setSigningMode({});
     },
   };
@@ -176,6 +181,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       authToken: options.authToken,
       requests: twilioRequests,
       takeFailure: () => twilioFailures.take(),
+      isTrialAccount: () => trialAccount,
       store,
       modes: callbackModes,
       sender,

@@ -16,6 +16,7 @@ const callbackMode = z.strictObject({
 const twilioMode = z.strictObject({
   failWith: z.union([z.literal(429), z.literal(500), z.literal(503)]).optional(),
   times: z.number().int().positive().optional(),
+  trialAccount: z.boolean().optional(),
 });
 
 const openaiMode = z.strictObject({

@@ -20,6 +20,11 @@ export interface TwilioMode {
   failWith?: 429 | 500 | 503;
   /** How many requests fail before the API recovers. Default: every request until the mode is replaced. */
   times?: number;
+  /**
+   * The account is a trial account with no verified numbers: every message create is refused
+   * with 21608, as Twilio refuses a trial account's sends to unverified numbers. Default false.
+   */
+  trialAccount?: boolean;
 }
 
 const FAILURES = {

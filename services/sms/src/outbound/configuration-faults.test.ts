@@ -96,4 +96,40 @@ describe('Twilio refusals caused by our sender configuration', () => {
       await fixed.close();
     }
   });
+
+  it('hold a send a trial account may not make (21608) until the account is upgraded, then send it once', async () => {
+    const user = await createUser(h.testDb.db);
+    const messageId = await createOnboardingMessage(h.testDb.db, user, 'welcome');
+    h.sandbox.setTwilioMode({ trialAccount: true });
+    const workers = await workersSendingFrom(h.config.twilio.fromNumber ?? '');
+    try {
+      await addJob(h.queues, 'send-sms', {
+        sendKey: `onboarding-message.${messageId}`,
+        to: user.phoneNumber,
+        body: 'Welcome, Ada',
+        userId: user.userId,
+        onboardingMessageId: messageId,
+      });
+      await waitFor('a 21608 counted', async () => (await counted(workers, 21608)) === 1);
+      expect(await readOnboardingMessage(h.testDb.db, messageId)).toMatchObject({
+        status: 'pending',
+        error_message: expect.stringContaining('21608: '),
+      });
+      expect(await readProfileStatus(h.testDb.db, user.userId)).toBe('pending');
+      const job = await h.queues['sms-outbound'].getJob(`send.onboarding-message.${messageId}`);
+      expect(await job?.getState()).toBe('delayed');
+
+      h.sandbox.setTwilioMode({});
+      await job?.promote();
+      await waitFor(
+        'the message sent',
+        async () => (await readOnboardingMessage(h.testDb.db, messageId)).status === 'sent',
+      );
+      expect(await readProfileStatus(h.testDb.db, user.userId)).toBe('sms_sent');
+      expect(h.sandbox.messages().filter((message) => message.to === user.phoneNumber)).toHaveLength(1);
+    } finally {
+      h.sandbox.setTwilioMode({});
+      await workers.close();
+    }
+  });
 });

@@ -36,13 +36,15 @@ function isPhone(address: string): boolean {
 const reject = (code: number, message: string): MessageRejection => ({ status: 400, code, message });
 
 /**
- * Validates a create as Twilio does (required parameters, body length, magic test numbers)
- * and builds the new message, or answers with the error Twilio would.
+ * Validates a create as Twilio does (required parameters, body length, magic test numbers, a
+ * trial account's unverified recipients) and builds the new message, or answers with the
+ * error Twilio would.
  */
 export function createMessage(
   accountSid: string,
   params: CreateParams,
   now: number,
+  account: { trialAccount?: boolean } = {},
 ): { message: SandboxMessage } | { rejection: MessageRejection } {
   const rawTo = single(params.To);
   const rawFrom = single(params.From);
@@ -70,6 +72,13 @@ export function createMessage(
   if (toRejection) return { rejection: toRejection };
   if (!isPhone(to)) return { rejection: reject(21211, `Invalid 'To' Phone Number: ${rawTo}`) };
   if (from === to) return { rejection: reject(21266, "'To' and 'From' number cannot be the same") };
+  if (account.trialAccount)
+    return {
+      rejection: reject(
+        21608,
+        `The number ${to} is unverified. Trial accounts cannot send messages to unverified numbers; verify ${to}, or purchase a Twilio number to send messages to unverified numbers.`,
+      ),
+    };
 
   return {
     message: {

@@ -8,7 +8,10 @@ import { messageResource } from './message-resource.ts';
 import type { SandboxMessage } from './message-store.ts';
 import { parseMessageUpdate, type UpdateParams } from './update-message.ts';
 
-export type MessagesRouterDeps = StatusCallbackDeps;
+export interface MessagesRouterDeps extends StatusCallbackDeps {
+  /** Whether the account is a trial account (see TwilioMode.trialAccount). */
+  isTrialAccount(): boolean;
+}
 
 function accountOf(req: Request): string {
   return String(req.params.accountSid);
@@ -27,7 +30,9 @@ function messageOf(deps: MessagesRouterDeps, req: Request, res: Response): Sandb
 export function messagesRouter(deps: MessagesRouterDeps): Router {
   const router = Router({ mergeParams: true });
   router.post('/Messages.json', (req, res) => {
-    const result = createMessage(accountOf(req), (req.body ?? {}) as CreateParams, Date.now());
+    const result = createMessage(accountOf(req), (req.body ?? {}) as CreateParams, Date.now(), {
+      trialAccount: deps.isTrialAccount(),
+    });
     if ('rejection' in result) {
       const { status, code, message } = result.rejection;
       sendTwilioError(res, status, code, message);
