@@ -87,10 +87,15 @@ export function createStatusBatches(appliers: StatusAppliers, options: StatusBat
     const jobs = takeBatch();
     if (jobs.length === 0) return;
     inFlight += 1;
-    run(jobs).finally(() => {
-      inFlight -= 1;
-      schedule();
-    });
+    run(jobs)
+      // Settles what an unforeseen error left pending (a settled job ignores it), so no job waits forever.
+      .catch((error: unknown) => {
+        for (const job of jobs) job.reject(error);
+      })
+      .finally(() => {
+        inFlight -= 1;
+        schedule();
+      });
     schedule();
   }
 
