@@ -232,13 +232,19 @@ describe('applyStatusCallbacks', () => {
       callbackFor(send.messageSid, DELIVERED, i + 1),
     ]);
     const written = await testDb.db.transaction().execute(async (trx) => {
+      // This backend's counts of the log's row writes, which also hold its recent transactions not yet
+      // reported: the difference across the call is the call's own.
+      const counts = async () => {
+        const { rows } = await sql<{ inserted: number; updated: number }>`
+          select pg_stat_get_xact_tuples_inserted('public.sms_status_events'::regclass) as inserted,
+            pg_stat_get_xact_tuples_updated('public.sms_status_events'::regclass) as updated
+        `.execute(trx);
+        return rows[0] ?? { inserted: Number.NaN, updated: Number.NaN };
+      };
+      const before = await counts();
       await appendStatusEvents(trx, callbacks, {});
-      // This transaction's own counts of the log's row writes.
-      const { rows } = await sql<{ inserted: number; updated: number }>`
-        select pg_stat_get_xact_tuples_inserted('public.sms_status_events'::regclass) as inserted,
-          pg_stat_get_xact_tuples_updated('public.sms_status_events'::regclass) as updated
-      `.execute(trx);
-      return rows[0];
+      const after = await counts();
+      return { inserted: after.inserted - before.inserted, updated: after.updated - before.updated };
     });
     expect(written).toEqual({ inserted: 4, updated: 0 });
     for (const send of sends) {
