@@ -4,7 +4,7 @@
 import { createTestDatabase, createTestQueuePrefix, freePort } from '@series-killer/shared/testing';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
-import { type LoadSummary, runLoad } from './lib/load.ts';
+import { type LoadOptions, type LoadSummary, runLoad } from './lib/load.ts';
 import {
   type AppliedStats,
   BENCH_AUTH_TOKEN,
@@ -167,32 +167,23 @@ async function synchronous(databaseUrl: string): Promise<Target> {
   return { statusUrl: `${baseUrl}/twilio/sms/status`, pids: () => ({ server: server.pid }), stop: () => server.stop() };
 }
 
-const fullSpeed =
-  (amount: number): Load =>
+/** Status callbacks at `connections`, shaped by `shape`: an `amount` at full speed, or an `overallRate` for `durationSeconds`. */
+const callbacksAt =
+  (shape: Pick<LoadOptions, 'amount' | 'overallRate' | 'durationSeconds'>): Load =>
   (statusUrl, sidSeed, sidOffset) =>
     runLoad({
       target: statusUrl,
       publicUrl: statusUrl,
       authToken: BENCH_AUTH_TOKEN,
       connections: CONNECTIONS,
-      amount,
+      ...shape,
       sidSeed,
       sidOffset,
     });
 
-const atSteadyRate =
-  (seconds: number): Load =>
-  (statusUrl, sidSeed, sidOffset) =>
-    runLoad({
-      target: statusUrl,
-      publicUrl: statusUrl,
-      authToken: BENCH_AUTH_TOKEN,
-      connections: CONNECTIONS,
-      overallRate: STEADY_RATE,
-      durationSeconds: seconds,
-      sidSeed,
-      sidOffset,
-    });
+const fullSpeed = (amount: number): Load => callbacksAt({ amount });
+
+const atSteadyRate = (seconds: number): Load => callbacksAt({ overallRate: STEADY_RATE, durationSeconds: seconds });
 
 async function usedMemory(url: string): Promise<number> {
   const client = new Redis(url);

@@ -36,6 +36,17 @@ async function counted(workers: SmsWorkers, code: number): Promise<number> {
   return metric?.values.find((value) => value.labels.code === String(code))?.value ?? 0;
 }
 
+/** The send of an onboarding welcome, as onboarding hands it over. */
+async function sendWelcome(user: { userId: string; phoneNumber: string }, messageId: number): Promise<void> {
+  await addJob(h.queues, 'send-sms', {
+    sendKey: `onboarding-message.${messageId}`,
+    to: user.phoneNumber,
+    body: 'Welcome, Ada',
+    userId: user.userId,
+    onboardingMessageId: messageId,
+  });
+}
+
 describe('Twilio refusals caused by our sender configuration', () => {
   it('reads 21212, 21606, 21608 and 21611 as ours, not the message’s', () => {
     for (const code of [21212, 21606, 21608, 21611]) {
@@ -57,13 +68,7 @@ describe('Twilio refusals caused by our sender configuration', () => {
       const messageId = await createOnboardingMessage(h.testDb.db, user, 'welcome');
       waiting.push({ userId: user.userId, messageId });
       const broken = await workersSendingFrom(fromNumber);
-      await addJob(h.queues, 'send-sms', {
-        sendKey: `onboarding-message.${messageId}`,
-        to: user.phoneNumber,
-        body: 'Welcome, Ada',
-        userId: user.userId,
-        onboardingMessageId: messageId,
-      });
+      await sendWelcome(user, messageId);
 
       await waitFor(`a ${code} counted`, async () => (await counted(broken, code)) === 1);
       await broken.close();
@@ -103,13 +108,7 @@ describe('Twilio refusals caused by our sender configuration', () => {
     h.sandbox.setTwilioMode({ trialAccount: true });
     const workers = await workersSendingFrom(h.config.twilio.fromNumber ?? '');
     try {
-      await addJob(h.queues, 'send-sms', {
-        sendKey: `onboarding-message.${messageId}`,
-        to: user.phoneNumber,
-        body: 'Welcome, Ada',
-        userId: user.userId,
-        onboardingMessageId: messageId,
-      });
+      await sendWelcome(user, messageId);
       await waitFor('a 21608 counted', async () => (await counted(workers, 21608)) === 1);
       expect(await readOnboardingMessage(h.testDb.db, messageId)).toMatchObject({
         status: 'pending',
