@@ -4,13 +4,18 @@
 import { readFile } from 'node:fs/promises';
 import { createTestDatabase, createTestQueuePrefix, deleteQueuePrefix, freePort } from '@series-killer/shared/testing';
 import { buildServices } from '../scripts/stack/build-services.ts';
-import { COMPILED_ENTRY_POINTS, serviceNodeOptions, WORKER_NODE_FLAGS } from '../scripts/stack/stack-processes.ts';
+import {
+  COMPILED_ENTRY_POINTS,
+  INGRESS_NODE_FLAGS,
+  serviceNodeOptions,
+  WORKER_NODE_FLAGS,
+} from '../scripts/stack/stack-processes.ts';
 import { type RunningProcess, startProcess, waitForOutput } from './lib/processes.ts';
 import type { BenchResult } from './lib/results.ts';
 
 /** Idle RSS goals in MB: a small VM must hold the whole stack. */
 const PROCESSES = [
-  { name: 'ingress', entry: COMPILED_ENTRY_POINTS.ingress, nodeArgs: [] as string[], goalMb: 120 },
+  { name: 'ingress', entry: COMPILED_ENTRY_POINTS.ingress, nodeArgs: INGRESS_NODE_FLAGS, goalMb: 120 },
   { name: 'sms', entry: COMPILED_ENTRY_POINTS.sms, nodeArgs: WORKER_NODE_FLAGS, goalMb: 100 },
   { name: 'onboarding', entry: COMPILED_ENTRY_POINTS.onboarding, nodeArgs: WORKER_NODE_FLAGS, goalMb: 100 },
   { name: 'summarizer', entry: COMPILED_ENTRY_POINTS.summarizer, nodeArgs: WORKER_NODE_FLAGS, goalMb: 100 },

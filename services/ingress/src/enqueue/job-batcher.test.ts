@@ -22,13 +22,18 @@ describe('job batcher', () => {
   const { queues, close } = openTestQueues();
   afterAll(close);
 
-  it('stores the jobs of one event-loop turn with one addBulk per queue, each promise with its own id', async () => {
-    const batches: { queue: string; size: number }[] = [];
+  it('stores the jobs of one event-loop turn with one round trip per queue (add for a lone job), each promise with its own id', async () => {
+    const batches: { queue: string; size: number; via: 'add' | 'addBulk' }[] = [];
     for (const [queue, q] of Object.entries(queues)) {
       const addBulk = q.addBulk.bind(q);
       q.addBulk = (jobs) => {
-        batches.push({ queue, size: jobs.length });
+        batches.push({ queue, size: jobs.length, via: 'addBulk' });
         return addBulk(jobs);
+      };
+      const add = q.add.bind(q);
+      q.add = (name, data, opts) => {
+        batches.push({ queue, size: 1, via: 'add' });
+        return add(name, data, opts);
       };
     }
     const settled: QueueName[] = [];
@@ -43,13 +48,17 @@ describe('job batcher', () => {
 
     expect(ids).toEqual([...userIds.map((id) => `start.${id}`), `summary.CA${'a'.repeat(32)}`, `start.${userIds[0]}`]);
     expect(batches.sort((a, b) => a.queue.localeCompare(b.queue))).toEqual([
-      { queue: 'onboarding', size: 21 },
-      { queue: 'summaries', size: 1 },
+      { queue: 'onboarding', size: 21, via: 'addBulk' },
+      { queue: 'summaries', size: 1, via: 'add' },
     ]);
     expect(settled).toHaveLength(22);
     expect(await queues.onboarding.getJobCountByTypes('waiting')).toBe(20);
     // BullMQ keeps the first job under a duplicate id.
     expect((await queues.onboarding.getJob(`start.${userIds[0]}`))?.data.trigger).toBe('sweep');
+    // A lone job under an id already stored collapses into it as well.
+    const again = await batcher.enqueue(prepareJob('summarize-call', { callSid: `CA${'a'.repeat(32)}` }));
+    expect(again).toBe(`summary.CA${'a'.repeat(32)}`);
+    expect(await queues.summaries.getJobCountByTypes('waiting')).toBe(1);
   });
 });
 

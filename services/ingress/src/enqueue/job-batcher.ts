@@ -33,7 +33,7 @@ interface Waiting {
 
 /**
  * Collects the jobs of all requests that reach the enqueue step in the same event-loop turn
- * and writes them per queue with one `addBulk` (one pipelined Redis round trip). Each
+ * and writes them per queue in one Redis round trip (`addBulk`, or `add` for a lone job). Each
  * request's promise settles only when its own job is stored. BullMQ keeps the existing job
  * when an id is already present, so duplicates inside or across batches collapse.
  */
@@ -44,10 +44,22 @@ export function createJobBatcher(queues: Queues, options: JobBatcherOptions = {}
   const settle = (entry: Waiting, outcome: 'stored' | 'failed') =>
     options.onSettled?.(entry.job.queue, performance.now() - entry.startedAt, outcome);
 
+  /**
+   * A lone job goes with `add`: `addBulk` builds an ioredis pipeline, which copies every one of
+   * BullMQ's scripts onto itself, several times the cost of the job's own command.
+   */
+  function store(queue: QueueName, batch: Waiting[]): Promise<{ id?: string }[]> {
+    const [lone] = batch;
+    if (batch.length === 1 && lone) {
+      const { name, data, opts } = lone.job;
+      return queues[queue].add(name, data, opts).then((job) => [job]);
+    }
+    return queues[queue].addBulk(batch.map(({ job }) => ({ name: job.name, data: job.data, opts: job.opts })));
+  }
+
   async function writeBatch(queue: QueueName, batch: Waiting[]): Promise<void> {
     try {
-      const added = queues[queue].addBulk(batch.map(({ job }) => ({ name: job.name, data: job.data, opts: job.opts })));
-      const jobs = await withTimeout(added, timeoutMs, () => {
+      const jobs = await withTimeout(store(queue, batch), timeoutMs, () => {
         throw new EnqueueError(queue, `no answer from Redis within ${timeoutMs} ms`);
       });
       batch.forEach((entry, index) => {
