@@ -1,12 +1,19 @@
 // The status-callback pipeline as real processes: ingress → Redis/BullMQ → SMS worker(s) → Postgres,
-// plus the rows it updates and the DB timestamps it is measured by.
+// plus the rows it updates and the DB timestamps it is measured by. Each process runs as `npm start`
+// runs it: compiled, with its Node flags.
 import { randomUUID } from 'node:crypto';
 import { type Db, SANDBOX_DEFAULTS } from '@series-killer/shared';
 import { freePort } from '@series-killer/shared/testing';
 import { sql } from 'kysely';
-import { WORKER_NODE_FLAGS } from '../../scripts/stack/stack-processes.ts';
+import { buildServices } from '../../scripts/stack/build-services.ts';
+import {
+  COMPILED_ENTRY_POINTS,
+  INGRESS_NODE_FLAGS,
+  serviceNodeOptions,
+  WORKER_NODE_FLAGS,
+} from '../../scripts/stack/stack-processes.ts';
 import { benchMessageSid } from '../load/signed-status-callbacks.ts';
-import { type RunningProcess, repoPath, startProcess, waitForHttp, waitForOutput } from './processes.ts';
+import { type RunningProcess, startProcess, waitForHttp, waitForOutput } from './processes.ts';
 
 export const BENCH_AUTH_TOKEN = SANDBOX_DEFAULTS.twilioAuthToken;
 
@@ -39,7 +46,9 @@ export interface Pipeline {
 export async function startPipeline(options: PipelineOptions): Promise<Pipeline> {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
+  await buildServices();
   const env: Record<string, string> = {
+    NODE_OPTIONS: serviceNodeOptions(),
     DATABASE_URL: options.databaseUrl,
     QUEUE_PREFIX: options.queuePrefix,
     PORT: String(port),
@@ -47,11 +56,11 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
   };
   const smsWorkers: RunningProcess[] = [];
-  const ingress = startProcess(repoPath('services/ingress/src/main.ts'), env);
+  const ingress = startProcess(COMPILED_ENTRY_POINTS.ingress, env, INGRESS_NODE_FLAGS);
 
   async function startSmsWorker(): Promise<RunningProcess> {
     const worker = startProcess(
-      repoPath('services/sms/src/main.ts'),
+      COMPILED_ENTRY_POINTS.sms,
       {
         ...env,
         WORKER_CONCURRENCY: String(options.concurrency ?? 10),
@@ -59,7 +68,6 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
         // Info level only for the start-up line waited on; the workers log nothing per job at info.
         LOG_LEVEL: 'info',
       },
-      // With the Node flags `npm start` gives a worker (run as TypeScript, like the ingress here).
       WORKER_NODE_FLAGS,
     );
     smsWorkers.push(worker);
