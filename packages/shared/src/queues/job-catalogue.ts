@@ -37,12 +37,24 @@ export type SmsStatus = (typeof SMS_STATUSES)[number];
 /** Most callbacks one `apply-sms-statuses` job carries. */
 export const MAX_STATUS_CALLBACKS_PER_JOB = 500;
 
+/** Whether `value` is form parameters as the ingress parses them: text values, a repeated one as a list of text. */
+function isFormParams(value: unknown): value is Record<string, string | string[]> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  return Object.values(value).every(
+    (field) => typeof field === 'string' || (Array.isArray(field) && field.every((item) => typeof item === 'string')),
+  );
+}
+
 const smsStatusCallback = z.object({
   messageSid,
   status: z.enum(SMS_STATUSES),
   errorCode: z.number().int().nullable(),
-  /** The callback's form parameters, kept verbatim for the event log (a repeated one as a list). */
-  raw: z.record(z.string(), z.union([z.string(), z.array(z.string())])),
+  /**
+   * The callback's form parameters, kept verbatim for the event log (a repeated one as a list).
+   * Checked in place rather than by `z.record`, which copies every field of every callback twice
+   * (once at the ingress, once at the worker): a tenth of the ingress's allocations per webhook.
+   */
+  raw: z.custom<Record<string, string | string[]>>(isFormParams, 'must be form parameters: text, or lists of text'),
   receivedAt: isoTime,
 });
 export type SmsStatusCallback = z.output<typeof smsStatusCallback>;

@@ -1,12 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { parse as parseLegacyQuery, stringify as stringifyLegacyQuery } from 'node:querystring';
-import {
-  type SignatureAlgorithm,
-  signedParams,
-  signUrlAndParams,
-  type TwilioParams,
-  twilioCallbackUrl,
-} from '@series-killer/shared';
+import { signedParams, type TwilioParams, twilioCallbackUrl, type WebhookSigner } from '@series-killer/shared';
 
 /** `url` with the scheme's default port written out (`https://host:443/…`), or as given when it names one. */
 function withPort(url: URL): string {
@@ -66,14 +60,13 @@ export function cachedSignedUrlForms(overrides = ''): (url: string) => string[] 
 }
 
 /**
- * Whether `given` is Twilio's signature of the request at any of `urls` (in any signed form,
+ * Whether `given` is the signature `sign` makes of the request at any of `urls` (in any signed form,
  * tried in order). Each comparison takes constant time; stopping at the first match tells only
  * which of the public URL forms was signed, never anything about the key or the signature.
  */
 export function isTwilioSignature(
   given: string,
-  algorithm: SignatureAlgorithm,
-  key: string,
+  sign: WebhookSigner,
   urls: string[],
   params: TwilioParams,
   formsOf: (url: string) => string[] = signedUrlForms,
@@ -82,7 +75,7 @@ export function isTwilioSignature(
   const paramsData = signedParams(params);
   return urls.some((url) =>
     formsOf(url).some((form) => {
-      const expected = Buffer.from(signUrlAndParams(algorithm, key, form, paramsData));
+      const expected = Buffer.from(sign(form, paramsData));
       // Signatures of one algorithm have one length, so comparing lengths first leaks nothing.
       return expected.length === givenBytes.length && timingSafeEqual(expected, givenBytes);
     }),

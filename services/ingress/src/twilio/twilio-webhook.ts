@@ -1,7 +1,7 @@
-import type { SignatureAlgorithm, TwilioParams } from '@series-killer/shared';
-import express, { type RequestHandler } from 'express';
+import { type SignatureAlgorithm, type TwilioParams, type WebhookSigner, webhookSigner } from '@series-killer/shared';
+import express, { type Request, type RequestHandler } from 'express';
 import { HttpError } from '../http/http-errors.ts';
-import { refuseNulCharacters } from '../http/refuse-nul-characters.ts';
+import { assertNoNulCharacters } from '../http/refuse-nul-characters.ts';
 import { cachedSignedUrlForms, isTwilioSignature } from './twilio-signature.ts';
 
 /** Largest webhook body accepted, in bytes; larger bodies are refused with 413 before they are parsed. */
@@ -11,22 +11,14 @@ const readFormText = express.text({ type: 'application/x-www-form-urlencoded', l
 
 function toParams(form: string): TwilioParams {
   const params: TwilioParams = {};
-  for (const [key, value] of new URLSearchParams(form)) {
+  // forEach rather than for…of: the iterator allocates a [key, value] pair per field.
+  new URLSearchParams(form).forEach((value, key) => {
     const seen = params[key];
     if (seen === undefined) params[key] = value;
     else params[key] = Array.isArray(seen) ? [...seen, value] : [seen, value];
-  }
+  });
   return params;
 }
-
-/** Reads the raw form body (at most 64 KiB) into `req.body` as Twilio's parameters. */
-const readTwilioForm: RequestHandler = (req, res, next) => {
-  readFormText(req, res, (error?: unknown) => {
-    if (error) return next(error);
-    req.body = toParams(typeof req.body === 'string' ? req.body : '');
-    next();
-  });
-};
 
 /** The signing key a Twilio Webhook Rule names in `X-Twilio-Webhooks-Signature-Settings`. */
 export interface WebhookSharedKey {
@@ -50,12 +42,26 @@ export interface TwilioSignatureOptions {
 const SIGNATURE_SETTINGS_HEADER = 'X-Twilio-Webhooks-Signature-Settings';
 const SHARED_KEY_ALGORITHMS: readonly SignatureAlgorithm[] = ['HMAC_SHA1', 'HMAC_SHA256'];
 
-/** The key and algorithm to check a request with: the auth token, or the shared key its header names. */
-function signingKeyOf(
-  header: string | undefined,
-  options: TwilioSignatureOptions,
-): { algorithm: SignatureAlgorithm; key: string } {
-  if (header === undefined) return { algorithm: 'HMAC_SHA1', key: options.authToken };
+/** The signers of the configured keys, made once: the auth token's, and the shared key's in each algorithm. */
+interface Signers {
+  authToken: WebhookSigner;
+  sharedKey?: Record<SignatureAlgorithm, WebhookSigner>;
+}
+
+function signersOf(options: TwilioSignatureOptions): Signers {
+  const { sharedKey } = options;
+  return {
+    authToken: webhookSigner('HMAC_SHA1', options.authToken),
+    sharedKey: sharedKey && {
+      HMAC_SHA1: webhookSigner('HMAC_SHA1', sharedKey.secret),
+      HMAC_SHA256: webhookSigner('HMAC_SHA256', sharedKey.secret),
+    },
+  };
+}
+
+/** The signer to check a request with: the auth token's, or that of the shared key its header names. */
+function signerOf(header: string | undefined, options: TwilioSignatureOptions, signers: Signers): WebhookSigner {
+  if (header === undefined) return signers.authToken;
   const settings = new Map(
     header.split(',').map((part) => {
       const [name = '', ...value] = part.trim().split('=');
@@ -66,10 +72,11 @@ function signingKeyOf(
   if (!SHARED_KEY_ALGORITHMS.includes(algorithm as SignatureAlgorithm))
     throw new HttpError(403, `unsupported webhook signature algorithm "${algorithm}"`);
   const { sharedKey } = options;
-  if (!sharedKey) throw new HttpError(403, 'webhook signed with a shared key, and none is configured');
+  if (!sharedKey || !signers.sharedKey)
+    throw new HttpError(403, 'webhook signed with a shared key, and none is configured');
   if (sharedKey.id !== undefined && settings.get('key') !== sharedKey.id)
     throw new HttpError(403, 'webhook signed with an unknown shared key');
-  return { algorithm: algorithm as SignatureAlgorithm, key: sharedKey.secret };
+  return signers.sharedKey[algorithm as SignatureAlgorithm];
 }
 
 /**
@@ -78,20 +85,38 @@ function signingKeyOf(
  * signs the URL it was given, connection-override fragment included, which never reaches the
  * server: the URL is tried with and without the configured fragment.
  */
-function verifyTwilioSignature(options: TwilioSignatureOptions): RequestHandler {
+function twilioSignatureCheck(options: TwilioSignatureOptions): (req: Request) => void {
   const formsOf = cachedSignedUrlForms(options.callbackOverrides);
-  return (req, _res, next) => {
+  const signers = signersOf(options);
+  return (req) => {
     const given = req.get('X-Twilio-Signature');
     if (!given) throw new HttpError(403, 'missing X-Twilio-Signature');
-    const { algorithm, key } = signingKeyOf(req.get(SIGNATURE_SETTINGS_HEADER), options);
+    const sign = signerOf(req.get(SIGNATURE_SETTINGS_HEADER), options, signers);
     const url = options.publicBaseUrl + req.originalUrl;
-    if (!isTwilioSignature(given, algorithm, key, [url], req.body, formsOf))
+    if (!isTwilioSignature(given, sign, [url], req.body, formsOf))
       throw new HttpError(403, 'invalid X-Twilio-Signature');
-    next();
   };
 }
 
-/** The gate in front of every Twilio route: body limit, form parsing, signature, then content. */
-export function twilioWebhookGate(options: TwilioSignatureOptions): RequestHandler[] {
-  return [readTwilioForm, verifyTwilioSignature(options), refuseNulCharacters];
+/**
+ * The gate in front of every Twilio route: body limit (64 KiB), form parsing into `req.body` as
+ * Twilio's parameters, signature, then content. One handler rather than one per step: every
+ * Express layer a request passes costs it the router's matching and, under a mount path, a
+ * rewrite of its URL and back, on the route every delivery callback takes.
+ */
+export function twilioWebhookGate(options: TwilioSignatureOptions): RequestHandler {
+  const checkSignature = twilioSignatureCheck(options);
+  return (req, res, next) => {
+    readFormText(req, res, (error?: unknown) => {
+      if (error) return next(error);
+      try {
+        req.body = toParams(typeof req.body === 'string' ? req.body : '');
+        checkSignature(req);
+        assertNoNulCharacters(req.body);
+      } catch (refusal) {
+        return next(refusal);
+      }
+      next();
+    });
+  };
 }
