@@ -40,10 +40,11 @@ export function smsOutboundHandlers(deps: SmsOutboundWorkerDeps): JobHandlers<'s
             { err: error, jobId: job.id, retryInMs: TWILIO_CONFIGURATION_RETRY_MS },
             'Twilio refused our sender configuration; the send waits for it to be fixed',
           );
-          deps.metrics.configurationErrors.inc({ code: String(error.code) });
           if (data.onboardingMessageId !== undefined)
             await noteSendProblem(deps.db, data.onboardingMessageId, error.message);
           await job.moveToDelayed(Date.now() + TWILIO_CONFIGURATION_RETRY_MS, job.token);
+          // Counted once the send waits, note written: the count is of faults the service has handled.
+          deps.metrics.configurationErrors.inc({ code: String(error.code) });
           throw new DelayedError();
         }
         // An error, not the usual retry warning: only someone fixing the account ends these retries.
