@@ -42,25 +42,29 @@ export interface TwilioSignatureOptions {
 const SIGNATURE_SETTINGS_HEADER = 'X-Twilio-Webhooks-Signature-Settings';
 const SHARED_KEY_ALGORITHMS: readonly SignatureAlgorithm[] = ['HMAC_SHA1', 'HMAC_SHA256'];
 
-/** The signers of the configured keys, made once: the auth token's, and the shared key's in each algorithm. */
+/** The signers of the configured keys, made once. */
 interface Signers {
+  /** The auth token's: signatures made without a Webhook Rule. */
   authToken: WebhookSigner;
-  sharedKey?: Record<SignatureAlgorithm, WebhookSigner>;
+  /** A Webhook Rule's shared key: its id (unset accepts any) and its signer in each algorithm. */
+  sharedKey?: { id?: string; byAlgorithm: Record<SignatureAlgorithm, WebhookSigner> };
 }
 
-function signersOf(options: TwilioSignatureOptions): Signers {
-  const { sharedKey } = options;
+function signersOf({ authToken, sharedKey }: TwilioSignatureOptions): Signers {
   return {
-    authToken: webhookSigner('HMAC_SHA1', options.authToken),
+    authToken: webhookSigner('HMAC_SHA1', authToken),
     sharedKey: sharedKey && {
-      HMAC_SHA1: webhookSigner('HMAC_SHA1', sharedKey.secret),
-      HMAC_SHA256: webhookSigner('HMAC_SHA256', sharedKey.secret),
+      id: sharedKey.id,
+      byAlgorithm: {
+        HMAC_SHA1: webhookSigner('HMAC_SHA1', sharedKey.secret),
+        HMAC_SHA256: webhookSigner('HMAC_SHA256', sharedKey.secret),
+      },
     },
   };
 }
 
 /** The signer to check a request with: the auth token's, or that of the shared key its header names. */
-function signerOf(header: string | undefined, options: TwilioSignatureOptions, signers: Signers): WebhookSigner {
+function signerOf(header: string | undefined, signers: Signers): WebhookSigner {
   if (header === undefined) return signers.authToken;
   const settings = new Map(
     header.split(',').map((part) => {
@@ -71,12 +75,11 @@ function signerOf(header: string | undefined, options: TwilioSignatureOptions, s
   const algorithm = settings.get('algorithm') ?? '';
   if (!SHARED_KEY_ALGORITHMS.includes(algorithm as SignatureAlgorithm))
     throw new HttpError(403, `unsupported webhook signature algorithm "${algorithm}"`);
-  const { sharedKey } = options;
-  if (!sharedKey || !signers.sharedKey)
-    throw new HttpError(403, 'webhook signed with a shared key, and none is configured');
+  const { sharedKey } = signers;
+  if (!sharedKey) throw new HttpError(403, 'webhook signed with a shared key, and none is configured');
   if (sharedKey.id !== undefined && settings.get('key') !== sharedKey.id)
     throw new HttpError(403, 'webhook signed with an unknown shared key');
-  return signers.sharedKey[algorithm as SignatureAlgorithm];
+  return sharedKey.byAlgorithm[algorithm as SignatureAlgorithm];
 }
 
 /**
@@ -91,7 +94,7 @@ function twilioSignatureCheck(options: TwilioSignatureOptions): (req: Request) =
   return (req) => {
     const given = req.get('X-Twilio-Signature');
     if (!given) throw new HttpError(403, 'missing X-Twilio-Signature');
-    const sign = signerOf(req.get(SIGNATURE_SETTINGS_HEADER), options, signers);
+    const sign = signerOf(req.get(SIGNATURE_SETTINGS_HEADER), signers);
     const url = options.publicBaseUrl + req.originalUrl;
     if (!isTwilioSignature(given, sign, [url], req.body, formsOf))
       throw new HttpError(403, 'invalid X-Twilio-Signature');
