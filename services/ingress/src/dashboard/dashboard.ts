@@ -1,6 +1,3 @@
-import { createBullBoard } from '@bull-board/api';
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { ExpressAdapter } from '@bull-board/express';
 import type { Config, Queues } from '@series-killer/shared';
 import { type Request, type RequestHandler, Router } from 'express';
 import { HttpError } from '../http/http-errors.ts';
@@ -48,12 +45,13 @@ function requireSameOrigin(publicBaseUrl: string): RequestHandler {
   };
 }
 
-/** Bull Board over every queue, behind basic auth; 404 when no dashboard credentials are set. */
-export function dashboardRoutes(queues: Queues, config: Pick<Config, 'dashboard' | 'http'>): Router {
-  const router = Router();
-  const { dashboard } = config;
-  // Unconfigured, the path falls through to the JSON 404.
-  if (!dashboard) return router;
+/** Bull Board's router over every queue. */
+async function loadBoard(queues: Queues): Promise<RequestHandler> {
+  const [{ createBullBoard }, { BullMQAdapter }, { ExpressAdapter }] = await Promise.all([
+    import('@bull-board/api'),
+    import('@bull-board/api/bullMQAdapter'),
+    import('@bull-board/express'),
+  ]);
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(DASHBOARD_PATH);
   createBullBoard({
@@ -61,11 +59,35 @@ export function dashboardRoutes(queues: Queues, config: Pick<Config, 'dashboard'
     serverAdapter,
     options: { uiConfig: { boardTitle: 'Series Killer queues' } },
   });
+  return serverAdapter.getRouter();
+}
+
+/**
+ * Bull Board, loaded on the dashboard's first request: its code and libraries (templates,
+ * lodash, valibot) hold about 4 MB of the heap of an ingress, most of which no operator opens.
+ */
+function boardOnFirstUse(queues: Queues): RequestHandler {
+  let board: Promise<RequestHandler> | undefined;
+  return (req, res, next) => {
+    board ??= loadBoard(queues).catch((error: unknown) => {
+      board = undefined;
+      throw error;
+    });
+    board.then((handle) => handle(req, res, next), next);
+  };
+}
+
+/** Bull Board over every queue, behind basic auth; 404 when no dashboard credentials are set. */
+export function dashboardRoutes(queues: Queues, config: Pick<Config, 'dashboard' | 'http'>): Router {
+  const router = Router();
+  const { dashboard } = config;
+  // Unconfigured, the path falls through to the JSON 404.
+  if (!dashboard) return router;
   router.use(
     DASHBOARD_PATH,
     requireBasicAuth(dashboard),
     requireSameOrigin(config.http.publicBaseUrl),
-    serverAdapter.getRouter(),
+    boardOnFirstUse(queues),
   );
   return router;
 }

@@ -81,6 +81,12 @@ describe("Twilio's signature, against its published known answers", () => {
     );
   });
 
+  it('tries the URL as written first: with its port when it names one, without when it does not', () => {
+    const withPort = URL.replace('.com', '.com:1234');
+    expect(signedUrlForms(withPort).slice(0, 2)).toEqual([withPort, URL]);
+    expect(signedUrlForms(URL).slice(0, 2)).toEqual([URL, URL.replace('.com', '.com:443')]);
+  });
+
   it('gives the same answers from the remembered URL forms, also once more URLs came than it keeps', () => {
     const formsOf = cachedSignedUrlForms();
     const withPort = URL.replace('.com', '.com:1234');

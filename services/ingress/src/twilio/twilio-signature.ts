@@ -30,10 +30,12 @@ function withLegacyQuery(url: string): string {
 /**
  * Every form of `url` Twilio may have signed, as its own `validateRequest` tries them: with
  * and without the port, and with the query string as sent and as older signers encoded it.
+ * The URL as written comes first, since Twilio signs the URL it was given: a check then
+ * computes one HMAC, not two, for a URL that names its port.
  */
 export function signedUrlForms(url: string): string[] {
   const parsed = new URL(url);
-  const forms = [withoutPort(parsed), withPort(parsed)];
+  const forms = parsed.port ? [withPort(parsed), withoutPort(parsed)] : [withoutPort(parsed), withPort(parsed)];
   return [...new Set([...forms, ...forms.map(withLegacyQuery)])];
 }
 
