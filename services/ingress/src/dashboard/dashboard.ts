@@ -64,7 +64,8 @@ async function loadBoard(queues: Queues): Promise<RequestHandler> {
 
 /**
  * Bull Board, loaded on the dashboard's first request: its code and libraries (templates,
- * lodash, valibot) hold about 4 MB of the heap of an ingress, most of which no operator opens.
+ * lodash, valibot) held 2–4 MB of every ingress's memory, and most ingresses never serve the
+ * dashboard. A load that failed is tried again on the next request.
  */
 function boardOnFirstUse(queues: Queues): RequestHandler {
   let board: Promise<RequestHandler> | undefined;
