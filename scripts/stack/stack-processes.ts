@@ -48,10 +48,10 @@ export const WORKER_NODE_FLAGS = ['--optimize-for-size', '--v8-pool-size=1'];
  * Node flags of the ingress, which allocates about 26 KB per webhook: with 2 MB semi-spaces V8
  * scavenged some 150 times a second at full speed, a sixth of the ingress's time; 6 MB needs a
  * third of those scavenges. 8 MB was no faster in the same benchmark and held 1–10 MB more
- * under load; 16 MB also costs another 15 MB idle. A 512 MB old generation, more than ten times what the ingress holds
- * live under load (about 40 MB): with a limit that low V8 lets the heap grow to about 1.4× its
- * live size between full collections instead of up to 4× (measured: at most 58 MB before a
- * mark-compact, against 148 MB and an RSS of 250 MB without it). One V8 helper thread instead of
+ * under load; 16 MB also costs another 15 MB idle. A 512 MB old generation, more than ten times
+ * what the ingress holds live under load (about 40 MB): with a limit that low V8 lets the heap
+ * grow to about 1.4× its live size between full collections instead of up to 4× (measured: at
+ * most 58 MB before a mark-compact, against 148 MB and an RSS of 250 MB without it). One V8 helper thread instead of
  * four: on two cores the others only wait for a core the event loop needs, and each holds memory
  * of its own.
  */

@@ -35,7 +35,7 @@ function withLegacyQuery(url: string): string {
  */
 export function signedUrlForms(url: string): string[] {
   const parsed = new URL(url);
-  const forms = parsed.port ? [withPort(parsed), withoutPort(parsed)] : [withoutPort(parsed), withPort(parsed)];
+  const forms = [parsed.toString(), parsed.port ? withoutPort(parsed) : withPort(parsed)];
   return [...new Set([...forms, ...forms.map(withLegacyQuery)])];
 }
 
