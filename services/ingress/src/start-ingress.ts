@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   type ConfigOf,
@@ -24,7 +25,17 @@ export interface StartIngressOptions {
   logger?: Logger;
   /** Milliseconds in-flight requests get to finish on close before their connections are cut. Default 5000 (the process must stop within 9 s). */
   shutdownGraceMs?: number;
+  /** Milliseconds a client gets to send a request's headers. Default 5000. */
+  headersTimeoutMs?: number;
+  /** Milliseconds a client gets to send a whole request, body included. Default 10000: Twilio gives up after 15 s. */
+  requestTimeoutMs?: number;
 }
+
+/**
+ * How often Node looks for requests past their timeouts, in milliseconds. Its default, 30 s,
+ * would let a slow body hold a socket three times longer than the timeout says.
+ */
+const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 
 export interface RunningIngress {
   /** Where the ingress listens, e.g. `http://127.0.0.1:3000`. */
@@ -46,7 +57,17 @@ export async function startIngress(config: IngressConfig, options: StartIngressO
   const metrics = createIngressMetrics(queues, logger);
   const app = createApp({ config, db, queues, redis, authUsers: await authUsersFor(config, db), metrics, logger });
 
-  const server = app.listen(config.http.port);
+  // A slow or stalled client is cut off long before Node's defaults (a minute for headers, five
+  // for a body) would: nothing Twilio sends takes seconds to arrive.
+  const requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
+  const server = createServer(
+    {
+      headersTimeout: Math.min(options.headersTimeoutMs ?? 5_000, requestTimeoutMs),
+      requestTimeout: requestTimeoutMs,
+      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+    },
+    app,
+  ).listen(config.http.port);
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;

@@ -3,7 +3,7 @@ import { startTestStack, type TestStack } from '@series-killer/sandbox/testing';
 import type { Config, QueueName, Queues } from '@series-killer/shared';
 import type { TestDatabase } from '@series-killer/shared/testing';
 import twilio from 'twilio';
-import { type RunningIngress, startIngress } from '../start-ingress.ts';
+import { type RunningIngress, type StartIngressOptions, startIngress } from '../start-ingress.ts';
 
 /** A running ingress on its own database and queue prefix, with queues to inspect what it enqueued. */
 export interface IngressHarness {
@@ -29,11 +29,11 @@ export function twilioSignature(config: Config, path: string, params: Record<str
 
 export async function startIngressHarness(
   env: Record<string, string | undefined> = {},
-  options: { sandbox?: boolean } = {},
+  options: { sandbox?: boolean; ingress?: StartIngressOptions } = {},
 ): Promise<IngressHarness> {
   const stack: TestStack = await startTestStack({ env, sandbox: options.sandbox ? { supabaseAuth: true } : false });
   const { config, queues } = stack;
-  const ingress = await startIngress(config);
+  const ingress = await startIngress(config, options.ingress);
   stack.onClose(ingress.close);
 
   return {

@@ -1,7 +1,10 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { fakeSid, freePort } from '@series-killer/shared/testing';
+import { twilioSignature as signParams } from '@series-killer/shared';
+import { fakeSid, freePort, waitFor } from '@series-killer/shared/testing';
 import request from 'supertest';
 import { type IngressHarness, startIngressHarness, twilioSignature } from '../testing/ingress-harness.ts';
+import { TWILIO_MAX_FORM_FIELDS } from './twilio-webhook.ts';
 
 function inboundSms(messageSid: string): Record<string, string> {
   return {
@@ -101,6 +104,77 @@ describe('Twilio webhook gate', () => {
     const unsigned = await request(h.ingress.url).post('/twilio/sms').type('form').send(params);
     expect(unsigned.status).toBe(413);
     expect(await h.jobCount('sms-inbound')).toBe(before);
+  });
+
+  it('refuses a form of more fields than Twilio sends with 413, unparsed, whatever its signature', async () => {
+    const before = await h.jobCount('sms-inbound');
+    // 32,768 values of one key: parsed, it once blocked the event loop for seconds.
+    const manyFields = await request(h.ingress.url)
+      .post('/twilio/sms')
+      .type('form')
+      .set('X-Twilio-Signature', 'bm90IGEgcmVhbCBzaWduYXR1cmUhISE=')
+      .send(Array(32_768).fill('a').join('&'));
+    expect(manyFields.status).toBe(413);
+    expect(manyFields.body).toEqual({ error: `webhook form has more than ${TWILIO_MAX_FORM_FIELDS} fields` });
+    const padded = { ...inboundSms(fakeSid('SM')) };
+    for (let i = Object.keys(padded).length; i <= TWILIO_MAX_FORM_FIELDS; i++) padded[`Extra${i}`] = 'x';
+    const signedButTooMany = await h.postSigned('/twilio/sms', padded);
+    expect(signedButTooMany.status).toBe(413);
+    expect(await h.jobCount('sms-inbound')).toBe(before);
+  });
+
+  it('accepts a signed form that repeats a key, every value signed', async () => {
+    const params = { ...inboundSms(fakeSid('SM')), MediaUrl0: ['https://a.example/1', 'https://a.example/2'] };
+    const body = new URLSearchParams();
+    for (const [key, value] of Object.entries(params))
+      for (const item of Array.isArray(value) ? value : [value]) body.append(key, item);
+    const url = `${h.config.http.publicBaseUrl}/twilio/sms`;
+    const response = await fetch(`${h.ingress.url}/twilio/sms`, {
+      method: 'POST',
+      headers: { 'X-Twilio-Signature': signParams('HMAC_SHA1', h.config.twilio.authToken, url, params) },
+      body,
+    });
+    expect(response.status).toBe(200);
+  });
+});
+
+describe('Twilio webhooks from a client that sends slowly', () => {
+  let h: IngressHarness;
+  beforeAll(async () => {
+    h = await startIngressHarness({}, { ingress: { headersTimeoutMs: 200, requestTimeoutMs: 300 } });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  /** Sends `head` and then nothing more; resolves with what the server answered once it closed the socket. */
+  function stall(head: string): Promise<string> {
+    const { port } = new URL(h.ingress.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    let answer = '';
+    socket.on('data', (chunk) => {
+      answer += chunk.toString();
+    });
+    socket.write(head);
+    return new Promise((resolve) => socket.on('close', () => resolve(answer)));
+  }
+
+  it('cuts off a request whose body never finishes, and one whose headers never do, with 408', async () => {
+    const body = stall(
+      'POST /twilio/sms HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nFrom=',
+    );
+    const headers = stall('POST /twilio/sms HTTP/1.1\r\nHost: x\r\n');
+    let answers: string[] | undefined;
+    void Promise.all([body, headers]).then((closed) => {
+      answers = closed;
+    });
+    await waitFor('the stalled requests to be cut off', () => answers, { timeoutMs: 10_000 });
+    expect(answers?.map((answer) => answer.split('\r\n')[0])).toEqual([
+      'HTTP/1.1 408 Request Timeout',
+      'HTTP/1.1 408 Request Timeout',
+    ]);
+    const healthy = await fetch(`${h.ingress.url}/healthz`);
+    expect(healthy.status).toBe(200);
   });
 });
 

@@ -9,13 +9,29 @@ export const TWILIO_BODY_LIMIT_BYTES = 64 * 1024;
 
 const readFormText = express.text({ type: 'application/x-www-form-urlencoded', limit: TWILIO_BODY_LIMIT_BYTES });
 
+/**
+ * Most fields a webhook form may have. Twilio sends well under a hundred (an MMS with ten media
+ * about 45); a form with more is refused before it is parsed or its signature computed.
+ */
+export const TWILIO_MAX_FORM_FIELDS = 200;
+
+/** How many `&`-separated fields `form` has, counted without parsing it. */
+function formFieldCount(form: string): number {
+  if (form === '') return 0;
+  let count = 1;
+  for (let at = form.indexOf('&'); at !== -1; at = form.indexOf('&', at + 1)) count++;
+  return count;
+}
+
+/** The form's fields; a repeated key keeps its values in order, appended in place (linear in the fields). */
 function toParams(form: string): TwilioParams {
   const params: TwilioParams = {};
   // forEach rather than for…of: the iterator allocates a [key, value] pair per field.
   new URLSearchParams(form).forEach((value, key) => {
     const seen = params[key];
     if (seen === undefined) params[key] = value;
-    else params[key] = Array.isArray(seen) ? [...seen, value] : [seen, value];
+    else if (Array.isArray(seen)) seen.push(value);
+    else params[key] = [seen, value];
   });
   return params;
 }
@@ -102,9 +118,9 @@ function twilioSignatureCheck(options: TwilioSignatureOptions): (req: Request) =
 }
 
 /**
- * The gate in front of every Twilio route: body limit (64 KiB), form parsing into `req.body` as
- * Twilio's parameters, signature, then content. One handler rather than one per step: every
- * Express layer a request passes costs it the router's matching and, under a mount path, a
+ * The gate in front of every Twilio route: body limit (64 KiB) and field count, form parsing into
+ * `req.body` as Twilio's parameters, signature, then content. One handler rather than one per step:
+ * every Express layer a request passes costs it the router's matching and, under a mount path, a
  * rewrite of its URL and back, on the route every delivery callback takes.
  */
 export function twilioWebhookGate(options: TwilioSignatureOptions): RequestHandler {
@@ -113,7 +129,10 @@ export function twilioWebhookGate(options: TwilioSignatureOptions): RequestHandl
     readFormText(req, res, (error?: unknown) => {
       if (error) return next(error);
       try {
-        req.body = toParams(typeof req.body === 'string' ? req.body : '');
+        const form = typeof req.body === 'string' ? req.body : '';
+        if (formFieldCount(form) > TWILIO_MAX_FORM_FIELDS)
+          throw new HttpError(413, `webhook form has more than ${TWILIO_MAX_FORM_FIELDS} fields`);
+        req.body = toParams(form);
         checkSignature(req);
         assertNoNulCharacters(req.body);
       } catch (refusal) {
