@@ -9,6 +9,9 @@ import { chatCompletionsRouter } from './openai/chat-completions.router.ts';
 import { type OpenAIMode, OpenAIModeState } from './openai/openai-mode.ts';
 import { adminUsersRouter, authWithoutDatabaseRouter } from './supabase-auth/admin-users.router.ts';
 import { FailureSwitch } from './switches/failure-switch.ts';
+import { type CallMode, CallModes } from './twilio/calls/call-mode.ts';
+import { CallStore, type SandboxCall } from './twilio/calls/call-store.ts';
+import { OutboundCalls } from './twilio/calls/play-outbound-call.ts';
 import { type InboundSmsInput, type InboundSmsResult, sendInboundSms } from './twilio/drivers/inbound-sms.ts';
 import { type SimulatedCallInput, type SimulatedCallResult, simulateCall } from './twilio/drivers/simulate-call.ts';
 import { MessageStore, type SandboxMessage } from './twilio/messages/message-store.ts';
@@ -62,6 +65,12 @@ export interface SandboxControl {
   urls(): SandboxUrls;
   /** Every message created through the Messages API, oldest first (a snapshot). */
   messages(): SandboxMessage[];
+  /** Every call placed through the Calls API, oldest first (a snapshot). */
+  calls(): SandboxCall[];
+  /** How calls placed from now on are answered; replaces the previous mode, `{}` restores defaults. */
+  setCallMode(mode: CallMode): void;
+  /** A rule for calls to one `To` number, overriding the global call mode field by field; undefined removes it. */
+  setCallModeFor(to: string, mode: CallMode | undefined): void;
   /** Every request to the Twilio REST API, oldest first, rejected ones included. */
   twilioRequests(): TwilioRequestRecord[];
   /** Makes the Twilio REST API fail; replaces the previous mode, `{}` restores normal service. */
@@ -116,6 +125,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const logger = options.logger ?? createLogger('sandbox', 'silent');
   const capacity = options.logCapacity ?? 100_000;
   const store = new MessageStore(capacity);
+  const calls = new CallStore(capacity);
+  const callModes = new CallModes();
   const twilioRequests = new BoundedLog<TwilioRequestRecord>(capacity);
   const webhookLog = new BoundedLog<WebhookDelivery>(capacity);
   const openaiRequests = new BoundedLog<Record<string, unknown>>(capacity);
@@ -134,6 +145,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const db: Db | undefined = options.databaseUrl
     ? createDb({ url: options.databaseUrl, poolSize: 2 }, 'series-killer-sandbox')
     : undefined;
+  const outboundCalls = new OutboundCalls({ calls, modes: callModes, sender, logger });
   const driverDeps = { accountSid: options.accountSid, sender, ingressBaseUrl: options.ingressBaseUrl };
 
   let url = '';
@@ -146,6 +158,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       ingress: options.ingressBaseUrl ?? null,
     }),
     messages: () => store.all().map((message) => ({ ...message })),
+    calls: () => calls.all().map((call) => ({ ...call })),
+    setCallMode: (mode) => callModes.setGlobal(mode),
+    setCallModeFor: (to, mode) => callModes.setFor(to, mode),
     twilioRequests: () => twilioRequests.toArray(),
     setTwilioMode: (mode) => {
       twilioFailures.set(mode.failWith, mode.times);
@@ -161,6 +176,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     simulateCall: (input) => simulateCall(driverDeps, input),
     reset: () => {
       store.clear();
+      calls.clear();
+      callModes.reset();
       twilioRequests.clear();
       webhookLog.clear();
       openaiRequests.clear();
@@ -183,6 +200,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       takeFailure: () => twilioFailures.take(),
       isTrialAccount: () => trialAccount,
       store,
+      calls,
+      outboundCalls,
       modes: callbackModes,
       sender,
       serviceSender: options.messagingServiceSender ?? SANDBOX_DEFAULTS.twilioFromNumber,

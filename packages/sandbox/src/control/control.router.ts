@@ -13,6 +13,15 @@ const callbackMode = z.strictObject({
   enabled: z.boolean().optional(),
 });
 
+const callMode = z.strictObject({
+  outcome: z.enum(['answered', 'busy', 'no-answer', 'failed']).optional(),
+  answeredBy: z
+    .enum(['human', 'machine_start', 'machine_end_beep', 'machine_end_silence', 'machine_end_other', 'fax', 'unknown'])
+    .optional(),
+  ringMs: z.number().int().min(0).optional(),
+  talkMs: z.number().int().min(0).optional(),
+});
+
 const twilioMode = z.strictObject({
   failWith: z.union([z.literal(429), z.literal(500), z.literal(503)]).optional(),
   times: z.number().int().positive().optional(),
@@ -77,6 +86,25 @@ export function controlRouter(control: SandboxControl): Router {
   });
   router.get('/messages', (_req, res) => {
     res.json(control.messages());
+  });
+  router.get('/twilio/calls', (_req, res) => {
+    res.json(control.calls());
+  });
+  router.put('/twilio/calls/mode', (req, res) => {
+    const mode = parse(callMode, req.body, res);
+    if (!mode) return;
+    control.setCallMode(mode);
+    res.status(204).end();
+  });
+  router.put('/twilio/calls/numbers/:to', (req, res) => {
+    const mode = parse(callMode, req.body, res);
+    if (!mode) return;
+    control.setCallModeFor(String(req.params.to), mode);
+    res.status(204).end();
+  });
+  router.delete('/twilio/calls/numbers/:to', (req, res) => {
+    control.setCallModeFor(String(req.params.to), undefined);
+    res.status(204).end();
   });
   router.get('/twilio/requests', (_req, res) => {
     res.json(control.twilioRequests());

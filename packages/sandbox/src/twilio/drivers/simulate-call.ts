@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
+import { callWebhookParams } from '../calls/call-webhook-params.ts';
 import { rfc2822 } from '../dates.ts';
 import { newSid } from '../sids.ts';
 import { arrangeEvents } from '../webhooks/event-order.ts';
 import { newIdempotencyToken, type WebhookRequest } from '../webhooks/webhook-sender.ts';
-import { geographicParams } from './geography.ts';
 import { type DriverDeps, ingressUrl } from './inbound-sms.ts';
 
 export type CallOutcome = 'completed' | 'busy' | 'no-answer' | 'failed';
@@ -35,23 +35,6 @@ export interface SimulatedCallResult {
   transcriptionSid: string | null;
   /** Each request as sent, in order, with the HTTP status the ingress answered. */
   deliveries: { kind: string; params: Record<string, string>; status: number }[];
-}
-
-function callParams(accountSid: string, callSid: string, input: SimulatedCallInput): Record<string, string> {
-  return {
-    AccountSid: accountSid,
-    ApiVersion: '2010-04-01',
-    CallSid: callSid,
-    Called: input.to,
-    ...geographicParams('Called', input.to),
-    Caller: input.from,
-    ...geographicParams('Caller', input.from),
-    Direction: 'inbound',
-    From: input.from,
-    ...geographicParams('From', input.from),
-    To: input.to,
-    ...geographicParams('To', input.to),
-  };
 }
 
 /** A recogniser confidence that varies by line but not between runs. */
@@ -125,7 +108,7 @@ export function callWebhooks(
   input: SimulatedCallInput,
 ): { voice: WebhookRequest; events: WebhookRequest[] } {
   const outcome = input.outcome ?? 'completed';
-  const base = callParams(deps.accountSid, callSid, input);
+  const base = callWebhookParams(deps.accountSid, callSid, input, 'inbound');
   const voice: WebhookRequest = {
     kind: 'voice',
     url: ingressUrl(deps, '/twilio/voice'),
