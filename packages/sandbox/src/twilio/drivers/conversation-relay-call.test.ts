@@ -1,7 +1,7 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { SANDBOX_DEFAULTS } from '@series-killer/shared';
+import { SANDBOX_DEFAULTS, twilioSignature } from '@series-killer/shared';
 import twilio from 'twilio';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { type Sandbox, startSandbox } from '../../sandbox.ts';
@@ -25,12 +25,16 @@ interface BotView {
  * each prompt token by token (every 5 ms, cancelled by an interrupt), and ends the call on a
  * goodbye, or hands it to a person when asked to or on key 0.
  */
-async function startBot(token: string): Promise<{ url: string; sessions: BotView[]; close(): Promise<void> }> {
+async function startBot(
+  token: string,
+): Promise<{ url: string; sessions: BotView[]; upgrades: IncomingHttpHeaders[]; close(): Promise<void> }> {
   const sessions: BotView[] = [];
+  const upgrades: IncomingHttpHeaders[] = [];
   const server: Server = createServer();
   const wss = new WebSocketServer({ noServer: true });
   let url = '';
   server.on('upgrade', (req, socket, head) => {
+    upgrades.push(req.headers);
     const signature = String(req.headers['x-twilio-signature'] ?? '');
     if (!twilio.validateRequest(token, signature, url, {})) {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
@@ -79,6 +83,7 @@ async function startBot(token: string): Promise<{ url: string; sessions: BotView
   return {
     url,
     sessions,
+    upgrades,
     close: async () => {
       for (const client of wss.clients) client.terminate();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -265,6 +270,24 @@ describe('ConversationRelay call driver', () => {
     } finally {
       await strict.close();
     }
+  });
+
+  it('signs the upgrade with a Webhook Rule’s shared key when the signing mode says so', async () => {
+    const sharedKey = { id: 'KS1', secret: 'shared-secret', algorithm: 'HMAC_SHA256' as const };
+    sandbox.setWebhookSigningMode({ sharedKey });
+    bot.upgrades.length = 0;
+    try {
+      const result = await sandbox.conversationRelayCall({ from: caller, to: ourNumber, lines: ['Hello'] });
+      expect(result.endedBy).toBe('socket');
+    } finally {
+      sandbox.setWebhookSigningMode({});
+    }
+    expect(bot.upgrades[0]).toMatchObject({
+      'x-twilio-signature': twilioSignature('HMAC_SHA256', sharedKey.secret, bot.url, {}),
+      'x-twilio-webhooks-signature-settings': 'key=KS1,algorithm=HMAC_SHA256',
+    });
+    // The ingress's receiver checks auth-token signatures only.
+    ingress.received.length = 0;
   });
 
   it('plays no session when the TwiML has no ConversationRelay', async () => {

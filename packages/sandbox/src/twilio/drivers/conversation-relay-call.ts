@@ -332,7 +332,11 @@ async function runSession(
     error = `the WebSocket at ${url} could not be opened: ${cause instanceof Error ? cause.message : String(cause)}`;
   }
   if (session) {
+    // The sandbox closing hangs up live calls rather than leaving them waiting for the bot.
+    const hangUp = () => session?.close();
+    deps.sender.signal.addEventListener('abort', hangUp, { once: true });
     await converse(session, setupMessage(deps.accountSid, sessionId, base, relay), relay, input);
+    deps.sender.signal.removeEventListener('abort', hangUp);
     session.close();
   }
   const endedBy = session?.endedBy ?? 'socket';
