@@ -77,7 +77,8 @@ export interface RelayCallResult {
 
 const REPLY_TIMEOUT_MS = 10_000;
 const HANG_UP_AFTER_MS = 1_000;
-const LANGUAGE = 'en-US';
+/** ConversationRelay's default `language`. */
+const DEFAULT_LANGUAGE = 'en-US';
 
 /** What the caller heard of one bot reply. */
 interface Heard {
@@ -192,7 +193,7 @@ function interruptAfterOf(line: CallerLine | undefined): number | undefined {
 }
 
 /** Sends what the caller does: a final `prompt`, one `dtmf` per key, or nothing for silence. */
-function act(session: RelaySession, line: CallerLine): void {
+function act(session: RelaySession, line: CallerLine, lang: string): void {
   if (typeof line === 'object' && 'digits' in line) {
     session.dialogue.push({ speaker: 'caller', text: '', digits: line.digits });
     for (const digit of line.digits) session.send({ type: 'dtmf', digit });
@@ -201,7 +202,7 @@ function act(session: RelaySession, line: CallerLine): void {
   if (typeof line === 'object' && 'silence' in line) return;
   const say = typeof line === 'string' ? line : line.say;
   session.dialogue.push({ speaker: 'caller', text: say });
-  session.send({ type: 'prompt', voicePrompt: say, lang: LANGUAGE, last: true });
+  session.send({ type: 'prompt', voicePrompt: say, lang, last: true });
 }
 
 /** Records a reply: false once the session is over, else the reply when the next line barges into it. */
@@ -236,7 +237,7 @@ async function converse(
       await session.interrupt(cut, typeof line === 'object' && 'say' in line ? (line.speakingMs ?? 0) : 0);
       if (session.endedBy) return;
     }
-    act(session, line);
+    act(session, line, relay.attributes.transcriptionLanguage ?? relay.attributes.language ?? DEFAULT_LANGUAGE);
     const reply = settle(session, await session.hear(interruptAfterOf(input.lines[index + 1])));
     if (reply === false) return;
     cut = reply;
