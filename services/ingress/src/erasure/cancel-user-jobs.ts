@@ -39,20 +39,31 @@ const PAGE_SIZE = 500;
 /** Message and call SIDs, wherever they appear in a job. */
 const TWILIO_SID = /\b(?:SM|MM|CA)[0-9a-f]{32}\b/gi;
 
+/**
+ * What may name a person in a job's text: a SID, a UUID, or a number's digits (with or without
+ * its `+`: Supabase keeps it without), each whole, never part of a longer word.
+ */
+const IDENTIFIER =
+  /\b(?:SM|MM|CA)[0-9a-f]{32}\b|\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b|(?<![0-9A-Za-z])[0-9]{6,15}(?![0-9A-Za-z])/gi;
+
 /** Sweeps over the queues at most; each may learn SIDs (a number's call → its transcription events). */
 const MAX_PASSES = 4;
 
 /** How often a sweep waiting for running jobs looks again. */
 const RUNNING_POLL_MS = 250;
 
-/**
- * Matches text that names the owner: their id, a SID, or a number with or without its `+`
- * (Supabase keeps it without), never inside a longer number or identifier.
- */
-export function ownerPattern(owner: JobOwner): RegExp {
-  const words = [owner.userId, ...owner.sids, ...owner.phoneNumbers.map((phone) => phone.replace(/^\+/, ''))];
-  const escaped = words.map((word) => word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  return new RegExp(`(?<![0-9A-Za-z])\\+?(?:${escaped.join('|')})(?![0-9A-Za-z])`, 'i');
+/** The identifiers that name the owner, as `namesOwner` compares them. */
+type OwnerIdentifiers = ReadonlySet<string>;
+
+function identifiersOf(owner: JobOwner): OwnerIdentifiers {
+  const digits = owner.phoneNumbers.map((phone) => phone.replace(/^\+/, ''));
+  return new Set([owner.userId, ...owner.sids, ...digits].map((identifier) => identifier.toLowerCase()));
+}
+
+/** Whether the text names the owner: one set lookup per identifier in it, however many the owner has. */
+function namesOwner(text: string, owner: OwnerIdentifiers): boolean {
+  for (const [identifier] of text.matchAll(IDENTIFIER)) if (owner.has(identifier.toLowerCase())) return true;
+  return false;
 }
 
 /** A job of the owner: removed, or, for a status batch still to run, stripped of their callbacks. */
@@ -78,21 +89,21 @@ function sidsIn(text: string): string[] {
  * The owner's part of a job, if any. A status batch carries many senders' callbacks: until it
  * has run, only the owner's callbacks go; once completed it has done its work and goes whole.
  */
-function inspect(job: Job, state: JobType, owner: RegExp): Finding | undefined {
+function inspect(job: Job, state: JobType, owner: OwnerIdentifiers): Finding | undefined {
   const callbacks = job.name === 'apply-sms-statuses' ? (job.data as { callbacks?: unknown }).callbacks : undefined;
   if (Array.isArray(callbacks) && state !== 'completed') {
-    const theirs = callbacks.filter((callback) => owner.test(JSON.stringify(callback)));
+    const theirs = callbacks.filter((callback) => namesOwner(JSON.stringify(callback), owner));
     if (theirs.length === 0) return undefined;
     const rest = callbacks.filter((callback) => !theirs.includes(callback));
     return { job, state, sids: sidsIn(JSON.stringify(theirs)), ...(rest.length > 0 ? { rest } : {}) };
   }
   const text = textOf(job);
-  if (!owner.test(text)) return undefined;
+  if (!namesOwner(text, owner)) return undefined;
   // A batch's text names other senders' messages too: only its own SIDs are the owner's.
   return { job, state, sids: Array.isArray(callbacks) ? [] : sidsIn(text) };
 }
 
-async function findOwnerJobs(queue: Queue, owner: RegExp): Promise<Finding[]> {
+async function findOwnerJobs(queue: Queue, owner: OwnerIdentifiers): Promise<Finding[]> {
   const found: Finding[] = [];
   for (const state of STATES) {
     for (let start = 0; ; start += PAGE_SIZE) {
@@ -118,13 +129,13 @@ async function cancel(queue: Queue, finding: Finding): Promise<boolean> {
 }
 
 /** Deletes the queue's event-stream entries that name the owner (a removed job's id is written there). */
-async function purgeEvents(queue: Queue, owner: RegExp): Promise<void> {
+async function purgeEvents(queue: Queue, owner: OwnerIdentifiers): Promise<void> {
   // The queues run on the ioredis connection createQueues was given; BullMQ types it narrower.
   const client = (await queue.getBackend().client) as unknown as RedisConnection;
   const key = queue.keys.events as string;
   for (let start = '-'; ; ) {
     const entries = await client.xrange(key, start, '+', 'COUNT', PAGE_SIZE);
-    const theirs = entries.filter(([, fields]) => owner.test(fields.join('\n'))).map(([id]) => id);
+    const theirs = entries.filter(([, fields]) => namesOwner(fields.join('\n'), owner)).map(([id]) => id);
     if (theirs.length > 0) await client.xdel(key, ...theirs);
     const last = entries.at(-1);
     if (!last || entries.length < PAGE_SIZE) return;
@@ -144,10 +155,10 @@ export async function cancelUserJobs(queues: Queues, owner: JobOwner): Promise<S
   let findings: { queue: Queue; finding: Finding }[] = [];
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     const known = sids.size;
-    const pattern = ownerPattern({ ...owner, sids: [...sids] });
+    const identifiers = identifiersOf({ ...owner, sids: [...sids] });
     findings = [];
     for (const queue of Object.values(queues))
-      for (const finding of await findOwnerJobs(queue, pattern)) findings.push({ queue, finding });
+      for (const finding of await findOwnerJobs(queue, identifiers)) findings.push({ queue, finding });
     for (const { finding } of findings) for (const sid of finding.sids) sids.add(sid);
     if (sids.size === known) break;
   }
@@ -157,8 +168,8 @@ export async function cancelUserJobs(queues: Queues, owner: JobOwner): Promise<S
     if (await cancel(queue, finding)) cancelled++;
     else if (finding.state === 'active') running++;
   }
-  const pattern = ownerPattern({ ...owner, sids: [...sids] });
-  for (const queue of Object.values(queues)) await purgeEvents(queue, pattern);
+  const identifiers = identifiersOf({ ...owner, sids: [...sids] });
+  for (const queue of Object.values(queues)) await purgeEvents(queue, identifiers);
   return { cancelled, running, sids: [...sids] };
 }
 
