@@ -1,4 +1,4 @@
-import type { Db, JobHandlers, Queues } from '@series-killer/shared';
+import { type Db, isErasedSid, type JobHandlers, type Queues } from '@series-killer/shared';
 import { applyCallStatus } from '../call-status/apply-call-status.ts';
 import { enqueueSummaryWhenReady } from '../summary-trigger/enqueue-summary-when-ready.ts';
 import { assembleTranscript } from '../transcripts/assemble-transcript.ts';
@@ -6,7 +6,6 @@ import { recordLegacyTranscription } from '../transcripts/record-legacy-transcri
 import { recordTranscriptionEvent } from '../transcripts/record-transcription-event.ts';
 import { scheduleGapAssembly } from '../transcripts/schedule-gap-assembly.ts';
 import { acceptTranscriptGaps } from '../transcripts/transcription.repository.ts';
-import { isErasedCall } from './erased-calls.repository.ts';
 
 export interface CallsHandlersOptions {
   /** How long missing transcript pieces are awaited after the transcription stops or the call completes. Milliseconds. */
@@ -36,7 +35,7 @@ export function callsHandlers({
   const unlessErased =
     <D extends { callSid: string }>(handle: (data: D) => Promise<unknown>) =>
     async (data: D) =>
-      (await isErasedCall(db, data.callSid)) ? ERASED_CALL : handle(data);
+      (await isErasedSid(db, data.callSid)) ? ERASED_CALL : handle(data);
   return {
     'call-started': unlessErased(async (data) => {
       const status = await applyCallStatus(db, { ...data, callDuration: null, sequenceNumber: null });
