@@ -281,7 +281,7 @@ describe.each([
       return '';
     }
 
-    it('removes them, keeps a batch’s other callbacks, and leaves nothing in Redis naming the user', async () => {
+    it('removes them, keeps a batch’s other callbacks, removes what a running one wrote, and leaves nothing in Redis naming the user', async () => {
       const user = await newUser();
       const bystander = await newUser();
       const [message] = user.messageSids as [string];
@@ -360,10 +360,16 @@ describe.each([
 
       const erasure = erase(user.userId);
       await waitFor('the user’s rows to be gone', async () => (await rowsPerTable(user.userId)).user_profiles === 0);
+      // The running job writes a row of the call after the erasure's transaction, then ends.
+      await db()
+        .insertInto('call_transcript_segments')
+        .values({ call_sid: call, track: 'inbound_track', sequence: 9, text: 'written late' })
+        .execute();
       await running.moveToCompleted({ summarized: true }, 'erasure-test', false);
       const response = await erasure;
 
       expect(response.status).toBe(202);
+      expect(await countWhere(db(), 'call_transcript_segments', 'call_sid', call)).toBe(0);
       for (const identifier of identifiers)
         expect([identifier, await keysNaming(identifier)]).toEqual([identifier, []]);
       const kept = await h.queues['sms-status'].getJob(waitingBatch.id as string);

@@ -57,10 +57,11 @@ export interface ErasureReport {
 
 /**
  * Erases a user everywhere: records the erasure, removes the user's jobs, removes every row of
- * theirs in one transaction (ERASURE_STEPS' order), deletes the auth user, then removes the jobs
- * that steps in flight added meanwhile and those that were running. Each step
- * is safe to repeat, so a run that crashed half-way is finished by running it again, and a run
- * after the end changes nothing. Throws UnknownUserError when no user, and no erasure, has the id.
+ * theirs in one transaction (ERASURE_STEPS' order), removes the jobs that steps in flight added
+ * meanwhile and, once they end, those that were running, removes what those wrote, then deletes
+ * the auth user. Each step is safe to repeat, so a run that crashed half-way is finished by
+ * running it again, and a run after the end changes nothing. Throws UnknownUserError when no
+ * user, and no erasure, has the id.
  */
 export async function eraseUser(
   deps: EraseUserDeps,
@@ -77,14 +78,18 @@ export async function eraseUser(
   const owner: JobOwner = { ...subject, sids: [...subject.messageSids, ...subject.callSids] };
   const queued = await cancelUserJobs(deps.queues, owner);
   await recordErasedSids(deps.db, erasure.id, queued.sids);
-  const removed = await eraseUserRows(deps.db, erasure.id, options.steps ?? ERASURE_STEPS);
-  const authUser = await deps.authUsers.remove(userId);
+  const steps = options.steps ?? ERASURE_STEPS;
+  const removed = await eraseUserRows(deps.db, erasure.id, steps);
   const late = await sweepUntilEnded(
     deps.queues,
     { ...owner, sids: await listErasedSids(deps.db, erasure.id) },
     options.runningJobsWaitMs ?? RUNNING_JOBS_WAIT_MS,
   );
   if (late.running > 0) log.warn({ running: late.running }, 'jobs of the erased user still running');
+  // What the jobs that were running wrote before they ended.
+  for (const [table, n] of Object.entries(await eraseUserRows(deps.db, erasure.id, steps)))
+    removed[table] = (removed[table] ?? 0) + n;
+  const authUser = await deps.authUsers.remove(userId);
   const jobsCancelled = queued.cancelled + late.cancelled;
   const completedAt = await recordCompleted(deps.db, erasure.id);
   const redactions = await listRedactionStates(deps.db, erasure.id);
