@@ -118,7 +118,7 @@ async function findOwnerJobs(queue: Queue, owner: OwnerIdentifiers): Promise<Fin
   return found;
 }
 
-/** Removes a finding's job (or the owner's callbacks from it); false when its worker holds it. */
+/** Removes a finding's job (or the owner's callbacks from it); false when a worker holds it (BullMQ's remove then does nothing). */
 async function cancel(queue: Queue, finding: Finding): Promise<boolean> {
   if (finding.rest) {
     await finding.job.updateData({ callbacks: finding.rest });
@@ -166,7 +166,7 @@ export async function cancelUserJobs(queues: Queues, owner: JobOwner): Promise<S
   let running = 0;
   for (const { queue, finding } of findings) {
     if (await cancel(queue, finding)) cancelled++;
-    else if (finding.state === 'active') running++;
+    else running++;
   }
   const identifiers = identifiersOf({ ...owner, sids: [...sids] });
   for (const queue of Object.values(queues)) await purgeEvents(queue, identifiers);
