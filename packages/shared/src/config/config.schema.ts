@@ -220,7 +220,7 @@ export const configVariables = {
   DASHBOARD_PASSWORD: {
     schema: z.string().min(8, 'must be at least 8 characters').optional(),
     default: undefined,
-    description: 'Basic-auth password for `/admin/queues`; `npm start` generates one for local use',
+    description: 'Basic-auth password for `/admin/queues`; `npm start` generates and prints one in sandbox mode only',
   },
   ONBOARDING_REMINDER_DELAY: {
     schema: duration,
