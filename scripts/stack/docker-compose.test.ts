@@ -130,6 +130,15 @@ describe('docker-compose.yml', () => {
     },
   );
 
+  it.each(['ingress', 'sms', 'onboarding', 'summarizer'])(
+    '%s serves its unpublished metrics port to the compose network, where Prometheus scrapes it',
+    (name) => {
+      const config = loadConfig(environmentOf(name, { ...SANDBOX_HOST_ENV, METRICS_PORT: '9400' }));
+      expect(config.metrics).toMatchObject({ port: 9400, host: '0.0.0.0' });
+      expect((services[name]?.ports ?? []).join(' ')).not.toContain('9400');
+    },
+  );
+
   it('publishes Postgres and Redis on loopback, on ports the host may move', () => {
     const published = (name: string, host: Record<string, string> = {}) =>
       (services[name]?.ports ?? []).map((port) => interpolate(port, host));

@@ -55,7 +55,7 @@ describe('health, readiness and metrics', () => {
 
   it('serves the same metrics on a port of its own (METRICS_PORT)', async () => {
     const port = await freePort();
-    const server = await serveMetrics(port, h.ingress.metrics);
+    const server = await serveMetrics({ port, host: '127.0.0.1' }, h.ingress.metrics);
     try {
       const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       expect(text).toContain('ingress_http_requests_total');
