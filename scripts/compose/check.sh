@@ -14,6 +14,10 @@ cd "$root"
 unset $(grep -oE '\$\{[A-Z_]+' docker-compose.yml | cut -c3- | sort -u)
 # shellcheck source=scripts/compose/lib.sh
 . "$here/lib.sh"
+# The sandbox profile's settings, as users run it (compose reads the file; the demo below needs the passwords).
+sandbox_env=docker-compose.sandbox.env
+# shellcheck source=docker-compose.sandbox.env
+. "$root/$sandbox_env"
 
 base=${COMPOSE_CHECK_PORT_BASE:-15000}
 export POSTGRES_HOST_PORT=$((base + 432)) REDIS_HOST_PORT=$((base + 379))
@@ -25,7 +29,10 @@ project=series-killer-check
 app_services=(migrate ingress sms onboarding summarizer sandbox)
 
 if docker compose version >/dev/null 2>&1; then compose_bin=(docker compose); else compose_bin=(docker-compose); fi
-compose() { "${compose_bin[@]}" -p "$project" -f docker-compose.yml -f docker-compose.offline.yml --profile sandbox "$@"; }
+compose() {
+  "${compose_bin[@]}" -p "$project" -f docker-compose.yml -f docker-compose.offline.yml --env-file "$sandbox_env" \
+    --profile sandbox "$@"
+}
 
 step=""
 step_started=0
@@ -111,8 +118,8 @@ cleanup() {
 trap cleanup EXIT
 
 demo() {
-  DATABASE_URL="postgres://postgres:postgres@127.0.0.1:$POSTGRES_HOST_PORT/postgres" \
-    REDIS_URL="redis://127.0.0.1:$REDIS_HOST_PORT" \
+  DATABASE_URL="postgres://postgres:$POSTGRES_PASSWORD@127.0.0.1:$POSTGRES_HOST_PORT/postgres" \
+    REDIS_URL="redis://:$REDIS_PASSWORD@127.0.0.1:$REDIS_HOST_PORT" \
     PUBLIC_BASE_URL="http://127.0.0.1:$INGRESS_HOST_PORT" \
     SANDBOX_HOST=127.0.0.1 SANDBOX_PORT="$SANDBOX_HOST_PORT" \
     npm run --silent demo

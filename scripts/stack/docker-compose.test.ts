@@ -23,11 +23,13 @@ const parseCompose = (path: string) =>
 const services = parseCompose('docker-compose.yml').services;
 const APP_SERVICES = ['migrate', 'ingress', 'sms', 'onboarding', 'summarizer', 'sandbox'];
 
-/** Docker Compose's `${VAR:-default}` interpolation against a given host environment. */
+/** Docker Compose's `${VAR:-default}` and `${VAR:?error}` interpolation against a given host environment. */
 function interpolate(value: string, host: Record<string, string>): string {
-  return String(value).replace(/\$\{(\w+)(?::-([^}]*))?\}/g, (_, name: string, fallback = '') =>
-    host[name] ? (host[name] as string) : fallback,
-  );
+  return String(value).replace(/\$\{(\w+)(?:(:-|:\?)([^}]*))?\}/g, (_, name: string, kind = ':-', text = '') => {
+    if (host[name]) return host[name] as string;
+    if (kind === ':?') throw new Error(text);
+    return text;
+  });
 }
 
 function environmentOf(name: string, host: Record<string, string> = {}): Record<string, string> {
@@ -35,7 +37,20 @@ function environmentOf(name: string, host: Record<string, string> = {}): Record<
   return Object.fromEntries(Object.entries(env).map(([key, value]) => [key, interpolate(value, host)]));
 }
 
-const SANDBOX_HOST_ENV = { SANDBOX: '1' };
+/** docker-compose.sandbox.env, the host environment of the sandbox profile. */
+const SANDBOX_HOST_ENV = Object.fromEntries(
+  read('docker-compose.sandbox.env')
+    .split('\n')
+    .filter((line) => /^[A-Z_]+=/.test(line))
+    .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+);
+
+/** What compose requires outside the sandbox profile. */
+const REQUIRED_HOST_ENV = {
+  POSTGRES_PASSWORD: 'a-postgres-password',
+  REDIS_PASSWORD: 'a-redis-password',
+  PUBLIC_BASE_URL: 'https://sk.example.com',
+};
 
 /** Secrets and the only services that read them: no other container may receive them. */
 const SECRET_READERS: Record<string, string[]> = {
@@ -71,7 +86,10 @@ const PRODUCTION_SETTINGS: Record<string, Record<string, string>> = {
 
 describe('docker-compose.yml', () => {
   it('migrate gets a valid database configuration and nothing else', () => {
-    const config = loadConfigSections(SERVICE_CONFIG_SECTIONS['db:migrate'], environmentOf('migrate'));
+    const config = loadConfigSections(
+      SERVICE_CONFIG_SECTIONS['db:migrate'],
+      environmentOf('migrate', SANDBOX_HOST_ENV),
+    );
     expect(new URL(config.database.url).host).toBe('postgres:5432');
   });
 
@@ -95,14 +113,14 @@ describe('docker-compose.yml', () => {
   });
 
   it.each(Object.entries(PRODUCTION_SETTINGS))('%s gets its production settings from the host', (name, settings) => {
-    const env = environmentOf(name, settings);
+    const env = environmentOf(name, { ...REQUIRED_HOST_ENV, ...settings });
     for (const [key, value] of Object.entries(settings)) expect(env[key]).toBe(value);
   });
 
   it.each(['ingress', 'sms', 'onboarding', 'summarizer'] as const)(
     '%s starts outside sandbox mode with what it is given from the host',
     (name) => {
-      const host = Object.assign({}, ...Object.values(PRODUCTION_SETTINGS));
+      const host = Object.assign({ ...REQUIRED_HOST_ENV }, ...Object.values(PRODUCTION_SETTINGS));
       const config = loadConfigSections(SERVICE_CONFIG_SECTIONS[name], environmentOf(name, host));
       expect(config.sandbox.enabled).toBe(false);
     },
@@ -115,10 +133,10 @@ describe('docker-compose.yml', () => {
 
   it('keeps sandbox mode off unless the host sets SANDBOX=1, except in the sandbox itself', () => {
     for (const name of ['ingress', 'sms', 'onboarding', 'summarizer']) {
-      expect(environmentOf(name).SANDBOX).toBe('0');
+      expect(environmentOf(name, REQUIRED_HOST_ENV).SANDBOX).toBe('0');
       expect(environmentOf(name, SANDBOX_HOST_ENV).SANDBOX).toBe('1');
     }
-    expect(environmentOf('sandbox').SANDBOX).toBe('1');
+    expect(environmentOf('sandbox', REQUIRED_HOST_ENV).SANDBOX).toBe('1');
   });
 
   it.each(['ingress', 'sms', 'onboarding', 'summarizer'])(
@@ -127,6 +145,15 @@ describe('docker-compose.yml', () => {
       const config = loadConfig(environmentOf(name, SANDBOX_HOST_ENV));
       expect(new URL(config.database.url).host).toBe('postgres:5432');
       expect(new URL(config.redis.url).host).toBe('redis:6379');
+    },
+  );
+
+  it.each(['ingress', 'sms', 'onboarding', 'summarizer'])(
+    '%s serves its unpublished metrics port to the compose network, where Prometheus scrapes it',
+    (name) => {
+      const config = loadConfig(environmentOf(name, { ...SANDBOX_HOST_ENV, METRICS_PORT: '9400' }));
+      expect(config.metrics).toMatchObject({ port: 9400, host: '0.0.0.0' });
+      expect((services[name]?.ports ?? []).join(' ')).not.toContain('9400');
     },
   );
 
@@ -151,11 +178,55 @@ describe('docker-compose.yml', () => {
   it('runs the sandbox only under the sandbox profile, on the host and port the services expect', () => {
     const sandbox = services.sandbox;
     expect(sandbox?.profiles).toEqual(['sandbox']);
-    const config = loadConfig(environmentOf('sandbox'));
+    const config = loadConfig(environmentOf('sandbox', SANDBOX_HOST_ENV));
     const sms = loadConfig(environmentOf('sms', SANDBOX_HOST_ENV));
     expect(config.sandbox.host).toBe('sandbox');
     expect(sms.sandbox.baseUrl).toBe(config.sandbox.baseUrl);
-    expect(sandbox?.ports).toContain(`\${SANDBOX_HOST_PORT:-${config.sandbox.port}}:${config.sandbox.port}`);
+    // Loopback only: its control API lists every SMS, codes included, and sends signed webhooks.
+    expect(sandbox?.ports).toEqual([`127.0.0.1:\${SANDBOX_HOST_PORT:-${config.sandbox.port}}:${config.sandbox.port}`]);
+  });
+
+  it.each(Object.keys(REQUIRED_HOST_ENV))('refuses to start without %s outside the sandbox profile', (missing) => {
+    const host: Record<string, string> = { ...REQUIRED_HOST_ENV };
+    delete host[missing];
+    const refused = Object.keys(services).filter((name) => {
+      try {
+        environmentOf(name, host);
+        return false;
+      } catch (error) {
+        expect((error as Error).message).toMatch(new RegExp(`^${missing} is required.*docker-compose.sandbox.env$`));
+        return true;
+      }
+    });
+    const readers: Record<string, string[]> = {
+      POSTGRES_PASSWORD: ['postgres', 'migrate', 'ingress', 'sms', 'onboarding', 'summarizer', 'sandbox'],
+      REDIS_PASSWORD: ['redis', 'ingress', 'sms', 'onboarding', 'summarizer'],
+      PUBLIC_BASE_URL: ['ingress', 'sms'],
+    };
+    expect(refused.sort()).toEqual([...(readers[missing] ?? [])].sort());
+  });
+
+  it('gives the sandbox profile its required settings from docker-compose.sandbox.env, with SANDBOX=1', () => {
+    expect(SANDBOX_HOST_ENV).toMatchObject({ SANDBOX: '1', PUBLIC_BASE_URL: 'http://ingress:3000' });
+    expect(Object.keys(SANDBOX_HOST_ENV)).toEqual(expect.arrayContaining(Object.keys(REQUIRED_HOST_ENV)));
+  });
+
+  it('runs Redis with a password that every REDIS_URL and the health check carry', () => {
+    const command = (services.redis?.command ?? []).map((part) => interpolate(part, REQUIRED_HOST_ENV));
+    expect(command.slice(command.indexOf('--requirepass'))).toEqual(['--requirepass', 'a-redis-password']);
+    expect(environmentOf('redis', REQUIRED_HOST_ENV).REDISCLI_AUTH).toBe('a-redis-password');
+    for (const name of ['ingress', 'sms', 'onboarding', 'summarizer']) {
+      const config = loadConfig(environmentOf(name, SANDBOX_HOST_ENV));
+      expect(new URL(config.redis.url).password).toBe(SANDBOX_HOST_ENV.REDIS_PASSWORD);
+    }
+  });
+
+  it('gives Postgres the password every DATABASE_URL carries', () => {
+    expect(environmentOf('postgres', REQUIRED_HOST_ENV).POSTGRES_PASSWORD).toBe('a-postgres-password');
+    for (const name of APP_SERVICES) {
+      const url = environmentOf(name, REQUIRED_HOST_ENV).DATABASE_URL;
+      if (url) expect(new URL(url).password).toBe('a-postgres-password');
+    }
   });
 
   it.each(APP_SERVICES)('%s runs an entry point that exists (or is compiled from one)', (name) => {

@@ -18,7 +18,7 @@ async function checkPostgres(url: string): Promise<string | undefined> {
   } catch (error) {
     return (
       `Postgres is not reachable at ${redactUrl(url)} (${(error as Error).message}). ` +
-      'Start it with `docker compose up -d postgres`, or on Debian `apt-get install postgresql && pg_ctlcluster 15 main start`.'
+      'Start it with `docker compose --env-file docker-compose.sandbox.env up -d postgres`, or on Debian `apt-get install postgresql && pg_ctlcluster 15 main start`.'
     );
   } finally {
     await client.end().catch(() => {});
@@ -40,7 +40,7 @@ async function checkRedis(redis: Config['redis']): Promise<string | undefined> {
   } catch (error) {
     return (
       `Redis is not reachable at ${redactUrl(redis.url)} (${(error as Error).message}). ` +
-      'Start it with `docker compose up -d redis`, or on Debian `apt-get install redis-server && redis-server --daemonize yes`.'
+      'Start it with `docker compose --env-file docker-compose.sandbox.env up -d redis` (then REDIS_URL=redis://:sandbox-redis@127.0.0.1:6379), or on Debian `apt-get install redis-server && redis-server --daemonize yes`.'
     );
   } finally {
     client.disconnect();

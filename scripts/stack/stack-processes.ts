@@ -57,14 +57,18 @@ export const WORKER_NODE_FLAGS = ['--optimize-for-size', '--v8-pool-size=1'];
  */
 export const INGRESS_NODE_FLAGS = ['--max-semi-space-size=6', '--max-old-space-size=512', '--v8-pool-size=1'];
 
-/** Settings `npm start` generates for local use when they are unset; printed once at start. */
+/**
+ * Settings `npm start` generates for local use when they are unset, in sandbox mode only; printed
+ * once at start. Outside it, unset means disabled: nothing is served that the operator did not set up.
+ */
 export function localSecrets(config: Config): Record<string, string> {
   const generated: Record<string, string> = {};
+  if (!config.sandbox.enabled) return generated;
   if (!config.dashboard) {
     generated.DASHBOARD_USER = 'admin';
     generated.DASHBOARD_PASSWORD = randomBytes(12).toString('base64url');
   }
-  if (!config.internalApi.token && config.sandbox.enabled) {
+  if (!config.internalApi.token) {
     generated.INTERNAL_API_TOKEN = randomBytes(24).toString('base64url');
   }
   return generated;

@@ -82,6 +82,12 @@ export const configVariables = {
     description:
       'Port of a Prometheus `/metrics` endpoint in each process, the ingress included (unset: none; `npm start` gives each process the next port)',
   },
+  METRICS_HOST: {
+    schema: z.string().min(1),
+    default: '127.0.0.1',
+    description:
+      'Interface the `METRICS_PORT` endpoints listen on; they have no auth, so loopback unless set (`0.0.0.0` where Prometheus scrapes from a private network, as in docker-compose)',
+  },
   PUBLIC_BASE_URL: {
     schema: url('https://…'),
     default: 'http://127.0.0.1:3000',
@@ -220,7 +226,7 @@ export const configVariables = {
   DASHBOARD_PASSWORD: {
     schema: z.string().min(8, 'must be at least 8 characters').optional(),
     default: undefined,
-    description: 'Basic-auth password for `/admin/queues`; `npm start` generates one for local use',
+    description: 'Basic-auth password for `/admin/queues`; `npm start` generates and prints one in sandbox mode only',
   },
   ONBOARDING_REMINDER_DELAY: {
     schema: duration,

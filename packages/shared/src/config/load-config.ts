@@ -151,9 +151,11 @@ export const configSections = {
     concurrency: r.WORKER_CONCURRENCY,
   })),
 
-  metrics: section(['METRICS_PORT', 'METRICS_TOKEN'], (r) => ({
+  metrics: section(['METRICS_PORT', 'METRICS_HOST', 'METRICS_TOKEN'], (r) => ({
     /** `METRICS_PORT`: where the process serves Prometheus metrics; unset serves none. */
     port: r.METRICS_PORT,
+    /** `METRICS_HOST`: the interface of that endpoint. Default 127.0.0.1. */
+    host: r.METRICS_HOST,
     /** `METRICS_TOKEN`: bearer token of `/metrics` on the ingress's public port; unset: not served there. */
     token: r.METRICS_TOKEN,
   })),

@@ -271,6 +271,12 @@ export interface UserProfiles {
   user_id: string;
 }
 
+export interface VerificationCodeChecks {
+  checked_at: Generated<Timestamp>;
+  message_sid: string;
+  phone_link_id: number;
+}
+
 export interface DB {
   "auth.users": AuthUsers;
   call_analyses: CallAnalyses;
@@ -291,4 +297,5 @@ export interface DB {
   twilio_redactions: TwilioRedactions;
   user_erasures: UserErasures;
   user_profiles: UserProfiles;
+  verification_code_checks: VerificationCodeChecks;
 }

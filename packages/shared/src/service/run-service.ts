@@ -18,7 +18,7 @@ export interface RunningService {
 /**
  * The shared shape of every service's `main.ts`: read the sections of the configuration the
  * service names, once (exit 1 with one line per bad or missing setting), start, serve its
- * metrics on `METRICS_PORT` when it reads the `metrics` section, and on SIGTERM/SIGINT close
+ * metrics on `METRICS_HOST`:`METRICS_PORT` when it reads the `metrics` section, and on SIGTERM/SIGINT close
  * gracefully and exit 0, within SHUTDOWN_DEADLINE_MS. A process started with an IPC channel (by
  * `npm start`'s supervisor) also stops when the channel closes: its supervisor is gone, however
  * it died.
@@ -32,9 +32,12 @@ export async function runService<S extends ConfigSectionName>(
   const logger = createLogger(name, config.logLevel);
   for (const warning of config.warnings) logger.warn(warning);
   const service = await start(config, logger);
-  const port = 'metrics' in config ? (config as ConfigOf<'metrics'>).metrics.port : undefined;
-  const metricsServer = port === undefined ? undefined : await serveMetrics(port, service.metrics);
-  logger.info({ metricsPort: port }, 'started');
+  const metrics = 'metrics' in config ? (config as ConfigOf<'metrics'>).metrics : undefined;
+  const metricsServer =
+    metrics?.port === undefined
+      ? undefined
+      : await serveMetrics({ port: metrics.port, host: metrics.host }, service.metrics);
+  logger.info({ metricsPort: metrics?.port }, 'started');
 
   let stopping = false;
   const shutdown = async (reason: string) => {

@@ -6,11 +6,21 @@ export interface MetricsServer {
   close(): Promise<void>;
 }
 
+/** Where a metrics endpoint listens. */
+export interface MetricsAddress {
+  port: number;
+  /** The interface: `METRICS_HOST`, loopback unless the operator opens it (the endpoint has no auth). */
+  host: string;
+}
+
 /**
  * A process's Prometheus endpoint on a port of its own: `GET /metrics` with the service's own counters
  * (when it has any) plus Node's process metrics. Anything else is 404.
  */
-export async function serveMetrics(port: number, registry: Registry = new Registry()): Promise<MetricsServer> {
+export async function serveMetrics(
+  { port, host }: MetricsAddress,
+  registry: Registry = new Registry(),
+): Promise<MetricsServer> {
   // A service may have registered the process metrics itself (the ingress serves them on its own port too).
   if (!registry.getSingleMetric('process_cpu_seconds_total')) collectDefaultMetrics({ register: registry });
   const server = createServer((req, res) => {
@@ -23,7 +33,7 @@ export async function serveMetrics(port: number, registry: Registry = new Regist
       () => res.writeHead(500).end(),
     );
   });
-  server.listen(port);
+  server.listen(port, host);
   await once(server, 'listening');
   return {
     close: () => new Promise((resolve) => server.close(() => resolve())),

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { get as httpGet, type IncomingMessage } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { QUEUE_NAMES } from '@series-killer/shared';
 import { chromium } from 'playwright-core';
@@ -10,6 +11,17 @@ const USER = 'operator';
 const PASSWORD = 'dashboard-password-1';
 const CHROMIUM = '/usr/bin/chromium';
 const OUTPUT_DIR = new URL('../../test-output/', import.meta.url);
+
+/** GET /admin/queues with basic auth, from a given local address. */
+function getFrom(h: IngressHarness, localAddress: string, password: string): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const req = httpGet(`${h.ingress.url}/admin/queues`, { localAddress, auth: `${USER}:${password}` }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res));
+    });
+    req.on('error', reject);
+  });
+}
 
 describe('dashboard', () => {
   let h: IngressHarness;
@@ -26,6 +38,19 @@ describe('dashboard', () => {
     expect(none.headers['www-authenticate']).toMatch(/^Basic realm=/);
     const wrong = await request(h.ingress.url).get('/admin/queues').auth(USER, 'not-the-password');
     expect(wrong.status).toBe(401);
+  });
+
+  it('answers 429 with Retry-After once a client has failed 10 times in a minute, right password or not', async () => {
+    // From addresses of their own (loopback aliases), so that the other tests' client is not held back.
+    const attacker = '127.0.0.3';
+    for (let failure = 0; failure < 10; failure += 1) {
+      expect((await getFrom(h, attacker, 'not-the-password')).statusCode).toBe(401);
+    }
+    const held = await getFrom(h, attacker, PASSWORD);
+    expect(held.statusCode).toBe(429);
+    expect(Number(held.headers['retry-after'])).toBeGreaterThan(0);
+    expect(Number(held.headers['retry-after'])).toBeLessThanOrEqual(60);
+    expect((await getFrom(h, '127.0.0.4', PASSWORD)).statusCode).toBe(200);
   });
 
   it('serves Bull Board and its API over all six queues with the right credentials', async () => {

@@ -2,19 +2,37 @@ import type { Config, Queues } from '@series-killer/shared';
 import { type Request, type RequestHandler, Router } from 'express';
 import { HttpError } from '../http/http-errors.ts';
 import { matchesSecret, secretDigest } from '../http/secret-digest.ts';
+import { trackFailedLogins } from './failed-logins.ts';
 
 /** Where the dashboard is mounted. */
 export const DASHBOARD_PATH = '/admin/queues';
 
+/** 10 failed logins a minute per client; 10,000 clients remembered at most (about 1 MB). */
+const FAILED_LOGIN_LIMITS = { maxFailures: 10, windowMs: 60_000, maxClients: 10_000 };
+
+/**
+ * Basic auth, with failed attempts limited per client address: past the limit every attempt,
+ * right or wrong, gets 429 and Retry-After until the client's window ends, so the password
+ * cannot be guessed at the ingress's speed.
+ */
 function requireBasicAuth(dashboard: NonNullable<Config['dashboard']>): RequestHandler {
   const expected = secretDigest(`${dashboard.user}:${dashboard.password}`);
+  const failedLogins = trackFailedLogins(FAILED_LOGIN_LIMITS);
   return (req, res, next) => {
+    const client = req.socket.remoteAddress ?? '';
+    const retryAfterMs = failedLogins.retryAfterMs(client);
+    if (retryAfterMs > 0) {
+      res.set('Retry-After', String(Math.ceil(retryAfterMs / 1_000)));
+      throw new HttpError(429, 'too many failed logins');
+    }
     const match = /^Basic ([A-Za-z0-9+/=]+)$/.exec(req.get('Authorization') ?? '');
     const given = match?.[1] ? Buffer.from(match[1], 'base64').toString('utf8') : '';
     if (!matchesSecret(given, expected)) {
+      failedLogins.recordFailure(client);
       res.set('WWW-Authenticate', 'Basic realm="queues", charset="UTF-8"');
       throw new HttpError(401, 'authentication required');
     }
+    failedLogins.recordSuccess(client);
     next();
   };
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { serveMetrics } from '@series-killer/shared';
 import { fakeSid, freePort } from '@series-killer/shared/testing';
+import { sql } from 'kysely';
 import { type IngressHarness, startIngressHarness } from '../testing/ingress-harness.ts';
 
 const METRICS_TOKEN = 'metrics-token-0123456789';
@@ -55,7 +56,7 @@ describe('health, readiness and metrics', () => {
 
   it('serves the same metrics on a port of its own (METRICS_PORT)', async () => {
     const port = await freePort();
-    const server = await serveMetrics(port, h.ingress.metrics);
+    const server = await serveMetrics({ port, host: '127.0.0.1' }, h.ingress.metrics);
     try {
       const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       expect(text).toContain('ingress_http_requests_total');
@@ -69,6 +70,29 @@ describe('health, readiness and metrics', () => {
     const response = await fetch(`${h.ingress.url}/nope`);
     expect(response.status).toBe(404);
     expect(await response.json()).toEqual({ error: 'no route for GET /nope' });
+  });
+});
+
+describe('/readyz under a burst', () => {
+  let h: IngressHarness;
+
+  beforeAll(async () => {
+    h = await startIngressHarness();
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('answers concurrent callers from one probe, spending one pool connection', async () => {
+    const answers = await Promise.all(Array.from({ length: 20 }, () => fetch(`${h.ingress.url}/readyz`)));
+
+    // The pool keeps the connections it opened (idle) for 30 s: one per probe that ran at once.
+    const { rows } = await sql<{ connections: number }>`
+      select count(*)::int as connections from pg_stat_activity
+      where datname = current_database() and application_name = 'series-killer-ingress'`.execute(h.testDb.db);
+    expect(rows[0]?.connections).toBeLessThanOrEqual(1);
+    // One probe: every caller gets its answer, whatever it was.
+    expect(new Set(answers.map((answer) => answer.status)).size).toBe(1);
   });
 });
 

@@ -107,6 +107,20 @@ export async function recordWrongAttempt(db: Db, linkId: number): Promise<number
   return row.verification_attempts ?? 0;
 }
 
+/**
+ * Records that a message was checked against the link's code; false when it already was (a
+ * replay or a retry), so that one message never counts as two attempts.
+ */
+export async function recordCodeCheck(db: Db, linkId: number, messageSid: string): Promise<boolean> {
+  const row = await db
+    .insertInto('verification_code_checks')
+    .values({ message_sid: messageSid, phone_link_id: linkId })
+    .onConflict((oc) => oc.column('message_sid').doNothing())
+    .returning('message_sid')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 /** Marks the link verified and records the message that verified it. */
 export async function markPhoneLinkVerified(db: Db, linkId: number, messageSid: string): Promise<void> {
   await db

@@ -134,6 +134,28 @@ describe('verifyCode', () => {
     expect(reply?.data.body).toBe(wrongCodeText());
   });
 
+  it('counts a message replayed after its job left Redis once, and a retry after a crash replies again', async () => {
+    const { phone, code } = await startedUser();
+    const message = { phoneNumber: phone, code: otherCode(code), messageSid: fakeSid('SM') };
+
+    // The same inbound SMS handed over again and again, each time after its verify-code job expired.
+    const outcomes = [];
+    for (let replay = 0; replay < MAX_ATTEMPTS + 2; replay += 1) outcomes.push(await verifyCode(deps, message));
+    expect(outcomes.slice(1)).toEqual(
+      Array(MAX_ATTEMPTS + 1).fill({ outcome: 'skipped', reason: 'message already checked' }),
+    );
+    expect(await linkOf(phone)).toMatchObject({ verified: false, verification_attempts: 1 });
+
+    // As if the first run died between the commit and the enqueue: a retry still tells the user, once.
+    await (await deps.queues['sms-outbound'].getJob(sendSmsJobId(sendKeyFor.wrongCode(message.messageSid))))?.remove();
+    await verifyCode(deps, message);
+    expect(await repliesTo(phone)).toEqual([wrongCodeText()]);
+
+    await expect(verifyCode(deps, { phoneNumber: phone, code, messageSid: fakeSid('SM') })).resolves.toEqual({
+      outcome: 'verified',
+    });
+  });
+
   it('voids the code after the maximum, refuses even the right one, and a reminder issues a working code', async () => {
     const { userId, phone, code } = await startedUser();
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {

@@ -7,6 +7,7 @@ import {
   findVerifyingMessageSid,
   lockPhoneLinkByPhone,
   markPhoneLinkVerified,
+  recordCodeCheck,
   recordWrongAttempt,
 } from '../phone/phone-links.repository.ts';
 import { completeProfile, confirmAuthPhone, lockProfile } from '../profiles/user-profiles.repository.ts';
@@ -38,6 +39,10 @@ type Decision = VerifyCodeResult & { userId?: string; reply?: Reply };
  * transaction that rolls back sends nothing; a crash in between is covered by the retry, which
  * enqueues the same reply again under the same send key. The confirmation is repeated only for
  * a retry of the verifying message, known from phone_verifications.
+ *
+ * Each message is checked once, recorded in verification_code_checks: one handed over again (a
+ * replayed webhook, a job run again once its id left Redis) counts no attempt; it only repeats
+ * the reply it got, under the same send key, in case its first run crashed before enqueuing it.
  */
 export async function verifyCode(
   deps: OnboardingDeps,
@@ -70,6 +75,10 @@ export async function verifyCode(
     }
     if (!link.verificationCode) return { outcome: 'skipped', reason: 'no code issued', userId };
 
+    if (!(await recordCodeCheck(tx, link.id, messageSid))) {
+      const reply = await wrongCodeReply(tx, userId, phoneNumber, messageSid, link.verificationAttempts >= maxAttempts);
+      return { outcome: 'skipped', reason: 'message already checked', userId, reply };
+    }
     if (link.verificationAttempts >= maxAttempts) {
       const reply = await voidNotice(tx, userId, phoneNumber);
       return { outcome: 'refused', reason: 'code void after too many wrong attempts', userId, reply };
@@ -83,10 +92,7 @@ export async function verifyCode(
     }
 
     const attempts = await recordWrongAttempt(tx, link.id);
-    const reply =
-      attempts >= maxAttempts
-        ? await voidNotice(tx, userId, phoneNumber)
-        : { userId, to: phoneNumber, sendKey: sendKeyFor.wrongCode(messageSid), body: wrongCodeText() };
+    const reply = await wrongCodeReply(tx, userId, phoneNumber, messageSid, attempts >= maxAttempts);
     return { outcome: 'rejected', attempts, userId, reply };
   });
 
@@ -94,6 +100,12 @@ export async function verifyCode(
   if (reply) await enqueueReply(deps.queues, reply);
   deps.logger.info({ userId, messageSid, ...outcome }, 'verification code checked');
   return outcome;
+}
+
+/** What a wrong code is told: that it was wrong, or that the code is now void. */
+async function wrongCodeReply(db: Db, userId: string, to: string, messageSid: string, isVoid: boolean): Promise<Reply> {
+  if (isVoid) return voidNotice(db, userId, to);
+  return { userId, to, sendKey: sendKeyFor.wrongCode(messageSid), body: wrongCodeText() };
 }
 
 /** The "code void" notice goes out once per issued code: its send key names the message that carried the code. */

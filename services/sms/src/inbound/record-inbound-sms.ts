@@ -16,8 +16,9 @@ export interface RecordInboundResult {
  * Records one inbound SMS: its history row (one per MessageSid), with the user found through
  * phone_links, and an opt-out or opt-in keyword, in one transaction; the keyword counts only when
  * the message is seen for the first time, ordered by when it arrived. A 6-digit reply is then
- * handed to onboarding verification; the job id is the MessageSid, so a retry after the
- * commit enqueues nothing twice. A message of an erased user is not recorded again.
+ * handed to onboarding verification, also for a message seen before (its first run may have
+ * died before enqueuing): verification counts each MessageSid once, in Postgres. A message of an
+ * erased user is not recorded again.
  */
 export async function recordInboundSms(
   deps: RecordInboundDeps,

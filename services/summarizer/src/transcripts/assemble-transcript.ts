@@ -35,11 +35,17 @@ interface Segment {
   text: string;
 }
 
+/** A run of consecutive missing sequences, both ends included. */
+export interface TranscriptGap {
+  from: number;
+  to: number;
+}
+
 /**
  * One line per final piece, in sequence order, labelled with its speaker; each run of
  * missing sequences becomes one gap marker line.
  */
-export function formatTranscript(segments: Segment[], missingSequences: readonly number[] = []): string {
+export function formatTranscript(segments: Segment[], gaps: readonly TranscriptGap[] = []): string {
   const entries = [
     ...segments
       .filter((segment) => segment.text.trim() !== '')
@@ -47,7 +53,7 @@ export function formatTranscript(segments: Segment[], missingSequences: readonly
         sequence: segment.sequence,
         line: `${SPEAKER[segment.track as TranscriptTrack] ?? 'Unknown'}: ${segment.text.trim()}`,
       })),
-    ...missingSequences.map((sequence) => ({ sequence, line: TRANSCRIPT_GAP_MARKER })),
+    ...gaps.map((gap) => ({ sequence: gap.from, line: TRANSCRIPT_GAP_MARKER })),
   ].sort((a, b) => a.sequence - b.sequence);
   const lines: string[] = [];
   for (const { line } of entries) {
@@ -57,18 +63,24 @@ export function formatTranscript(segments: Segment[], missingSequences: readonly
   return lines.join('\n');
 }
 
-/** The sequences in [first, last] that no stored piece carries, and those of them no piece will ever carry. */
-function findMissing(first: number, last: number, segments: Segment[], errorSequences: readonly number[]) {
-  const present = new Set(segments.map((segment) => segment.sequence));
-  const errors = new Set(errorSequences);
-  const missing: number[] = [];
-  let awaited = 0;
-  for (let sequence = first; sequence <= last; sequence += 1) {
-    if (present.has(sequence)) continue;
-    missing.push(sequence);
-    if (!errors.has(sequence)) awaited += 1;
+/**
+ * The runs of sequences in [first, last] that no stored piece carries, how many sequences they
+ * hold, and how many of those a piece may still arrive for (not known lost). Works on the pieces
+ * and errors seen, never on every number in the range: a forged SequenceId near 2^31 costs a
+ * range, not two billion entries.
+ */
+function findGaps(first: number, last: number, segments: Segment[], errorSequences: readonly number[]) {
+  const inRange = (sequence: number) => sequence >= first && sequence <= last;
+  const present = new Set(segments.map((segment) => segment.sequence).filter(inRange));
+  const gaps: TranscriptGap[] = [];
+  let next = first;
+  for (const sequence of [...[...present].sort((a, b) => a - b), last + 1]) {
+    if (sequence > next) gaps.push({ from: next, to: sequence - 1 });
+    next = sequence + 1;
   }
-  return { missing, awaited };
+  const missing = gaps.reduce((count, gap) => count + gap.to - gap.from + 1, 0);
+  const lost = new Set(errorSequences.filter((sequence) => inRange(sequence) && !present.has(sequence)));
+  return { gaps, missing, awaited: missing - lost.size };
 }
 
 /**
@@ -97,14 +109,14 @@ export async function assembleTranscript(db: Db, callSid: string): Promise<Assem
             first - 1,
           )
         : state.stopped_sequence - 1;
-    const { missing, awaited } = findMissing(first, last, segments, state.error_sequences);
+    const { gaps, missing, awaited } = findGaps(first, last, segments, state.error_sequences);
     if (awaited > 0 && !gapsAccepted) return 'incomplete';
 
     const call = await lockCallForTranscript(trx, callSid);
     if (!call) return (await findSkippedCallReason(trx, callSid)) ? 'call-skipped' : 'waiting-for-call';
 
-    await writeTranscriptOnce(trx, callSid, formatTranscript(segments, missing));
-    await markTranscriptionAssembled(trx, callSid, { userId: call.user_id, missingPieces: missing.length });
+    await writeTranscriptOnce(trx, callSid, formatTranscript(segments, gaps));
+    await markTranscriptionAssembled(trx, callSid, { userId: call.user_id, missingPieces: missing });
     return 'assembled';
   });
 }

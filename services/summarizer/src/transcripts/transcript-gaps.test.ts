@@ -136,6 +136,28 @@ describe('transcripts with missing pieces', () => {
     expect(summaryJobs).toHaveLength(1);
   });
 
+  it('assembles a transcript whose SequenceId jumps to 2^31 - 1 with the gap marked, in bounded work', async () => {
+    const callSid = fakeSid('CA');
+    const [started, hello, , , bye, stopped] = transcriptionEvents(callSid);
+    const far = 2_147_483_646;
+    // A signed event may carry any SequenceId: here the last piece and the stop jump two billion ahead.
+    const events = [started, hello, { ...bye, sequenceId: far }, { ...stopped, sequenceId: far + 1 }];
+    await addJob(env.queues, 'call-started', callStarted(callSid));
+    for (const event of events) if (event) await addJob(env.queues, 'transcription-event', event);
+    await addJob(env.queues, 'call-status', callCompleted(callSid));
+
+    const transcript = await waitFor('the transcript', async () => (await callRow(callSid))?.transcript ?? undefined);
+    expect(transcript).toBe(
+      ['Assistant: Hi, this is Series Killer.', TRANSCRIPT_GAP_MARKER, 'Caller: Thanks, bye.'].join('\n'),
+    );
+    const state = await env.db
+      .selectFrom('call_transcriptions')
+      .select('missing_pieces')
+      .where('call_sid', '=', callSid)
+      .executeTakeFirstOrThrow();
+    expect(state.missing_pieces).toBe(far - 3);
+  });
+
   it('assembles after the grace period when the stop event was lost, once the call completed', async () => {
     const callSid = fakeSid('CA');
     await addJob(env.queues, 'call-started', callStarted(callSid));
