@@ -8,6 +8,7 @@ import { BuildError, buildServices } from './stack/build-services.ts';
 import { withDeveloperSandbox } from './stack/developer-sandbox.ts';
 import { checkBackingServices } from './stack/preflight.ts';
 import { localSecrets, stackProcesses } from './stack/stack-processes.ts';
+import { stopOnSignals } from './stack/stop-on-signals.ts';
 import { type Supervisor, superviseProcesses } from './stack/supervisor.ts';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -51,7 +52,16 @@ async function main(): Promise<number> {
     const secrets: Record<string, string> = { ...localSecrets(config), LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
     token = secrets.INTERNAL_API_TOKEN ?? token;
     say('Starting the stack (sandbox mode)…');
-    supervisor = superviseProcesses(stackProcesses(config, secrets), say);
+    const running = superviseProcesses(stackProcesses(config, secrets), say);
+    supervisor = running;
+    // Interrupted: the stack it started goes too. Exit code 130, as a shell reports an interrupted command.
+    stopOnSignals(
+      async (reason) => {
+        say(`${reason}: stopping the demo's stack…`);
+        await running.stop();
+      },
+      () => 130,
+    );
     await waitUntil('the ingress to be ready (/readyz)', () => answers(`${config.http.publicBaseUrl}/readyz`), 60_000);
     await waitUntil('the sandbox to answer', () => answers(`${config.sandbox.baseUrl}/sandbox/`), 30_000);
   }

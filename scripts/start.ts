@@ -6,6 +6,7 @@ import { buildServices } from './stack/build-services.ts';
 import { withDeveloperSandbox } from './stack/developer-sandbox.ts';
 import { checkBackingServices } from './stack/preflight.ts';
 import { localSecrets, stackProcesses } from './stack/stack-processes.ts';
+import { stopOnSignals } from './stack/stop-on-signals.ts';
 import { superviseProcesses } from './stack/supervisor.ts';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -41,22 +42,8 @@ if (secrets.DASHBOARD_PASSWORD) {
 if (secrets.INTERNAL_API_TOKEN) say(`Internal API token (local only): ${secrets.INTERNAL_API_TOKEN}`);
 
 const supervisor = superviseProcesses(stackProcesses(config, secrets), say);
-let stopping = false;
-const stop = async (signal: string) => {
-  if (stopping) return;
-  stopping = true;
-  say(`${signal}: stopping every process…`);
+stopOnSignals(async (reason) => {
+  say(`${reason}: stopping every process…`);
   await supervisor.stop();
   say('stopped');
-  process.exit(0);
-};
-process.on('SIGINT', () => void stop('SIGINT'));
-process.on('SIGTERM', () => void stop('SIGTERM'));
-process.on('SIGHUP', () => void stop('SIGHUP'));
-// Whoever read our output is gone (a closed terminal or pipe): stop the stack rather than run unseen.
-const stopOnBrokenPipe = (error: NodeJS.ErrnoException) => {
-  if (error.code !== 'EPIPE') throw error;
-  void stop('output closed');
-};
-process.stdout.on('error', stopOnBrokenPipe);
-process.stderr.on('error', stopOnBrokenPipe);
+});

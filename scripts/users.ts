@@ -20,7 +20,7 @@ import {
 
 const USAGE = `usage: npm run users -- <command>
   delete <userId|+E164> [--redact-at-twilio]
-      erase the user everywhere: their rows in every table, their queued jobs, their auth user
+      erase the user everywhere: their rows in every table, their jobs in the queues, their auth user
       (a STOP of their number is kept, without their id); with --redact-at-twilio also empty the
       bodies Twilio keeps of their messages. Safe to run again: a rerun finishes what a crash left.`;
 
@@ -60,7 +60,7 @@ try {
   );
   for (const [table, removed] of Object.entries(report.removed))
     console.log(`  ${table.padEnd(26)} ${removed} removed`);
-  console.log(`  queued jobs cancelled      ${report.jobsCancelled}`);
+  console.log(`  jobs removed               ${report.jobsCancelled}`);
   console.log(`  auth user                  ${report.authUser}`);
   if (redactAtTwilio) {
     const redactor = createTwilioMessageRedactor(createTwilioClient(config.twilio));

@@ -23,12 +23,16 @@ import { sql } from 'kysely';
 import twilio from 'twilio';
 import { type RunningProcess, repoPath, startProcess, waitForHttp } from '../lib/processes.ts';
 import type { BenchResult } from '../lib/results.ts';
+import { round } from '../lib/stats.ts';
 
 const REQUESTS = Number(process.env.BENCH_HOSTILE_REQUESTS ?? 10_000);
 const IN_FLIGHT = 16;
 const SEED = 20_251_126;
 const API_TOKEN = 'bench-internal-api-token-0123456789';
 const OVERSIZED_BYTES = 64 * 1024 + 1;
+/** Unsigned bodies of one key repeated to fill 64 KiB, and how many are in flight at once. */
+const FIELD_FLOOD_BODIES = 64;
+const FIELD_FLOOD_IN_FLIGHT = 8;
 
 const TWILIO_ROUTES = ['/twilio/sms/status', '/twilio/sms', '/twilio/voice/status', '/twilio/voice/transcription'];
 const API_ROUTES = ['/api/users', '/hooks/user-profiles'];
@@ -325,6 +329,42 @@ async function halfWrittenUsers(testDb: TestDatabase): Promise<{ users: number; 
   return { users: Number(rows[0]?.users ?? 0), halfWritten: Number(rows[0]?.half ?? 0) };
 }
 
+/**
+ * Unsigned 64 KiB forms of one key repeated 32,768 times, eight at a time, while `/healthz` is
+ * probed: the slowest probe shows how long the flood held the event loop.
+ */
+async function fieldFlood(baseUrl: string): Promise<{ refused: number; slowestProbeMs: number }> {
+  const body = Array(32_768).fill('a').join('&');
+  let sent = 0;
+  let refused = 0;
+  const flooder = async () => {
+    while (sent < FIELD_FLOOD_BODIES) {
+      sent += 1;
+      const response = await fetch(`${baseUrl}/twilio/sms`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': 'forged' },
+        body,
+      });
+      await response.arrayBuffer();
+      if (response.status === 413) refused += 1;
+    }
+  };
+  let flooding = true;
+  let slowestProbeMs = 0;
+  const prober = async () => {
+    while (flooding) {
+      const startedAt = performance.now();
+      await (await fetch(`${baseUrl}/healthz`)).arrayBuffer();
+      slowestProbeMs = Math.max(slowestProbeMs, performance.now() - startedAt);
+    }
+  };
+  const probing = prober();
+  await Promise.all(Array.from({ length: FIELD_FLOOD_IN_FLIGHT }, flooder));
+  flooding = false;
+  await probing;
+  return { refused, slowestProbeMs: round(slowestProbeMs, 1) };
+}
+
 async function hostileInput(): Promise<BenchResult> {
   const testDb = await createTestDatabase();
   const prefix = createTestQueuePrefix();
@@ -359,6 +399,7 @@ async function hostileInput(): Promise<BenchResult> {
     };
     await Promise.all(Array.from({ length: IN_FLIGHT }, sender));
 
+    const flood = await fieldFlood(baseUrl);
     const alive = ingress.child.exitCode === null && (await fetch(`${baseUrl}/healthz`)).ok;
     const jobs = await invalidStoredJobs(prefix);
     const users = await halfWrittenUsers(testDb);
@@ -368,6 +409,11 @@ async function hostileInput(): Promise<BenchResult> {
       goals: [
         { goal: 'ingress never crashes', value: alive ? 'alive' : 'crashed', met: alive },
         { goal: 'every answer 2xx or 4xx, as the routes define', value: wrongAnswers, met: wrongAnswers === 0 },
+        {
+          goal: `${FIELD_FLOOD_BODIES} forms of 32,768 fields: all 413, no probe held ≥ 100 ms`,
+          value: `${flood.refused} refused, slowest probe ${flood.slowestProbeMs} ms`,
+          met: flood.refused === FIELD_FLOOD_BODIES && flood.slowestProbeMs < 100,
+        },
         {
           goal: 'nothing half-written',
           value: jobs.invalid + users.halfWritten,
@@ -384,6 +430,7 @@ async function hostileInput(): Promise<BenchResult> {
         invalidStoredJobs: jobs.invalid,
         usersCreated: users.users,
         halfWrittenUsers: users.halfWritten,
+        fieldFlood: flood,
       },
     };
   } finally {

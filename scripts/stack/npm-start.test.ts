@@ -6,6 +6,7 @@ import { type IsolatedStack, isolatedStackEnv } from './stack-env.ts';
 import { ENTRY_POINTS } from './stack-processes.ts';
 
 const START = fileURLToPath(new URL('../start.ts', import.meta.url));
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
 function childPids(pid: number): number[] {
   try {
@@ -156,6 +157,50 @@ describe('npm start dying', () => {
     });
     expect(await exited).toBe(0);
   }, 90_000);
+});
+
+describe('npm start, signalled through npm', () => {
+  let stack: IsolatedStack;
+  let npm: ChildProcess | undefined;
+
+  beforeEach(async () => {
+    stack = await isolatedStackEnv({ WORKER_REPLICAS: '1' });
+  });
+
+  afterEach(async () => {
+    if (npm && npm.exitCode === null && npm.signalCode === null) npm.kill('SIGKILL');
+    await stack.cleanUp();
+  });
+
+  // Process managers, `timeout` and scripts signal npm, not the whole process group as Ctrl-C does.
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    'stops every process when npm gets %s',
+    async (signal) => {
+      npm = spawn('npm', ['start', '--silent'], {
+        cwd: REPO,
+        env: { ...process.env, ...stack.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      npm.stdout?.resume();
+      npm.stderr?.resume();
+      const npmPid = npm.pid as number;
+      const tree = await waitFor(
+        'npm start to run its five processes',
+        () => {
+          const supervisor = childPids(npmPid);
+          const services = supervisor.flatMap(childPids);
+          return services.length === 5 && [...supervisor, ...services];
+        },
+        { timeoutMs: 60_000, intervalMs: 200 },
+      );
+      process.kill(npmPid, signal);
+      await waitFor('every process of the stack to exit', () => tree.filter(isAlive).length === 0, {
+        timeoutMs: 15_000,
+        intervalMs: 100,
+      });
+    },
+    90_000,
+  );
 });
 
 describe('a service whose stdout is gone', () => {

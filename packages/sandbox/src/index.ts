@@ -1,4 +1,5 @@
 export type { OpenAIMode } from './openai/openai-mode.ts';
+export type { AbortedStream, StreamStatsSnapshot } from './openai/stream-stats.ts';
 export {
   type Sandbox,
   type SandboxControl,
@@ -6,6 +7,13 @@ export {
   type SandboxUrls,
   startSandbox,
 } from './sandbox.ts';
+export type {
+  CallerLine,
+  DialogueTurn,
+  RelayCallInput,
+  RelayCallResult,
+  SessionEnd,
+} from './twilio/drivers/conversation-relay-call.ts';
 export type { InboundSmsInput, InboundSmsResult } from './twilio/drivers/inbound-sms.ts';
 export { IngressNotConfiguredError } from './twilio/drivers/inbound-sms.ts';
 export type {

@@ -7,8 +7,17 @@ import { clientErrorStatus } from './http/client-error.ts';
 import { BoundedLog } from './log/bounded-log.ts';
 import { chatCompletionsRouter } from './openai/chat-completions.router.ts';
 import { type OpenAIMode, OpenAIModeState } from './openai/openai-mode.ts';
+import { StreamStats, type StreamStatsSnapshot } from './openai/stream-stats.ts';
 import { adminUsersRouter, authWithoutDatabaseRouter } from './supabase-auth/admin-users.router.ts';
 import { FailureSwitch } from './switches/failure-switch.ts';
+import { type CallMode, CallModes } from './twilio/calls/call-mode.ts';
+import { CallStore, type SandboxCall } from './twilio/calls/call-store.ts';
+import { OutboundCalls } from './twilio/calls/play-outbound-call.ts';
+import {
+  conversationRelayCall,
+  type RelayCallInput,
+  type RelayCallResult,
+} from './twilio/drivers/conversation-relay-call.ts';
 import { type InboundSmsInput, type InboundSmsResult, sendInboundSms } from './twilio/drivers/inbound-sms.ts';
 import { type SimulatedCallInput, type SimulatedCallResult, simulateCall } from './twilio/drivers/simulate-call.ts';
 import { MessageStore, type SandboxMessage } from './twilio/messages/message-store.ts';
@@ -62,6 +71,12 @@ export interface SandboxControl {
   urls(): SandboxUrls;
   /** Every message created through the Messages API, oldest first (a snapshot). */
   messages(): SandboxMessage[];
+  /** Every call placed through the Calls API, oldest first (a snapshot). */
+  calls(): SandboxCall[];
+  /** How calls placed from now on are answered; replaces the previous mode, `{}` restores defaults. */
+  setCallMode(mode: CallMode): void;
+  /** A rule for calls to one `To` number, overriding the global call mode field by field; undefined removes it. */
+  setCallModeFor(to: string, mode: CallMode | undefined): void;
   /** Every request to the Twilio REST API, oldest first, rejected ones included. */
   twilioRequests(): TwilioRequestRecord[];
   /** Makes the Twilio REST API fail; replaces the previous mode, `{}` restores normal service. */
@@ -76,12 +91,16 @@ export interface SandboxControl {
   openaiRequests(): Record<string, unknown>[];
   /** Replaces the OpenAI mode; `{}` restores normal service. */
   setOpenAIMode(mode: OpenAIMode): void;
+  /** What the chat completion streams did: running, completed, aborted by their client. */
+  openaiStreams(): StreamStatsSnapshot;
   /** Sends an inbound SMS, signed, to `${ingressBaseUrl}/twilio/sms`; resolves with the ingress's answer. */
   sendInboundSms(input: InboundSmsInput): Promise<InboundSmsResult>;
   /** How webhooks sent from now on are signed (a Webhook Rule's shared key, or `{}`: the auth token). */
   setWebhookSigningMode(mode: WebhookSigningMode): void;
   /** Plays a whole incoming call against the ingress; resolves once every webhook has been answered. */
   simulateCall(input: SimulatedCallInput): Promise<SimulatedCallResult>;
+  /** Plays a call answered with `<Connect><ConversationRelay>`: the caller's lines over the bot's WebSocket. */
+  conversationRelayCall(input: RelayCallInput): Promise<RelayCallResult>;
   /** Clears every log, rule and switch. */
   reset(): void;
 }
@@ -116,11 +135,14 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const logger = options.logger ?? createLogger('sandbox', 'silent');
   const capacity = options.logCapacity ?? 100_000;
   const store = new MessageStore(capacity);
+  const calls = new CallStore(capacity);
+  const callModes = new CallModes();
   const twilioRequests = new BoundedLog<TwilioRequestRecord>(capacity);
   const webhookLog = new BoundedLog<WebhookDelivery>(capacity);
   const openaiRequests = new BoundedLog<Record<string, unknown>>(capacity);
   const callbackModes = new CallbackModes();
   const openaiMode = new OpenAIModeState();
+  const openaiStreams = new StreamStats(capacity);
   const twilioFailures = new FailureSwitch<NonNullable<TwilioMode['failWith']>>();
   let trialAccount = false;
   const sender = new WebhookSender({
@@ -134,6 +156,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const db: Db | undefined = options.databaseUrl
     ? createDb({ url: options.databaseUrl, poolSize: 2 }, 'series-killer-sandbox')
     : undefined;
+  const outboundCalls = new OutboundCalls({ calls, modes: callModes, sender, logger });
   const driverDeps = { accountSid: options.accountSid, sender, ingressBaseUrl: options.ingressBaseUrl };
 
   let url = '';
@@ -146,6 +169,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       ingress: options.ingressBaseUrl ?? null,
     }),
     messages: () => store.all().map((message) => ({ ...message })),
+    calls: () => calls.all().map((call) => ({ ...call })),
+    setCallMode: (mode) => callModes.setGlobal(mode),
+    setCallModeFor: (to, mode) => callModes.setFor(to, mode),
     twilioRequests: () => twilioRequests.toArray(),
     setTwilioMode: (mode) => {
       twilioFailures.set(mode.failWith, mode.times);
@@ -156,16 +182,21 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     setCallbackModeFor: (to, mode) => callbackModes.setFor(to, mode),
     openaiRequests: () => openaiRequests.toArray(),
     setOpenAIMode: (mode) => openaiMode.set(mode),
+    openaiStreams: () => openaiStreams.snapshot(),
     setWebhookSigningMode: (mode) => sender.setSigningMode(mode),
     sendInboundSms: (input) => sendInboundSms(driverDeps, input),
     simulateCall: (input) => simulateCall(driverDeps, input),
+    conversationRelayCall: (input) => conversationRelayCall(driverDeps, input),
     reset: () => {
       store.clear();
+      calls.clear();
+      callModes.reset();
       twilioRequests.clear();
       webhookLog.clear();
       openaiRequests.clear();
       callbackModes.reset();
       openaiMode.set({});
+      openaiStreams.reset();
       twilioFailures.set(undefined);
       trialAccount = false;
       sender.setSigningMode({});
@@ -183,13 +214,23 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       takeFailure: () => twilioFailures.take(),
       isTrialAccount: () => trialAccount,
       store,
+      calls,
+      outboundCalls,
       modes: callbackModes,
       sender,
       serviceSender: options.messagingServiceSender ?? SANDBOX_DEFAULTS.twilioFromNumber,
       logger,
     }),
   );
-  app.use('/v1', chatCompletionsRouter({ mode: openaiMode, requests: openaiRequests, signal: sender.signal }));
+  app.use(
+    '/v1',
+    chatCompletionsRouter({
+      mode: openaiMode,
+      requests: openaiRequests,
+      streams: openaiStreams,
+      signal: sender.signal,
+    }),
+  );
   app.use(
     '/auth/v1',
     db

@@ -6,6 +6,8 @@ export * from './config/sandbox-defaults.ts';
 export * from './config/service-sections.ts';
 export * from './db/create-db.ts';
 export type * from './db/database.types.ts';
+export * from './db/erased-sids.ts';
+export * from './db/message-sid-locks.ts';
 export * from './errors/errors.ts';
 export * from './formats/formats.ts';
 export * from './logging/logger.ts';

@@ -91,6 +91,7 @@ export async function startSmsWorkers(
         source: createTwilioMessageStatusSource(twilioClient),
         reconcileAfterMs,
         eventRetentionMs: config.retention.eventsMs,
+        orphanedEventRetentionMs: config.retention.orphanedEventsMs,
       }),
       { ...common, redactCompleted: redactStatusJob },
     ),

@@ -13,6 +13,15 @@ const callbackMode = z.strictObject({
   enabled: z.boolean().optional(),
 });
 
+const callMode = z.strictObject({
+  outcome: z.enum(['answered', 'busy', 'no-answer', 'failed']).optional(),
+  answeredBy: z
+    .enum(['human', 'machine_start', 'machine_end_beep', 'machine_end_silence', 'machine_end_other', 'fax', 'unknown'])
+    .optional(),
+  ringMs: z.number().int().min(0).optional(),
+  talkMs: z.number().int().min(0).optional(),
+});
+
 const twilioMode = z.strictObject({
   failWith: z.union([z.literal(429), z.literal(500), z.literal(503)]).optional(),
   times: z.number().int().positive().optional(),
@@ -20,9 +29,11 @@ const twilioMode = z.strictObject({
 });
 
 const openaiMode = z.strictObject({
-  failWith: z.union([z.literal(400), z.literal(401), z.literal(429), z.literal(500)]).optional(),
+  failWith: z.union([z.literal(400), z.literal(401), z.literal(429), z.literal(500), z.literal('hang')]).optional(),
   times: z.number().int().positive().optional(),
   latencyMs: z.number().int().min(0).optional(),
+  firstTokenMs: z.number().int().min(0).optional(),
+  interTokenMs: z.number().int().min(0).optional(),
   retryAfterMs: z.number().int().min(0).optional(),
   contextWindowTokens: z.number().int().positive().optional(),
 });
@@ -56,6 +67,25 @@ const call = z.strictObject({
   duplicate: z.boolean().optional(),
 });
 
+const callerLine = z.union([
+  z.string().min(1),
+  z.strictObject({
+    say: z.string().min(1),
+    interruptAfterTokens: z.number().int().positive().optional(),
+    speakingMs: z.number().int().min(0).max(60_000).optional(),
+  }),
+  z.strictObject({ digits: z.string().regex(/^[0-9*#]+$/, 'digits are 0-9, * and #') }),
+  z.strictObject({ silence: z.literal(true) }),
+]);
+
+const relayCall = z.strictObject({
+  from: phone,
+  to: phone,
+  lines: z.array(callerLine).max(200),
+  replyTimeoutMs: z.number().int().positive().max(120_000).optional(),
+  hangUpAfterMs: z.number().int().min(0).max(60_000).optional(),
+});
+
 function parse<T>(schema: z.ZodType<T>, value: unknown, res: Response): T | undefined {
   const result = schema.safeParse(value ?? {});
   if (result.success) return result.data;
@@ -77,6 +107,25 @@ export function controlRouter(control: SandboxControl): Router {
   });
   router.get('/messages', (_req, res) => {
     res.json(control.messages());
+  });
+  router.get('/twilio/calls', (_req, res) => {
+    res.json(control.calls());
+  });
+  router.put('/twilio/calls/mode', (req, res) => {
+    const mode = parse(callMode, req.body, res);
+    if (!mode) return;
+    control.setCallMode(mode);
+    res.status(204).end();
+  });
+  router.put('/twilio/calls/numbers/:to', (req, res) => {
+    const mode = parse(callMode, req.body, res);
+    if (!mode) return;
+    control.setCallModeFor(String(req.params.to), mode);
+    res.status(204).end();
+  });
+  router.delete('/twilio/calls/numbers/:to', (req, res) => {
+    control.setCallModeFor(String(req.params.to), undefined);
+    res.status(204).end();
   });
   router.get('/twilio/requests', (_req, res) => {
     res.json(control.twilioRequests());
@@ -109,6 +158,9 @@ export function controlRouter(control: SandboxControl): Router {
   router.get('/openai/requests', (_req, res) => {
     res.json(control.openaiRequests());
   });
+  router.get('/openai/streams', (_req, res) => {
+    res.json(control.openaiStreams());
+  });
   router.put('/openai/mode', (req, res) => {
     const mode = parse(openaiMode, req.body, res);
     if (!mode) return;
@@ -127,6 +179,11 @@ export function controlRouter(control: SandboxControl): Router {
     res.json(await control.sendInboundSms(input));
   });
   router.post('/calls', async (req, res) => {
+    if (typeof req.body === 'object' && req.body !== null && 'lines' in req.body) {
+      const conversation = parse(relayCall, req.body, res);
+      if (conversation) res.json(await control.conversationRelayCall(conversation));
+      return;
+    }
     const input = parse(call, req.body, res);
     if (!input) return;
     res.json(await control.simulateCall(input));

@@ -1,6 +1,7 @@
 import express, { Router } from 'express';
 import type { BoundedLog } from '../log/bounded-log.ts';
 import { twilioBasicAuth } from './auth/basic-auth.ts';
+import { type CallsRouterDeps, callsRouter } from './calls/calls.router.ts';
 import { type MessagesRouterDeps, messagesRouter } from './messages/messages.router.ts';
 import { newSid } from './sids.ts';
 import { sendTwilioError } from './twilio-error.ts';
@@ -33,7 +34,7 @@ const FAILURES = {
   503: { code: 20503, message: 'Service Unavailable' },
 } as const;
 
-export interface TwilioApiDeps extends MessagesRouterDeps {
+export interface TwilioApiDeps extends MessagesRouterDeps, CallsRouterDeps {
   accountSid: string;
   authToken: string;
   requests: BoundedLog<TwilioRequestRecord>;
@@ -41,7 +42,7 @@ export interface TwilioApiDeps extends MessagesRouterDeps {
   takeFailure(): TwilioMode['failWith'];
 }
 
-/** Twilio's REST API subset under /2010-04-01/Accounts/{AccountSid}: basic auth, request log, failure switch, Messages. */
+/** Twilio's REST API subset under /2010-04-01/Accounts/{AccountSid}: basic auth, request log, failure switch, Messages, Calls. */
 export function twilioApi(deps: TwilioApiDeps): Router {
   const router = Router({ mergeParams: true });
   router.use(express.urlencoded({ extended: false, limit: '64kb' }));
@@ -69,6 +70,7 @@ export function twilioApi(deps: TwilioApiDeps): Router {
     sendTwilioError(res, failure, FAILURES[failure].code, FAILURES[failure].message);
   });
   router.use(messagesRouter(deps));
+  router.use(callsRouter(deps));
   router.use((req, res) => {
     sendTwilioError(res, 404, 20404, `The requested resource ${req.originalUrl.split('?')[0]} was not found`);
   });

@@ -266,6 +266,12 @@ export const configVariables = {
     description:
       'How long the event logs (`sms_status_events`, `call_transcript_segments`, `skipped_calls`) are kept before an hourly job prunes them',
   },
+  ORPHANED_EVENT_RETENTION: {
+    schema: duration,
+    default: '3d',
+    description:
+      'How long a status callback whose send never appeared (an orphaned event in `sms_status_events`, never applied) is kept before the hourly job prunes it',
+  },
   VOICE_BOT_WS_URL: {
     schema: z
       .string()

@@ -196,9 +196,11 @@ export const configSections = {
     return { user: r.DASHBOARD_USER, password: r.DASHBOARD_PASSWORD };
   }),
 
-  retention: section(['EVENT_RETENTION'], (r) => ({
+  retention: section(['EVENT_RETENTION', 'ORPHANED_EVENT_RETENTION'], (r) => ({
     /** `EVENT_RETENTION` in milliseconds: age past which event-log rows are pruned. Default 90 days. */
     eventsMs: r.EVENT_RETENTION,
+    /** `ORPHANED_EVENT_RETENTION` in milliseconds: age past which orphaned status events are pruned. Default 3 days. */
+    orphanedEventsMs: r.ORPHANED_EVENT_RETENTION,
   })),
 
   transcripts: section(['TRANSCRIPT_GAP_GRACE'], (r) => ({

@@ -124,6 +124,12 @@ export interface CallTranscriptSegments {
   user_id: string | null;
 }
 
+export interface ErasedSids {
+  created_at: Generated<Timestamp>;
+  erasure_id: number;
+  sid: string;
+}
+
 export interface OnboardingMessages {
   content: string;
   created_at: Generated<Timestamp>;
@@ -278,6 +284,7 @@ export interface DB {
   call_status_sequences: CallStatusSequences;
   call_transcript_segments: CallTranscriptSegments;
   call_transcriptions: CallTranscriptions;
+  erased_sids: ErasedSids;
   onboarding_messages: OnboardingMessages;
   phone_links: PhoneLinks;
   phone_verifications: PhoneVerifications;

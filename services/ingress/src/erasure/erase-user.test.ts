@@ -1,7 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { addJob, createLogger } from '@series-killer/shared';
-import { uniqueTestPhone } from '@series-killer/shared/testing';
+import {
+  addJob,
+  bullPrefix,
+  createLogger,
+  createRedisConnection,
+  type JobData,
+  type JobName,
+  prepareJob,
+  type RedisConnection,
+  type SmsStatusCallback,
+} from '@series-killer/shared';
+import { fakeSid, uniqueTestPhone, waitFor } from '@series-killer/shared/testing';
+import { Worker } from 'bullmq';
 import { type IngressHarness, startIngressHarness } from '../testing/ingress-harness.ts';
 import { authUsersFor } from '../users/auth-users.ts';
 import { eraseUser, eraseUserRows } from './erase-user.ts';
@@ -215,6 +226,157 @@ describe.each([
     expect(await h.queues['sms-outbound'].getJob(sendId ?? '')).toBeUndefined();
     expect(await h.queues.onboarding.getJob(`start.${user.userId}`)).toBeUndefined();
     expect(await h.queues.onboarding.getJob(bystanderReminderId ?? '')).toBeDefined();
+  });
+
+  describe('jobs naming the user at any depth, in every state', () => {
+    let redis: RedisConnection;
+    beforeAll(() => {
+      redis = createRedisConnection(h.config.redis, 'worker');
+    });
+    afterAll(async () => {
+      await redis.quit();
+    });
+
+    const prefix = () => bullPrefix(h.config.redis.queuePrefix);
+
+    function add<N extends JobName>(name: N, data: JobData<N>, opts: { delay?: number; priority?: number } = {}) {
+      const job = prepareJob(name, data);
+      return h.queues[job.queue].add(job.name, job.data, { ...job.opts, ...opts });
+    }
+
+    /** Takes the next job of `queue` as a worker would (BullMQ's manual processing); it stays active. */
+    async function take(queue: string) {
+      const worker = new Worker(queue, null, { connection: redis, prefix: prefix() });
+      const job = await worker.getNextJob('erasure-test');
+      await worker.close();
+      if (!job) throw new Error(`no job on ${queue}`);
+      return job;
+    }
+
+    function callback(messageSid: string, to: string): SmsStatusCallback {
+      const raw = { MessageSid: messageSid, MessageStatus: 'delivered', To: to, From: '+15005550006' };
+      return { messageSid, status: 'delivered', errorCode: null, raw, receivedAt: new Date().toISOString() };
+    }
+
+    /** Every key under the test's queue prefix whose name or content contains `needle`. */
+    async function keysNaming(needle: string): Promise<string[]> {
+      const found: string[] = [];
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix()}:*`, 'COUNT', 1000);
+        cursor = next;
+        for (const key of keys) if ((key + (await contentOf(key))).includes(needle)) found.push(key);
+      } while (cursor !== '0');
+      return found;
+    }
+
+    async function contentOf(key: string): Promise<string> {
+      const type = await redis.type(key);
+      if (type === 'string') return (await redis.get(key)) ?? '';
+      if (type === 'hash') return JSON.stringify(await redis.hgetall(key));
+      if (type === 'list') return JSON.stringify(await redis.lrange(key, 0, -1));
+      if (type === 'set') return JSON.stringify(await redis.smembers(key));
+      if (type === 'zset') return JSON.stringify(await redis.zrange(key, '0', '-1'));
+      if (type === 'stream') return JSON.stringify(await redis.xrange(key, '-', '+'));
+      return '';
+    }
+
+    it('removes them, keeps a batch’s other callbacks, removes what a running one wrote, and leaves nothing in Redis naming the user', async () => {
+      const user = await newUser();
+      const bystander = await newUser();
+      const [message] = user.messageSids as [string];
+      const [call] = user.callSids as [string];
+      // A call the database does not know yet: only its queued webhook ties it to the number.
+      const newCall = fakeSid('CA');
+      const lateMessage = fakeSid('SM');
+      const receivedAt = new Date().toISOString();
+      const event = (callSid: string, text: string) => ({
+        callSid,
+        transcriptionSid: fakeSid('GT'),
+        event: 'transcription-content' as const,
+        sequenceId: 4,
+        track: 'inbound_track' as const,
+        text,
+        confidence: 0.9,
+        final: true,
+        receivedAt,
+      });
+
+      // Completed: a status batch of the user's and the bystander's callbacks.
+      await add('apply-sms-statuses', {
+        callbacks: [callback(message, user.phone), callback(bystander.messageSids[0] as string, bystander.phone)],
+      });
+      const batch = await take('sms-status');
+      await batch.moveToCompleted({ applied: 2 }, 'erasure-test', false);
+      // Failed: a transcription event of the user's call.
+      await add('transcription-event', event(call, 'my pin is 1234'));
+      const failed = await take('calls');
+      await failed.moveToFailed(new Error('database unavailable'), 'erasure-test');
+      // Active: a summary of the user's call, which a worker is running.
+      await add('summarize-call', { callSid: call });
+      const running = await take('summaries');
+      // Waiting: a batch holding one callback of the user's, in its raw form only; a webhook of a new
+      // call of theirs, and that call's transcription event (which names only the call).
+      const bystanderCallback = callback(fakeSid('SM'), bystander.phone);
+      const waitingBatch = await add('apply-sms-statuses', {
+        callbacks: [{ ...callback(lateMessage, user.phone), messageSid: lateMessage }, bystanderCallback],
+      });
+      await add('call-status', {
+        callSid: newCall,
+        callStatus: 'in-progress',
+        from: user.phone,
+        to: '+15005550006',
+        direction: 'inbound',
+        callDuration: null,
+        sequenceNumber: 2,
+        receivedAt,
+      });
+      await add('transcription-event', event(newCall, 'call me back'));
+      // Delayed and prioritized.
+      await add('send-reminder', { userId: user.userId, reminderNumber: 2 }, { delay: 60 * 60 * 1000 });
+      await add(
+        'record-inbound-sms',
+        {
+          messageSid: fakeSid('SM'),
+          accountSid: fakeSid('AC'),
+          from: user.phone,
+          to: '+15005550006',
+          body: 'hello',
+          numMedia: 0,
+          numSegments: 1,
+          receivedAt,
+        },
+        { priority: 3 },
+      );
+      const identifiers = [
+        user.phone.slice(1),
+        user.userId,
+        ...user.messageSids,
+        ...user.callSids,
+        newCall,
+        lateMessage,
+      ];
+      expect((await Promise.all(identifiers.map(keysNaming))).flat()).not.toEqual([]);
+
+      const erasure = erase(user.userId);
+      await waitFor('the user’s rows to be gone', async () => (await rowsPerTable(user.userId)).user_profiles === 0);
+      // The running job writes a row of the call after the erasure's transaction, then ends.
+      await db()
+        .insertInto('call_transcript_segments')
+        .values({ call_sid: call, track: 'inbound_track', sequence: 9, text: 'written late' })
+        .execute();
+      await running.moveToCompleted({ summarized: true }, 'erasure-test', false);
+      const response = await erasure;
+
+      expect(response.status).toBe(202);
+      expect(await countWhere(db(), 'call_transcript_segments', 'call_sid', call)).toBe(0);
+      for (const identifier of identifiers)
+        expect([identifier, await keysNaming(identifier)]).toEqual([identifier, []]);
+      const kept = await h.queues['sms-status'].getJob(waitingBatch.id as string);
+      expect(kept?.data).toEqual({ callbacks: [bystanderCallback] });
+      const erased = await db().selectFrom('erased_sids').select('sid').execute();
+      expect(erased.map((row) => row.sid)).toEqual(expect.arrayContaining([newCall, lateMessage, ...user.callSids]));
+    });
   });
 
   it('with redactAtTwilio=1 records every message of the user for redaction and hands it to the SMS worker', async () => {

@@ -1,6 +1,6 @@
 import type { Db, Logger, Queues } from '@series-killer/shared';
 import type { AuthUsers } from '../users/auth-users.ts';
-import { cancelUserJobs } from './cancel-user-jobs.ts';
+import { cancelUserJobs, type JobOwner, sweepUntilEnded } from './cancel-user-jobs.ts';
 import { UnknownUserError } from './erasure-errors.ts';
 import { ERASURE_STEPS, type ErasureStep } from './erasure-steps.ts';
 import { type ErasureTarget, findErasureSubject, resolveTarget } from './erasure-subject.ts';
@@ -8,10 +8,13 @@ import {
   authUserExists,
   type ErasureRecord,
   findErasure,
+  listErasedSids,
   listRedactionStates,
   lockErasure,
+  lockUserRows,
   type RedactionState,
   recordCompleted,
+  recordErasedSids,
   recordRedactions,
   recordRowsErased,
   upsertErasure,
@@ -29,7 +32,11 @@ export interface EraseUserOptions {
   redactAtTwilio?: boolean;
   /** The tables, in order. Default ERASURE_STEPS. */
   steps?: readonly ErasureStep[];
+  /** How long to wait for the user's jobs a worker is running to end, to remove them. Milliseconds; default 10 s. */
+  runningJobsWaitMs?: number;
 }
+
+const RUNNING_JOBS_WAIT_MS = 10_000;
 
 /** What one run of an erasure did; a rerun of a finished erasure reports zeros. */
 export interface ErasureReport {
@@ -37,7 +44,7 @@ export interface ErasureReport {
   erasureId: number;
   /** Rows this run removed, per table. */
   removed: Record<string, number>;
-  /** Queued jobs of the user this run removed. */
+  /** Jobs of the user this run removed from the queues, in any state. */
   jobsCancelled: number;
   /** Whether this run deleted the auth user, or found it gone. */
   authUser: 'deleted' | 'absent';
@@ -49,10 +56,12 @@ export interface ErasureReport {
 }
 
 /**
- * Erases a user everywhere: records the erasure, cancels the user's queued jobs, removes every
- * row of theirs in one transaction (ERASURE_STEPS' order), then deletes the auth user. Each step
- * is safe to repeat, so a run that crashed half-way is finished by running it again, and a run
- * after the end changes nothing. Throws UnknownUserError when no user, and no erasure, has the id.
+ * Erases a user everywhere: records the erasure, removes the user's jobs, removes every row of
+ * theirs in one transaction (ERASURE_STEPS' order), removes the jobs that steps in flight added
+ * meanwhile and, once they end, those that were running, removes what those wrote, then deletes
+ * the auth user. Each step is safe to repeat, so a run that crashed half-way is finished by
+ * running it again, and a run after the end changes nothing. Throws UnknownUserError when no
+ * user, and no erasure, has the id.
  */
 export async function eraseUser(
   deps: EraseUserDeps,
@@ -65,9 +74,23 @@ export async function eraseUser(
   const erasure = await beginErasure(deps.db, userId, options.redactAtTwilio ?? false, describe);
   const log = deps.logger.child({ userId, erasureId: erasure.id });
 
-  const jobsCancelled = await cancelUserJobs(deps.queues, await findErasureSubject(deps.db, userId));
-  const removed = await eraseUserRows(deps.db, erasure.id, options.steps ?? ERASURE_STEPS);
+  const subject = await findErasureSubject(deps.db, userId);
+  const owner: JobOwner = { ...subject, sids: [...subject.messageSids, ...subject.callSids] };
+  const queued = await cancelUserJobs(deps.queues, owner);
+  await recordErasedSids(deps.db, erasure.id, queued.sids);
+  const steps = options.steps ?? ERASURE_STEPS;
+  const removed = await eraseUserRows(deps.db, erasure.id, steps);
+  const late = await sweepUntilEnded(
+    deps.queues,
+    { ...owner, sids: await listErasedSids(deps.db, erasure.id) },
+    options.runningJobsWaitMs ?? RUNNING_JOBS_WAIT_MS,
+  );
+  if (late.running > 0) log.warn({ running: late.running }, 'jobs of the erased user still running');
+  // What the jobs that were running wrote before they ended.
+  for (const [table, n] of Object.entries(await eraseUserRows(deps.db, erasure.id, steps)))
+    removed[table] = (removed[table] ?? 0) + n;
   const authUser = await deps.authUsers.remove(userId);
+  const jobsCancelled = queued.cancelled + late.cancelled;
   const completedAt = await recordCompleted(deps.db, erasure.id);
   const redactions = await listRedactionStates(deps.db, erasure.id);
   const redactionsPending = redactions.filter((redaction) => redaction.status === 'pending').length;
@@ -94,8 +117,9 @@ async function beginErasure(db: Db, userId: string, redactAtTwilio: boolean, des
 }
 
 /**
- * Removes every row of the user in one transaction, under the erasure's row lock; the messages
- * to redact at Twilio are recorded in the same transaction, before the rows naming them go.
+ * Removes every row of the user in one transaction, under the erasure's row lock and the locks
+ * of the user's rows (taken first, see lockUserRows); the messages to redact at Twilio and the
+ * SIDs to refuse later are recorded in the same transaction, before the rows naming them go.
  */
 export async function eraseUserRows(
   db: Db,
@@ -104,7 +128,10 @@ export async function eraseUserRows(
 ): Promise<Record<string, number>> {
   return db.transaction().execute(async (trx) => {
     const erasure = await lockErasure(trx, erasureId);
+    await lockUserRows(trx, erasure.userId, (await findErasureSubject(trx, erasure.userId)).messageSids);
+    // Read again under the locks: a step that held them may have added rows.
     const subject = await findErasureSubject(trx, erasure.userId);
+    await recordErasedSids(trx, erasure.id, [...subject.messageSids, ...subject.callSids]);
     if (erasure.redactAtTwilio) await recordRedactions(trx, erasure.id, subject.messageSids);
     const removed: Record<string, number> = {};
     for (const step of steps) removed[step.table] = await step.erase(trx, subject);

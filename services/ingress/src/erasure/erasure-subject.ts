@@ -78,6 +78,7 @@ export async function findErasureSubject(db: Db, userId: string): Promise<Erasur
         .where('user_id', '=', userId)
         .where('message_sid', 'is not', null),
     )
+    .union(erasedSids(db, userId).where('sid', 'not like', 'CA%'))
     .execute();
   const calls = await db
     .selectFrom('call_history')
@@ -86,6 +87,7 @@ export async function findErasureSubject(db: Db, userId: string): Promise<Erasur
     .union(db.selectFrom('call_transcriptions').select('call_sid as sid').where('user_id', '=', userId))
     .union(db.selectFrom('call_transcript_segments').select('call_sid as sid').where('user_id', '=', userId))
     .union(db.selectFrom('call_analyses').select('call_sid as sid').where('user_id', '=', userId))
+    .union(erasedSids(db, userId).where('sid', 'like', 'CA%'))
     .execute();
 
   return {
@@ -94,6 +96,18 @@ export async function findErasureSubject(db: Db, userId: string): Promise<Erasur
     messageSids: messages.map((row) => row.sid),
     callSids: calls.map((row) => row.sid),
   };
+}
+
+/**
+ * The SIDs an erasure of the user recorded: once their rows are gone, these still find what a job
+ * that was running wrote after them (and let a rerun find it too).
+ */
+function erasedSids(db: Db, userId: string) {
+  return db
+    .selectFrom('erased_sids')
+    .innerJoin('user_erasures', 'user_erasures.id', 'erased_sids.erasure_id')
+    .select('erased_sids.sid as sid')
+    .where('user_erasures.erased_user_id', '=', userId);
 }
 
 function unique(values: string[]): string[] {

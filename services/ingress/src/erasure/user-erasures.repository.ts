@@ -1,4 +1,4 @@
-import { type Db, twilioSidPattern } from '@series-killer/shared';
+import { type Db, lockMessageSids, twilioSidPattern } from '@series-killer/shared';
 import { sql } from 'kysely';
 
 /** An erasure's record, as the steps read it. */
@@ -72,6 +72,38 @@ export async function lockErasure(db: Db, erasureId: number): Promise<ErasureRec
     .forUpdate()
     .executeTakeFirstOrThrow();
   return toRecord(row);
+}
+
+/**
+ * Takes the user's rows in the order the writers that touch them take theirs, so each runs
+ * wholly before or after the erasure: the SID locks of their messages, then their delivery
+ * records (as a send recording its SID or a status callback does), then their profile (what an
+ * onboarding step locks before it adds messages). A step holding the profile finishes first and
+ * its rows are erased with the rest; one that comes after finds no profile and does nothing.
+ */
+export async function lockUserRows(db: Db, userId: string, messageSids: readonly string[]): Promise<void> {
+  await lockMessageSids(db, messageSids);
+  await db.selectFrom('sms_deliveries').select('id').where('user_id', '=', userId).orderBy('id').forUpdate().execute();
+  await db.selectFrom('user_profiles').select('user_id').where('user_id', '=', userId).forUpdate().execute();
+}
+
+/**
+ * Records the SIDs of the user's messages and calls, so an event of theirs that arrives after
+ * the erasure (a carrier's late status, a job that was already running) is refused, not stored.
+ */
+export async function recordErasedSids(db: Db, erasureId: number, sids: readonly string[]): Promise<void> {
+  if (sids.length === 0) return;
+  await db
+    .insertInto('erased_sids')
+    .values([...new Set(sids)].map((sid) => ({ sid, erasure_id: erasureId })))
+    .onConflict((oc) => oc.column('sid').doNothing())
+    .execute();
+}
+
+/** The SIDs recorded for an erasure. */
+export async function listErasedSids(db: Db, erasureId: number): Promise<string[]> {
+  const rows = await db.selectFrom('erased_sids').select('sid').where('erasure_id', '=', erasureId).execute();
+  return rows.map((row) => row.sid);
 }
 
 /** Adds this run's counts to the record's and marks the rows erased. */

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { authUsersFor, eraseUser } from '@series-killer/ingress/erasure';
 import type { TestStack } from '@series-killer/sandbox/testing';
 import { type Db, sendKeyFor, sendSmsJobId, VERIFICATION_CODE_MASK } from '@series-killer/shared';
-import { uniqueTestPhone } from '@series-killer/shared/testing';
+import { uniqueTestPhone, waitFor } from '@series-killer/shared/testing';
+import { sql } from 'kysely';
 import type { OnboardingDeps } from '../onboarding-deps.ts';
 import { codeIn, insertUser, smsJobs, startOnboardingTestStack } from '../testing/onboarding-fixtures.ts';
 import { hashVerificationCode } from '../verification/verification-code.ts';
@@ -165,5 +167,41 @@ describe('startOnboarding', () => {
       startOnboarding(deps, { userId: '00000000-0000-4000-8000-000000000000', trigger: 'api' }),
     ).resolves.toEqual({ outcome: 'skipped', reason: 'no profile' });
     expect(await messagesOf(userId)).toEqual([]);
+  });
+
+  it('runs wholly before an erasure that comes while it holds the profile: nothing is left and nothing sent', async () => {
+    const phone = uniqueTestPhone();
+    const userId = await insertUser(db, { linkedPhone: phone });
+    // Holds the phone link, so the start stops mid-way: profile locked, welcome inserted, code not yet set.
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const barrier = db.transaction().execute(async (trx) => {
+      await trx.selectFrom('phone_links').select('id').where('user_id', '=', userId).forShare().execute();
+      await released;
+    });
+    const waitingOnLocks = async (n: number) =>
+      (
+        await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
+        where datname = current_database() and wait_event_type = 'Lock'`.execute(db)
+      ).rows[0]?.n === n;
+
+    const start = startOnboarding(deps, { userId, trigger: 'api' });
+    await waitFor('the start to wait on the phone link', () => waitingOnLocks(1));
+    const erasure = eraseUser({ ...deps, authUsers: await authUsersFor(stack.config, db) }, { userId });
+    await waitFor('the erasure to wait too', () => waitingOnLocks(2));
+    release();
+    await barrier;
+
+    await expect(start).resolves.toEqual({ outcome: 'started' });
+    await expect(erasure).resolves.toMatchObject({ authUser: 'deleted' });
+    expect(await messagesOf(userId)).toEqual([]);
+    expect(await db.selectFrom('user_profiles').select('user_id').where('user_id', '=', userId).execute()).toEqual([]);
+    expect(await smsJobs(deps.queues, phone)).toEqual([]);
+    await expect(startOnboarding(deps, { userId, trigger: 'sweep' })).resolves.toEqual({
+      outcome: 'skipped',
+      reason: 'no profile',
+    });
   });
 });

@@ -2,22 +2,6 @@ import type { Db } from '@series-killer/shared';
 import { type RawBuilder, sql } from 'kysely';
 import { FINAL_DELIVERY_STATUSES } from './delivery-status.ts';
 
-/** Advisory-lock class of message SIDs (the other key is the SID's hash). */
-const MESSAGE_SID_LOCK_CLASS = 7135;
-
-/**
- * Serialises, until the transaction ends, every transaction that records a message or applies
- * its status events, so a pending event and the send that would apply it can never pass each
- * other unseen. Taken in SID order, so concurrent batches never deadlock.
- */
-export async function lockMessageSids(db: Db, messageSids: readonly string[]): Promise<void> {
-  const sorted = [...new Set(messageSids)].sort();
-  await sql`
-    select pg_advisory_xact_lock(${MESSAGE_SID_LOCK_CLASS}, hashtext(sid))
-    from (select sid from unnest(${sorted}::text[]) as sid order by sid) as sids
-  `.execute(db);
-}
-
 /** A send about to call Twilio. */
 export interface DeliveryClaim {
   sendKey: string;

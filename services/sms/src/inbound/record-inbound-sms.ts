@@ -1,4 +1,4 @@
-import { addJob, type Db, type JobData, type Queues, VERIFICATION_CODE_MASK } from '@series-killer/shared';
+import { addJob, type Db, isErasedSid, type JobData, type Queues, VERIFICATION_CODE_MASK } from '@series-killer/shared';
 import { recordOptChoice } from '../opt-outs/sms-opt-outs.repository.ts';
 import { type InboundIntent, readInboundIntent } from './inbound-intent.ts';
 
@@ -17,13 +17,16 @@ export interface RecordInboundResult {
  * phone_links, and an opt-out or opt-in keyword, in one transaction; the keyword counts only when
  * the message is seen for the first time, ordered by when it arrived. A 6-digit reply is then
  * handed to onboarding verification, also for a message seen before (its first run may have
- * died before enqueuing): verification counts each MessageSid once, in Postgres.
+ * died before enqueuing): verification counts each MessageSid once, in Postgres. A message of an
+ * erased user is not recorded again.
  */
 export async function recordInboundSms(
   deps: RecordInboundDeps,
   data: JobData<'record-inbound-sms'>,
 ): Promise<RecordInboundResult> {
   const intent = readInboundIntent(data.body);
+  // A replay of an erased user's message: seen before, and stored again it would keep their words.
+  if (await isErasedSid(deps.db, data.messageSid)) return { outcome: 'duplicate', intent: intent.kind };
   const inserted = await deps.db.transaction().execute(async (trx) => {
     const link = await trx
       .selectFrom('phone_links')

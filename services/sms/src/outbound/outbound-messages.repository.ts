@@ -3,13 +3,8 @@ import {
   type MessageTransition,
   projectDeliveries,
 } from '@series-killer/onboarding/delivery-projection';
-import type { Db } from '@series-killer/shared';
-import {
-  applyPendingEvents,
-  lockMessageSids,
-  recordFailedDelivery,
-  recordMessageSid,
-} from '../deliveries/sms-deliveries.repository.ts';
+import { type Db, lockMessageSids } from '@series-killer/shared';
+import { applyPendingEvents, recordFailedDelivery, recordMessageSid } from '../deliveries/sms-deliveries.repository.ts';
 import { type OptChoice, recordOptChoice } from '../opt-outs/sms-opt-outs.repository.ts';
 import { errorMeaningsOf } from '../status/apply-status-callbacks.ts';
 import { pendingErrorCodes } from '../status/sms-status-events.repository.ts';

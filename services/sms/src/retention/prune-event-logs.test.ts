@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import { PRUNE_SCHEDULER_ID, pruneEventLogs, schedulePruning } from './prune-event-logs.ts';
 
 const DAY = 24 * 60 * 60 * 1000;
-const RETENTION = 90 * DAY;
+const RETAIN = { retentionMs: 90 * DAY, orphanRetentionMs: 3 * DAY };
 const daysAgo = (days: number) => new Date(Date.now() - days * DAY);
 
 let stack: TestStack;
@@ -86,10 +86,12 @@ const countOf = async (
 };
 
 describe('pruneEventLogs', () => {
-  it('removes only what is older than the retention and no current status or transcript still needs', async () => {
+  it('removes only what is older than its retention and no current status or transcript still needs', async () => {
     const oldApplied = await Promise.all([1, 2, 3, 4, 5].map(() => statusEvent(91, 'applied')));
     const oldPending = await statusEvent(91, 'pending');
-    const oldOrphaned = await statusEvent(120, 'orphaned');
+    // Orphans (their send never appeared) have a retention of their own.
+    const oldOrphaned = await statusEvent(4, 'orphaned');
+    const recentOrphaned = await statusEvent(2, 'orphaned');
     const recentApplied = await statusEvent(89, 'applied');
     const oldAssembled = await call('assembled', 91);
     const oldIncomplete = await call('incomplete', 91);
@@ -121,11 +123,17 @@ describe('pruneEventLogs', () => {
       .execute();
 
     // Batches of two: five old applied events take three statements.
-    const report = await pruneEventLogs(db, { retentionMs: RETENTION, batchSize: 2 });
+    const report = await pruneEventLogs(db, { ...RETAIN, batchSize: 2 });
 
-    expect(report).toEqual({ sms_status_events: 5, call_transcript_segments: 4, skipped_calls: 1 });
-    for (const sid of oldApplied) expect(await countOf('sms_status_events', 'message_sid', sid)).toBe(0);
-    for (const sid of [oldPending, oldOrphaned, recentApplied])
+    expect(report).toEqual({
+      sms_status_events: 5,
+      orphaned_status_events: 1,
+      call_transcript_segments: 4,
+      skipped_calls: 1,
+    });
+    for (const sid of [...oldApplied, oldOrphaned])
+      expect(await countOf('sms_status_events', 'message_sid', sid)).toBe(0);
+    for (const sid of [oldPending, recentOrphaned, recentApplied])
       expect(await countOf('sms_status_events', 'message_sid', sid)).toBe(1);
     for (const sid of [oldAssembled, oldSkipped])
       expect(await countOf('call_transcript_segments', 'call_sid', sid)).toBe(0);
@@ -143,8 +151,9 @@ describe('pruneEventLogs', () => {
     ).toEqual(statusesBefore);
     expect(await messageStatus()).toEqual(messageStatusBefore);
 
-    await expect(pruneEventLogs(db, { retentionMs: RETENTION })).resolves.toEqual({
+    await expect(pruneEventLogs(db, RETAIN)).resolves.toEqual({
       sms_status_events: 0,
+      orphaned_status_events: 0,
       call_transcript_segments: 0,
       skipped_calls: 0,
     });
@@ -153,8 +162,8 @@ describe('pruneEventLogs', () => {
   it('leaves the rest for the next run after maxBatches', async () => {
     await Promise.all([1, 2, 3, 4, 5].map(() => statusEvent(200, 'applied', 'delivered')));
 
-    const first = await pruneEventLogs(db, { retentionMs: RETENTION, batchSize: 2, maxBatches: 1 });
-    const second = await pruneEventLogs(db, { retentionMs: RETENTION, batchSize: 2, maxBatches: 5 });
+    const first = await pruneEventLogs(db, { ...RETAIN, batchSize: 2, maxBatches: 1 });
+    const second = await pruneEventLogs(db, { ...RETAIN, batchSize: 2, maxBatches: 5 });
 
     expect([first.sms_status_events, second.sms_status_events]).toEqual([2, 3]);
   });

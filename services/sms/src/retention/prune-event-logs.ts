@@ -4,6 +4,8 @@ import { type RawBuilder, sql } from 'kysely';
 export interface PruneOptions {
   /** Rows older than this are pruned. Milliseconds (EVENT_RETENTION). */
   retentionMs: number;
+  /** Status events never applied, whose send never appeared, older than this are pruned. Milliseconds (ORPHANED_EVENT_RETENTION). */
+  orphanRetentionMs: number;
   /** Rows deleted per statement: each batch is its own short transaction. Default 1,000. */
   batchSize?: number;
   /** Batches per table per run at most; what is left waits for the next run. Default 500. */
@@ -13,6 +15,8 @@ export interface PruneOptions {
 /** Rows pruned per log in one run. */
 export interface PruneReport {
   sms_status_events: number;
+  /** Status events pruned as orphans: their send never appeared. */
+  orphaned_status_events: number;
   call_transcript_segments: number;
   skipped_calls: number;
 }
@@ -35,12 +39,15 @@ export async function schedulePruning(queues: Queues): Promise<void> {
 /**
  * Deletes event-log rows older than the retention, oldest first, in batches that lock only the
  * rows they delete (and skip rows another transaction holds), so callbacks and transcripts keep
- * flowing. Never pruned, whatever their age: status events not yet applied (pending or orphaned:
- * a message's status still waits on them), transcript segments of a call whose transcript is not
- * assembled, and a skipped call whose segments are still kept (they look it up).
+ * flowing. A status event whose send never appeared (an orphan: a callback of a message no
+ * delivery record holds, e.g. one a send recorded after its user was erased) goes after its own,
+ * shorter retention: its raw payload names a number that nothing else keeps. Never pruned,
+ * whatever their age: transcript segments of a call whose transcript is not assembled, and a
+ * skipped call whose segments are still kept (they look it up).
  */
 export async function pruneEventLogs(db: Db, options: PruneOptions): Promise<PruneReport> {
   const cutoff = new Date(Date.now() - options.retentionMs);
+  const orphanCutoff = new Date(Date.now() - options.orphanRetentionMs);
   const batches = { batchSize: options.batchSize ?? 1_000, maxBatches: options.maxBatches ?? 500 };
   return {
     sms_status_events: await pruneInBatches(db, batches, {
@@ -48,6 +55,13 @@ export async function pruneEventLogs(db: Db, options: PruneOptions): Promise<Pru
       key: 'id',
       age: 'received_at',
       prunable: sql`received_at < ${cutoff} and applied_at is not null`,
+    }),
+    orphaned_status_events: await pruneInBatches(db, batches, {
+      table: 'sms_status_events',
+      key: 'id',
+      age: 'received_at',
+      // As sms_status_events_orphans_idx covers them.
+      prunable: sql`orphaned_at is not null and applied_at is null and received_at < ${orphanCutoff}`,
     }),
     call_transcript_segments: await pruneInBatches(db, batches, {
       table: 'call_transcript_segments',
@@ -71,7 +85,7 @@ export async function pruneEventLogs(db: Db, options: PruneOptions): Promise<Pru
 
 /** One log's pruning rule: which rows may go, oldest first by `age`. */
 interface PruneRule {
-  table: keyof PruneReport;
+  table: 'sms_status_events' | 'call_transcript_segments' | 'skipped_calls';
   key: string;
   age: string;
   prunable: RawBuilder<unknown>;

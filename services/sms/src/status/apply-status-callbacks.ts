@@ -1,6 +1,5 @@
 import { type MessageTransition, projectDeliveries } from '@series-killer/onboarding/delivery-projection';
-import type { Db, SmsStatusCallback } from '@series-killer/shared';
-import { lockMessageSids } from '../deliveries/sms-deliveries.repository.ts';
+import { type Db, lockMessageSids, type SmsStatusCallback } from '@series-killer/shared';
 import { describeTwilioError } from '../twilio-errors/twilio-error-codes.ts';
 import { appendStatusEvents } from './sms-status-events.repository.ts';
 

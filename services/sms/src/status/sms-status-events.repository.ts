@@ -16,7 +16,9 @@ export interface AppendedStatusEvents {
  * row already there; an event whose delivery is recorded is written applied (one write per
  * event, not an insert and then an update), together with any event of these SIDs still
  * pending (an orphan handed over again); an event whose send is not recorded yet is marked as
- * waiting for it (`orphaned_at`): the send applies it. The caller holds the SIDs' locks.
+ * waiting for it (`orphaned_at`): the send applies it. A callback of an erased user's message
+ * is dropped. The caller holds the SIDs' locks (as the erasure does, so it runs wholly before
+ * or after this).
  */
 export async function appendStatusEvents(
   db: Db,
@@ -39,6 +41,8 @@ export async function appendStatusEvents(
         ${callbacks.map((c) => c.receivedAt)}::timestamptz[]
       ) as c(message_sid, status, error_code, raw_payload, received_at)
       left join public.sms_deliveries d on d.message_sid = c.message_sid
+      -- A late callback of an erased user's message: stored, it would keep their number.
+      where not exists (select 1 from public.erased_sids e where e.sid = c.message_sid)
       order by c.message_sid, c.received_at
       on conflict on constraint sms_status_events_event_key do nothing
       returning message_sid, status, error_code, received_at, orphaned_at, applied_at

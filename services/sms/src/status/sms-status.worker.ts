@@ -23,6 +23,8 @@ export interface SmsStatusWorkerDeps {
   reconcileAfterMs: number;
   /** `EVENT_RETENTION` in milliseconds. */
   eventRetentionMs: number;
+  /** `ORPHANED_EVENT_RETENTION` in milliseconds. */
+  orphanedEventRetentionMs: number;
 }
 
 export function smsStatusHandlers(deps: SmsStatusWorkerDeps): JobHandlers<'sms-status'> {
@@ -75,7 +77,8 @@ export function smsStatusHandlers(deps: SmsStatusWorkerDeps): JobHandlers<'sms-s
         );
       return { checked: result.checked, transitions: result.transitions.length, unanswered: result.unanswered.length };
     },
-    'prune-event-logs': () => pruneEventLogs(deps.db, { retentionMs: deps.eventRetentionMs }),
+    'prune-event-logs': () =>
+      pruneEventLogs(deps.db, { retentionMs: deps.eventRetentionMs, orphanRetentionMs: deps.orphanedEventRetentionMs }),
   };
 }
 

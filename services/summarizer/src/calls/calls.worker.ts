@@ -1,4 +1,4 @@
-import type { Db, JobHandlers, Queues } from '@series-killer/shared';
+import { type Db, isErasedSid, type JobHandlers, type Queues } from '@series-killer/shared';
 import { applyCallStatus } from '../call-status/apply-call-status.ts';
 import { enqueueSummaryWhenReady } from '../summary-trigger/enqueue-summary-when-ready.ts';
 import { assembleTranscript } from '../transcripts/assemble-transcript.ts';
@@ -12,9 +12,13 @@ export interface CallsHandlersOptions {
   transcriptGapGraceMs: number;
 }
 
+/** What a job of an erased user's call does: nothing, so a late event keeps nothing of theirs. */
+export const ERASED_CALL = { outcome: 'skipped', reason: 'call of an erased user' } as const;
+
 /**
  * The `calls` queue: call lifecycle and transcripts. Every handler ends by checking whether
- * the call is ready for its summary, so the last of status and transcript queues it.
+ * the call is ready for its summary, so the last of status and transcript queues it. A job of
+ * an erased user's call (a late callback, a job running while the erasure ran) is skipped.
  */
 export function callsHandlers({
   db,
@@ -28,17 +32,21 @@ export function callsHandlers({
       : undefined;
     return { transcript, ...(gaps ? { gaps } : {}), summary: await enqueueSummaryWhenReady(db, queues, callSid) };
   };
+  const unlessErased =
+    <D extends { callSid: string }>(handle: (data: D) => Promise<unknown>) =>
+    async (data: D) =>
+      (await isErasedSid(db, data.callSid)) ? ERASED_CALL : handle(data);
   return {
-    'call-started': async (data) => {
+    'call-started': unlessErased(async (data) => {
       const status = await applyCallStatus(db, { ...data, callDuration: null, sequenceNumber: null });
       return status.outcome === 'skipped' ? status : { ...status, ...(await afterStatus(data.callSid, false)) };
-    },
-    'call-status': async (data) => {
+    }),
+    'call-status': unlessErased(async (data) => {
       const status = await applyCallStatus(db, data);
       if (status.outcome === 'skipped') return status;
       return { ...status, ...(await afterStatus(data.callSid, data.callStatus === 'completed')) };
-    },
-    'transcription-event': async (data) => {
+    }),
+    'transcription-event': unlessErased(async (data) => {
       const recorded = await recordTranscriptionEvent(db, data);
       const gaps =
         data.event === 'transcription-stopped'
@@ -54,15 +62,15 @@ export function callsHandlers({
         ...(gaps ? { gaps } : {}),
         summary: await enqueueSummaryWhenReady(db, queues, data.callSid),
       };
-    },
-    'legacy-transcription': async (data) => {
+    }),
+    'legacy-transcription': unlessErased(async (data) => {
       const recorded = await recordLegacyTranscription(db, data);
       return { ...recorded, summary: await enqueueSummaryWhenReady(db, queues, data.callSid) };
-    },
-    'assemble-transcript': async (data) => {
+    }),
+    'assemble-transcript': unlessErased(async (data) => {
       await acceptTranscriptGaps(db, data.callSid);
       const transcript = await assembleTranscript(db, data.callSid);
       return { transcript, summary: await enqueueSummaryWhenReady(db, queues, data.callSid) };
-    },
+    }),
   };
 }

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { addJob, type JobData } from '@series-killer/shared';
-import { fakeSid, waitFor } from '@series-killer/shared/testing';
+import { authUsersFor, eraseUser } from '@series-killer/ingress/erasure';
+import { addJob, createLogger, type JobData } from '@series-killer/shared';
+import { fakeSid, uniqueTestPhone, waitFor } from '@series-killer/shared/testing';
+import { ERASED_CALL } from '../calls/calls.worker.ts';
 import {
   createLinkedUser,
   type SummarizerTestEnv,
@@ -196,5 +198,35 @@ describe('transcripts', () => {
     let last: RecordTranscriptionEventResult | undefined;
     for (const event of transcriptionEvents(realTimeCall)) last = await recordTranscriptionEvent(env.db, event);
     expect(last).toEqual({ recorded: 'stopped', transcript: 'call-skipped' });
+  });
+
+  it('stores nothing of an erased user’s call that arrives after the erasure', async () => {
+    const phone = uniqueTestPhone();
+    const erasedUserId = await createLinkedUser(env.db, phone);
+    const callSid = fakeSid('CA');
+    await addJob(env.queues, 'call-started', callStarted(callSid, phone));
+    await waitFor('call row', () =>
+      env.db.selectFrom('call_history').select('id').where('call_sid', '=', callSid).executeTakeFirst(),
+    );
+    const deps = { db: env.db, queues: env.queues, logger: createLogger('erasure-test', 'silent') };
+    await eraseUser({ ...deps, authUsers: await authUsersFor(env.config, env.db) }, { userId: erasedUserId });
+
+    const completed = { ...callStarted(callSid, phone), callStatus: 'completed' as const };
+    const late = [
+      await addJob(env.queues, 'call-status', { ...completed, callDuration: 42, sequenceNumber: 3 }),
+      ...(await Promise.all(
+        transcriptionEvents(callSid).map((event) => addJob(env.queues, 'transcription-event', event)),
+      )),
+    ];
+    const outcomes = await waitFor('the late jobs to run', async () => {
+      const jobs = await Promise.all(late.map((id) => env.queues.calls.getJob(id ?? '')));
+      return jobs.every((job) => job?.finishedOn) && jobs.map((job) => job?.returnvalue);
+    });
+
+    expect(outcomes.every((outcome) => JSON.stringify(outcome) === JSON.stringify(ERASED_CALL))).toBe(true);
+    for (const table of ['call_history', 'call_transcriptions', 'call_transcript_segments'] as const) {
+      const rows = await env.db.selectFrom(table).select('call_sid').where('call_sid', '=', callSid).execute();
+      expect([table, rows]).toEqual([table, []]);
+    }
   });
 });

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
+import { callWebhookParams } from '../calls/call-webhook-params.ts';
 import { rfc2822 } from '../dates.ts';
 import { newSid } from '../sids.ts';
 import { arrangeEvents } from '../webhooks/event-order.ts';
 import { newIdempotencyToken, type WebhookRequest } from '../webhooks/webhook-sender.ts';
-import { geographicParams } from './geography.ts';
 import { type DriverDeps, ingressUrl } from './inbound-sms.ts';
 
 export type CallOutcome = 'completed' | 'busy' | 'no-answer' | 'failed';
@@ -35,23 +35,6 @@ export interface SimulatedCallResult {
   transcriptionSid: string | null;
   /** Each request as sent, in order, with the HTTP status the ingress answered. */
   deliveries: { kind: string; params: Record<string, string>; status: number }[];
-}
-
-function callParams(accountSid: string, callSid: string, input: SimulatedCallInput): Record<string, string> {
-  return {
-    AccountSid: accountSid,
-    ApiVersion: '2010-04-01',
-    CallSid: callSid,
-    Called: input.to,
-    ...geographicParams('Called', input.to),
-    Caller: input.from,
-    ...geographicParams('Caller', input.from),
-    Direction: 'inbound',
-    From: input.from,
-    ...geographicParams('From', input.from),
-    To: input.to,
-    ...geographicParams('To', input.to),
-  };
 }
 
 /** A recogniser confidence that varies by line but not between runs. */
@@ -113,6 +96,41 @@ function transcriptionEvents(
   ];
 }
 
+/** The status callback of a call moving to `status`; `completed` carries the call's duration in seconds. */
+export function voiceStatusCallback(
+  deps: DriverDeps,
+  base: Record<string, string>,
+  status: string,
+  sequence: number,
+  durationSeconds: number,
+): WebhookRequest {
+  return {
+    kind: 'voice-status',
+    url: ingressUrl(deps, '/twilio/voice/status'),
+    idempotencyToken: newIdempotencyToken(),
+    params: {
+      ...base,
+      CallStatus: status,
+      CallbackSource: 'call-progress-events',
+      SequenceNumber: String(sequence),
+      Timestamp: rfc2822(Date.now()),
+      ...(status === 'completed'
+        ? { CallDuration: String(durationSeconds), Duration: String(Math.ceil(durationSeconds / 60)) }
+        : {}),
+    },
+  };
+}
+
+/** The voice webhook Twilio sends when a call comes in. */
+export function incomingCallWebhook(deps: DriverDeps, base: Record<string, string>): WebhookRequest {
+  return {
+    kind: 'voice',
+    url: ingressUrl(deps, '/twilio/voice'),
+    params: { ...base, CallStatus: 'ringing' },
+    idempotencyToken: newIdempotencyToken(),
+  };
+}
+
 /**
  * The webhooks of one incoming call, in their natural order: the voice request, the status
  * callbacks `initiated`, `ringing`, `in-progress`, the transcription events, then `completed`
@@ -125,31 +143,11 @@ export function callWebhooks(
   input: SimulatedCallInput,
 ): { voice: WebhookRequest; events: WebhookRequest[] } {
   const outcome = input.outcome ?? 'completed';
-  const base = callParams(deps.accountSid, callSid, input);
-  const voice: WebhookRequest = {
-    kind: 'voice',
-    url: ingressUrl(deps, '/twilio/voice'),
-    params: { ...base, CallStatus: 'ringing' },
-    idempotencyToken: newIdempotencyToken(),
-  };
-  const statusUrl = ingressUrl(deps, '/twilio/voice/status');
+  const base = callWebhookParams(deps.accountSid, callSid, input, 'inbound');
+  const voice = incomingCallWebhook(deps, base);
   const duration = input.durationSeconds ?? defaultDuration(input.transcript);
-  const statuses = statusSequence(outcome).map(
-    (status, sequence): WebhookRequest => ({
-      kind: 'voice-status',
-      url: statusUrl,
-      idempotencyToken: newIdempotencyToken(),
-      params: {
-        ...base,
-        CallStatus: status,
-        CallbackSource: 'call-progress-events',
-        SequenceNumber: String(sequence),
-        Timestamp: rfc2822(Date.now()),
-        ...(status === 'completed'
-          ? { CallDuration: String(duration), Duration: String(Math.ceil(duration / 60)) }
-          : {}),
-      },
-    }),
+  const statuses = statusSequence(outcome).map((status, sequence) =>
+    voiceStatusCallback(deps, base, status, sequence, duration),
   );
   const transcription =
     outcome === 'completed' && input.transcript

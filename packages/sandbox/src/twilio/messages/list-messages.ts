@@ -1,66 +1,17 @@
+import { first, type ListQuery, matchesDateFilter, twilioPage } from '../paging/twilio-page.ts';
 import type { SandboxMessage } from './message-store.ts';
 
-/** The query of Twilio's Messages list, as the SDK sends it. */
-export type ListQuery = Record<string, string | string[] | undefined>;
-
-const DEFAULT_PAGE_SIZE = 50;
-const MAX_PAGE_SIZE = 1000;
 const FILTER_KEYS = ['To', 'From', 'DateSent', 'DateSent<', 'DateSent>'] as const;
-const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
-const DAY_MS = 86_400_000;
-
-function first(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
-
-/** Inclusive bounds of a DateSent value: a whole UTC day for `YYYY-MM-DD`, else that second. */
-function bounds(value: string): { from: number; to: number } | undefined {
-  const ms = Date.parse(DATE_ONLY.test(value) ? `${value}T00:00:00Z` : value);
-  if (Number.isNaN(ms)) return undefined;
-  if (DATE_ONLY.test(value)) return { from: ms, to: ms + DAY_MS - 1 };
-  const second = Math.floor(ms / 1000) * 1000;
-  return { from: second, to: second + 999 };
-}
-
-function matchesDate(dateSent: number | null, query: ListQuery): boolean {
-  const on = first(query.DateSent);
-  const before = first(query['DateSent<']);
-  const after = first(query['DateSent>']);
-  if (on === undefined && before === undefined && after === undefined) return true;
-  if (dateSent === null) return false;
-  const onBounds = on === undefined ? undefined : bounds(on);
-  const beforeBounds = before === undefined ? undefined : bounds(before);
-  const afterBounds = after === undefined ? undefined : bounds(after);
-  if (onBounds && (dateSent < onBounds.from || dateSent > onBounds.to)) return false;
-  if (beforeBounds && dateSent > beforeBounds.to) return false;
-  if (afterBounds && dateSent < afterBounds.from) return false;
-  return true;
-}
 
 export function filterMessages(messages: SandboxMessage[], query: ListQuery): SandboxMessage[] {
   const to = first(query.To);
   const from = first(query.From);
   return messages.filter(
     (m) =>
-      (to === undefined || m.to === to) && (from === undefined || m.from === from) && matchesDate(m.dateSent, query),
+      (to === undefined || m.to === to) &&
+      (from === undefined || m.from === from) &&
+      matchesDateFilter(m.dateSent, query, 'DateSent'),
   );
-}
-
-export function pageSizeOf(query: ListQuery): number | undefined {
-  const raw = first(query.PageSize);
-  if (raw === undefined) return DEFAULT_PAGE_SIZE;
-  const size = Number(raw);
-  return Number.isInteger(size) && size > 0 && size <= MAX_PAGE_SIZE ? size : undefined;
-}
-
-/** Where a page starts in the newest-first list: after `PASM…`, before `PBSM…`, or at Page × PageSize. */
-function pageStart(sids: string[], query: ListQuery, pageSize: number, page: number): number {
-  const token = first(query.PageToken);
-  const after = token?.startsWith('PA') ? sids.indexOf(token.slice(2)) : -1;
-  if (after >= 0) return after + 1;
-  const before = token?.startsWith('PB') ? sids.indexOf(token.slice(2)) : -1;
-  if (before >= 0) return Math.max(0, before - pageSize);
-  return page * pageSize;
 }
 
 /** One page of Twilio's Messages list, newest first, with Twilio's paging fields. */
@@ -71,42 +22,9 @@ export function messagesPage(
   pageSize: number,
   toResource: (m: SandboxMessage) => unknown,
 ) {
-  const newestFirst = filterMessages(all, query).reverse();
-  const page = Math.max(0, Number.parseInt(first(query.Page) ?? '0', 10) || 0);
-  const start = pageStart(
-    newestFirst.map((m) => m.sid),
-    query,
-    pageSize,
-    page,
-  );
-  const items = newestFirst.slice(start, start + pageSize);
-
-  const uriFor = (pageNumber: number, token?: string) => {
-    const params = new URLSearchParams();
-    for (const key of FILTER_KEYS) {
-      const value = first(query[key]);
-      if (value !== undefined) params.set(key, value);
-    }
-    params.set('PageSize', String(pageSize));
-    params.set('Page', String(pageNumber));
-    if (token) params.set('PageToken', token);
-    return `${listPath}?${params.toString()}`;
-  };
-
-  const last = items.at(-1);
-  const firstItem = items[0];
-  const hasNext = last !== undefined && start + items.length < newestFirst.length;
-  const hasPrevious = page > 0 && firstItem !== undefined;
-  return {
-    // Index of the page's last item; an empty page says 0, as Twilio's own examples do.
-    end: items.length === 0 ? 0 : start + items.length - 1,
-    first_page_uri: uriFor(0),
-    messages: items.map(toResource),
-    next_page_uri: hasNext ? uriFor(page + 1, `PA${last.sid}`) : null,
-    page,
-    page_size: pageSize,
-    previous_page_uri: hasPrevious ? uriFor(page - 1, `PB${firstItem.sid}`) : null,
-    start,
-    uri: uriFor(page, first(query.PageToken)),
-  };
+  return twilioPage(filterMessages(all, query).reverse(), query, listPath, pageSize, {
+    key: 'messages',
+    filterKeys: FILTER_KEYS,
+    toResource,
+  });
 }

@@ -1,9 +1,10 @@
 import { type Request, type Response, Router } from 'express';
+import { type ListQuery, pageSizeOf } from '../paging/twilio-page.ts';
 import type { StatusCallbackDeps } from '../status-callbacks/status-callbacks.ts';
 import { scheduleStatusCallbacks } from '../status-callbacks/status-callbacks.ts';
 import { sendTwilioError } from '../twilio-error.ts';
 import { type CreateParams, createMessage } from './create-message.ts';
-import { type ListQuery, messagesPage, pageSizeOf } from './list-messages.ts';
+import { messagesPage } from './list-messages.ts';
 import { messageResource } from './message-resource.ts';
 import type { SandboxMessage } from './message-store.ts';
 import { parseMessageUpdate, type UpdateParams } from './update-message.ts';

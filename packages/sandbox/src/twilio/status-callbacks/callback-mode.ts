@@ -1,3 +1,5 @@
+import { ModesByNumber } from '../../switches/modes-by-number.ts';
+
 /** How the sandbox plays a message's delivery and its status callbacks. */
 export interface CallbackMode {
   /** Send every callback twice with the same idempotency token, as a Twilio redelivery does. Default false. */
@@ -15,24 +17,10 @@ export interface CallbackMode {
 }
 
 /** The global callback mode plus rules for single `To` numbers, which override it field by field. */
-export class CallbackModes {
-  #global: CallbackMode = {};
-  #byTo = new Map<string, CallbackMode>();
-
-  /** Replaces the global mode; `{}` restores the defaults. */
-  setGlobal(mode: CallbackMode): void {
-    this.#global = { ...mode };
-  }
-
-  /** Sets (or, with undefined, removes) the rule for messages to one number. */
-  setFor(to: string, mode: CallbackMode | undefined): void {
-    if (mode === undefined) this.#byTo.delete(to);
-    else this.#byTo.set(to, { ...mode });
-  }
-
+export class CallbackModes extends ModesByNumber<CallbackMode> {
   /** The mode a new message to `to` gets. */
   resolve(to: string): Required<Omit<CallbackMode, 'errorCode'>> & { errorCode: number | undefined } {
-    const mode = { ...this.#global, ...this.#byTo.get(to) };
+    const mode = this.merged(to);
     return {
       duplicate: mode.duplicate ?? false,
       shuffle: mode.shuffle ?? false,
@@ -41,10 +29,5 @@ export class CallbackModes {
       errorCode: mode.errorCode,
       enabled: mode.enabled ?? true,
     };
-  }
-
-  reset(): void {
-    this.#global = {};
-    this.#byTo.clear();
   }
 }

@@ -1,0 +1,28 @@
+import { ModesByNumber } from '../../switches/modes-by-number.ts';
+import type { AnsweredBy } from './call-store.ts';
+
+/** How the sandbox plays a call it places: who answers, after how long, for how long. */
+export interface CallMode {
+  /** `answered`, or the call ends `busy`, `no-answer` or `failed` after ringing. Default 'answered'. */
+  outcome?: 'answered' | 'busy' | 'no-answer' | 'failed';
+  /** What answering-machine detection reports, for calls that ask for it. Default 'human'. */
+  answeredBy?: AnsweredBy;
+  /** How long the phone rings before the outcome, in ms. Default 0. */
+  ringMs?: number;
+  /** How long an answered call whose TwiML holds no live session lasts, in ms. Default 0. */
+  talkMs?: number;
+}
+
+/** The global call mode plus rules for single `To` numbers, which override it field by field. */
+export class CallModes extends ModesByNumber<CallMode> {
+  /** The mode a new call to `to` gets. */
+  resolve(to: string): Required<CallMode> {
+    const mode = this.merged(to);
+    return {
+      outcome: mode.outcome ?? 'answered',
+      answeredBy: mode.answeredBy ?? 'human',
+      ringMs: mode.ringMs ?? 0,
+      talkMs: mode.talkMs ?? 0,
+    };
+  }
+}
