@@ -3,9 +3,10 @@
 // as supervised child processes.
 import { CONFIG_SECTION_NAMES, loadConfigOrExit, runMigrations } from '@series-killer/shared';
 import { buildServices } from './stack/build-services.ts';
+import { busyPorts, PORTS_HINT } from './stack/busy-ports.ts';
 import { withDeveloperSandbox } from './stack/developer-sandbox.ts';
 import { checkBackingServices } from './stack/preflight.ts';
-import { localSecrets, stackProcesses } from './stack/stack-processes.ts';
+import { localSecrets, stackPorts, stackProcesses } from './stack/stack-processes.ts';
 import { stopOnSignals } from './stack/stop-on-signals.ts';
 import { superviseProcesses } from './stack/supervisor.ts';
 
@@ -14,6 +15,14 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 // Set here so that the children, which inherit this environment, run in the same mode.
 process.env = withDeveloperSandbox(process.env);
 const config = loadConfigOrExit(CONFIG_SECTION_NAMES);
+const secrets = localSecrets(config);
+const processes = stackProcesses(config, secrets);
+const busy = await busyPorts(stackPorts(config, processes));
+if (busy.length > 0) {
+  for (const line of busy) console.error(line);
+  console.error(PORTS_HINT);
+  process.exit(1);
+}
 const problems = await checkBackingServices(config);
 if (problems.length > 0) {
   for (const problem of problems) console.error(problem);
@@ -27,7 +36,6 @@ await buildServices().catch((error: Error) => {
   process.exit(1);
 });
 
-const secrets = localSecrets(config);
 if (config.sandbox.enabled) {
   say('');
   say('*** SANDBOX MODE: no Twilio credentials set. Twilio and OpenAI calls go to the local sandbox at');
@@ -41,7 +49,7 @@ if (secrets.DASHBOARD_PASSWORD) {
 }
 if (secrets.INTERNAL_API_TOKEN) say(`Internal API token (local only): ${secrets.INTERNAL_API_TOKEN}`);
 
-const supervisor = superviseProcesses(stackProcesses(config, secrets), say);
+const supervisor = superviseProcesses(processes, say);
 stopOnSignals(async (reason) => {
   say(`${reason}: stopping every process…`);
   await supervisor.stop();

@@ -14,3 +14,17 @@ describe('npm start / npm run demo on a developer machine', () => {
     expect(withDeveloperSandbox({ NODE_ENV: 'production', SANDBOX: '1' }).SANDBOX).toBe('1');
   });
 });
+
+describe('PUBLIC_BASE_URL on a developer machine', () => {
+  it('follows PORT when unset, so callbacks reach a stack moved to another port', () => {
+    expect(withDeveloperSandbox({ PORT: '3001' }).PUBLIC_BASE_URL).toBe('http://127.0.0.1:3001');
+    expect(withDeveloperSandbox({}).PUBLIC_BASE_URL).toBe('http://127.0.0.1:3000');
+  });
+
+  it('keeps one that is set, and is left alone outside a developer machine', () => {
+    expect(withDeveloperSandbox({ PORT: '3001', PUBLIC_BASE_URL: 'https://x.example' }).PUBLIC_BASE_URL).toBe(
+      'https://x.example',
+    );
+    expect(withDeveloperSandbox({ NODE_ENV: 'production', PORT: '3001' }).PUBLIC_BASE_URL).toBeUndefined();
+  });
+});

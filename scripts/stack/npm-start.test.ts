@@ -1,4 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { freePort, waitFor } from '@series-killer/shared/testing';
@@ -157,6 +159,40 @@ describe('npm start dying', () => {
     });
     expect(await exited).toBe(0);
   }, 90_000);
+});
+
+describe('npm start on a port already taken', () => {
+  let stack: IsolatedStack;
+  let holder: Server;
+  beforeAll(async () => {
+    stack = await isolatedStackEnv();
+    holder = createServer().listen(Number(stack.env.PORT), '127.0.0.1');
+    await once(holder, 'listening');
+  });
+  afterAll(async () => {
+    holder.close();
+    await stack.cleanUp();
+  });
+
+  it('exits 1 at once with one line naming the port and what holds it, starting nothing', async () => {
+    const child = spawn(process.execPath, [START], {
+      env: { ...process.env, ...stack.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout?.on('data', (chunk) => {
+      output += chunk;
+    });
+    child.stderr?.on('data', (chunk) => {
+      output += chunk;
+    });
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(1);
+    expect(output).toContain(`Port ${stack.env.PORT}, for the ingress (PORT), is already in use by `);
+    expect(output).toContain(`(pid ${process.pid}`);
+    expect(output).not.toContain('EADDRINUSE');
+    expect(output).not.toContain('[migrate]');
+  }, 30_000);
 });
 
 describe('npm start, signalled through npm', () => {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '@series-killer/shared';
+import type { StackPort } from './busy-ports.ts';
 import type { ProcessSpec } from './supervisor.ts';
 
 const entry = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
@@ -101,4 +102,15 @@ export function stackProcesses(config: Config, stackEnv: Record<string, string>)
     }
   }
   return specs;
+}
+
+/** The ports the stack's processes listen on: the ingress, the sandbox in sandbox mode, each process's metrics. */
+export function stackPorts(config: Config, processes: ProcessSpec[]): StackPort[] {
+  const ports: StackPort[] = [{ port: config.http.port, what: 'the ingress (PORT)' }];
+  if (config.sandbox.enabled) ports.push({ port: config.sandbox.port, what: 'the sandbox (SANDBOX_PORT)' });
+  for (const spec of processes) {
+    const metricsPort = spec.env?.METRICS_PORT;
+    if (metricsPort) ports.push({ port: Number(metricsPort), what: `the metrics of ${spec.name} (METRICS_PORT)` });
+  }
+  return ports;
 }
