@@ -13,7 +13,7 @@ import { type InboundSmsInput, type InboundSmsResult, sendInboundSms } from './t
 import { type SimulatedCallInput, type SimulatedCallResult, simulateCall } from './twilio/drivers/simulate-call.ts';
 import { MessageStore, type SandboxMessage } from './twilio/messages/message-store.ts';
 import { type CallbackMode, CallbackModes } from './twilio/status-callbacks/callback-mode.ts';
-import { type TwilioMode, type TwilioRequestRecord, twilioApi } from './twilio/twilio-api.ts';
+import { type TwilioFault, type TwilioMode, type TwilioRequestRecord, twilioApi } from './twilio/twilio-api.ts';
 import { type WebhookDelivery, WebhookSender, type WebhookSigningMode } from './twilio/webhooks/webhook-sender.ts';
 
 export interface SandboxOptions {
@@ -64,7 +64,7 @@ export interface SandboxControl {
   messages(): SandboxMessage[];
   /** Every request to the Twilio REST API, oldest first, rejected ones included. */
   twilioRequests(): TwilioRequestRecord[];
-  /** Makes the Twilio REST API fail; replaces the previous mode, `{}` restores normal service. */
+  /** Makes the Twilio REST API fail or hold requests; replaces the previous mode, `{}` restores normal service. */
   setTwilioMode(mode: TwilioMode): void;
   /** Every webhook attempt the sandbox made (status callbacks and drivers), oldest first. */
   webhooks(): WebhookDelivery[];
@@ -121,7 +121,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const openaiRequests = new BoundedLog<Record<string, unknown>>(capacity);
   const callbackModes = new CallbackModes();
   const openaiMode = new OpenAIModeState();
-  const twilioFailures = new FailureSwitch<NonNullable<TwilioMode['failWith']>>();
+  const twilioFaults = new FailureSwitch<TwilioFault>();
   let trialAccount = false;
   const sender = new WebhookSender({
     authToken: options.authToken,
@@ -148,7 +148,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     messages: () => store.all().map((message) => ({ ...message })),
     twilioRequests: () => twilioRequests.toArray(),
     setTwilioMode: (mode) => {
-      twilioFailures.set(mode.failWith, mode.times);
+      const { failWith, latencyMs } = mode;
+      twilioFaults.set(failWith === undefined && !latencyMs ? undefined : { failWith, latencyMs }, mode.times);
       trialAccount = mode.trialAccount === true;
     },
     webhooks: () => webhookLog.toArray(),
@@ -166,7 +167,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       openaiRequests.clear();
       callbackModes.reset();
       openaiMode.set({});
-      twilioFailures.set(undefined);
+      twilioFaults.set(undefined);
       trialAccount = false;
       sender.setSigningMode({});
     },
@@ -180,7 +181,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       accountSid: options.accountSid,
       authToken: options.authToken,
       requests: twilioRequests,
-      takeFailure: () => twilioFailures.take(),
+      takeFault: () => twilioFaults.take(),
+      signal: sender.signal,
       isTrialAccount: () => trialAccount,
       store,
       modes: callbackModes,
