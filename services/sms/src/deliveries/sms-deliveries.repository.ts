@@ -38,11 +38,27 @@ export interface ClaimedDelivery {
   queuedAt: Date;
   /** 1 for the first attempt; more when an earlier attempt may have reached Twilio. */
   sendAttempts: number;
+  /** Null when this claim holds the lease; else how long another attempt's lease still runs, in ms. */
+  leasedForMs: number | null;
 }
 
-/** Claims the send's delivery record before Twilio is called: one row per send key. */
-export async function claimDelivery(db: Db, claim: DeliveryClaim): Promise<ClaimedDelivery> {
-  const row = await db
+/** Who claims a send, and for how long. */
+export interface DeliveryLease {
+  /** Unique to one attempt. */
+  owner: string;
+  /** How long no other attempt may call Twilio for the send, in ms. */
+  ms: number;
+}
+
+const leaseExpiry = (ms: number) => sql<Date>`now() + make_interval(secs => ${ms / 1000})`;
+
+/**
+ * Claims the send's delivery record (one row per send key) before Twilio is called: takes its
+ * lease, in one conditional statement, unless the send is done or another attempt's lease is
+ * live. Then the record as it stands says why: a SID, a final status, or the live lease.
+ */
+export async function claimDelivery(db: Db, claim: DeliveryClaim, lease: DeliveryLease): Promise<ClaimedDelivery> {
+  const taken = await db
     .insertInto('sms_deliveries')
     .values({
       send_key: claim.sendKey,
@@ -51,12 +67,52 @@ export async function claimDelivery(db: Db, claim: DeliveryClaim): Promise<Claim
       body_sha256: claim.bodySha256,
       user_id: claim.userId,
       onboarding_message_id: claim.onboardingMessageId ?? null,
+      lease_owner: lease.owner,
+      lease_expires_at: leaseExpiry(lease.ms),
     })
     .onConflict((oc) =>
-      oc.column('send_key').doUpdateSet({ send_attempts: sql<number>`sms_deliveries.send_attempts + 1` }),
+      oc
+        .column('send_key')
+        .doUpdateSet({
+          send_attempts: sql<number>`sms_deliveries.send_attempts + 1`,
+          lease_owner: sql<string>`excluded.lease_owner`,
+          lease_expires_at: sql<Date>`excluded.lease_expires_at`,
+        })
+        .where('sms_deliveries.message_sid', 'is', null)
+        .where('sms_deliveries.status', 'is', null)
+        .where((eb) =>
+          eb.or([
+            eb('sms_deliveries.lease_expires_at', 'is', null),
+            eb('sms_deliveries.lease_expires_at', '<=', sql<Date>`now()`),
+          ]),
+        ),
     )
     .returning(['id', 'message_sid', 'status', 'queued_at', 'send_attempts'])
+    .executeTakeFirst();
+  if (taken) return { ...claimedDelivery(taken), leasedForMs: null };
+
+  const held = await db
+    .selectFrom('sms_deliveries')
+    .select([
+      'id',
+      'message_sid',
+      'status',
+      'queued_at',
+      'send_attempts',
+      sql<number>`greatest(0, extract(epoch from lease_expires_at - now()) * 1000)::float8`.as('leased_for_ms'),
+    ])
+    .where('send_key', '=', claim.sendKey)
     .executeTakeFirstOrThrow();
+  return { ...claimedDelivery(held), leasedForMs: Number(held.leased_for_ms ?? 0) };
+}
+
+function claimedDelivery(row: {
+  id: number;
+  message_sid: string | null;
+  status: string | null;
+  queued_at: Date;
+  send_attempts: number;
+}): Omit<ClaimedDelivery, 'leasedForMs'> {
   return {
     id: row.id,
     messageSid: row.message_sid,
@@ -67,9 +123,35 @@ export async function claimDelivery(db: Db, claim: DeliveryClaim): Promise<Claim
 }
 
 /**
- * Gives the claimed record the SID Twilio accepted, unless another record holds it already
- * (then returns false: the message is that send's). `reconcileAfterMs` schedules the first
- * check with Twilio should no final callback arrive.
+ * Extends the lease by `lease.ms` from now if `lease.owner` still holds it on a send not yet
+ * done; false when another attempt took it over (this one must not call Twilio).
+ */
+export async function renewDeliveryLease(db: Db, deliveryId: number, lease: DeliveryLease): Promise<boolean> {
+  const renewed = await db
+    .updateTable('sms_deliveries')
+    .set({ lease_expires_at: leaseExpiry(lease.ms) })
+    .where('id', '=', deliveryId)
+    .where('lease_owner', '=', lease.owner)
+    .where('message_sid', 'is', null)
+    .where('status', 'is', null)
+    .executeTakeFirst();
+  return renewed.numUpdatedRows === 1n;
+}
+
+/** Gives up `owner`'s lease (if it still holds it), so the next attempt need not wait for it to run out. */
+export async function releaseDeliveryLease(db: Db, deliveryId: number, owner: string): Promise<void> {
+  await db
+    .updateTable('sms_deliveries')
+    .set({ lease_owner: null, lease_expires_at: null })
+    .where('id', '=', deliveryId)
+    .where('lease_owner', '=', owner)
+    .execute();
+}
+
+/**
+ * Gives the claimed record the SID Twilio accepted and ends its lease, unless another record
+ * holds that SID already (then returns false: the message is that send's). `reconcileAfterMs`
+ * schedules the first check with Twilio should no final callback arrive.
  */
 export async function recordMessageSid(
   db: Db,
@@ -82,7 +164,9 @@ export async function recordMessageSid(
       message_sid = ${messageSid},
       status = coalesce(status, 'accepted'),
       accepted_at = coalesce(accepted_at, now()),
-      next_reconcile_at = now() + make_interval(secs => ${reconcileAfterMs / 1000})
+      next_reconcile_at = now() + make_interval(secs => ${reconcileAfterMs / 1000}),
+      lease_owner = null,
+      lease_expires_at = null
     where id = ${deliveryId} and message_sid is null
       and not exists (select 1 from public.sms_deliveries taken where taken.message_sid = ${messageSid})
     returning id
@@ -207,6 +291,8 @@ export async function recordFailedDelivery(
       error_code: failure.errorCode,
       error_message: failure.errorMessage,
       failed_at: sql<Date>`now()`,
+      lease_owner: null,
+      lease_expires_at: null,
     })
     .where('id', '=', deliveryId)
     .where('message_sid', 'is', null)

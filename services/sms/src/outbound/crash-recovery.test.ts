@@ -1,37 +1,25 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { addJob, sendKeyFor } from '@series-killer/shared';
 import { uniqueTestPhone, waitFor } from '@series-killer/shared/testing';
 import { createOnboardingMessage, createUser } from '../testing/sms-fixtures.ts';
 import { type SmsHarness, startSmsHarness } from '../testing/sms-harness.ts';
+import { startSmsWorkerProcess, stopProcess as stop } from '../testing/sms-worker-process.ts';
 
-const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const SENDS = 150;
-/** A killed worker's jobs run again once their 5 s lock expired and a stalled check (every 2.5 s) saw it. */
-const RECOVERY_TIMEOUT_MS = 40_000;
+/**
+ * A killed worker's jobs run again once their 5 s lock expired and a stalled check (every 2.5 s)
+ * saw it; those whose send was under way wait for its lease (SEND_LEASE_MS, 30 s) to run out.
+ */
+const RECOVERY_TIMEOUT_MS = 60_000;
 
 let h: SmsHarness;
 const children: ChildProcess[] = [];
 
-/** The SMS service as it runs in production: `node services/sms/src/main.ts`, configured by environment. */
 function startWorkerProcess(): ChildProcess {
-  const child = spawn(`${REPO_ROOT}scripts/node`, ['services/sms/src/main.ts'], {
-    cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...h.env, LOG_LEVEL: 'silent' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const child = startSmsWorkerProcess(h);
   children.push(child);
   return child;
-}
-
-async function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-  const exited = once(child, 'exit');
-  child.kill(signal);
-  const [code] = (await exited) as [number | null];
-  return code;
 }
 
 beforeAll(async () => {
