@@ -308,17 +308,28 @@ export interface DeliveryToReconcile {
  * Takes up to `limit` deliveries whose check is due and that Twilio accepted less than
  * `horizonMs` ago, oldest check first, and books each one's next check: `afterMs` × 2^checks
  * from now, so a message that never gets a final status is asked about a few times, not
- * every minute. SKIP LOCKED lets a second reconciler (should one overlap) take other rows.
+ * every minute. A due delivery past the horizon is unbooked in the same statement, so the
+ * index of booked checks holds only live ones and no run scans the dead again. SKIP LOCKED
+ * lets a second reconciler (should one overlap) take other rows.
  */
 export async function takeDeliveriesToReconcile(
   db: Db,
   options: { limit: number; afterMs: number; horizonMs: number },
 ): Promise<DeliveryToReconcile[]> {
+  const horizon = sql`now() - make_interval(secs => ${options.horizonMs / 1000})`;
   const { rows } = await sql<{ message_sid: string }>`
-    with due as (
+    with past as (
+      select id from public.sms_deliveries
+      where next_reconcile_at <= now() and accepted_at <= ${horizon}
+      for update skip locked
+    ),
+    unbooked as (
+      update public.sms_deliveries d set next_reconcile_at = null from past where d.id = past.id
+    ),
+    due as (
       select id from public.sms_deliveries
       where next_reconcile_at <= now()
-        and accepted_at > now() - make_interval(secs => ${options.horizonMs / 1000})
+        and accepted_at > ${horizon}
         and status <> all(${[...FINAL_DELIVERY_STATUSES]}::text[])
       order by next_reconcile_at
       limit ${options.limit}
