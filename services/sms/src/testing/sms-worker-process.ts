@@ -22,3 +22,21 @@ export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals): 
   const [code] = (await exited) as [number | null];
   return code;
 }
+
+/** The SMS worker processes of one test file: `start` runs one more, `stopAll` kills them all (frozen ones too). */
+export function smsWorkerProcesses(harness: () => SmsHarness) {
+  const children: ChildProcess[] = [];
+  return {
+    start(): ChildProcess {
+      const child = startSmsWorkerProcess(harness());
+      children.push(child);
+      return child;
+    },
+    async stopAll(): Promise<void> {
+      for (const child of children) {
+        child.kill('SIGCONT');
+        await stopProcess(child, 'SIGKILL');
+      }
+    },
+  };
+}
