@@ -28,6 +28,8 @@ export interface PipelineOptions {
   smsWorkers?: number;
   /** Default: REDIS_URL, else the local Redis. */
   redisUrl?: string;
+  /** More environment for every process (e.g. TWILIO_API_BASE_URL of a sandbox the drill runs). Default none. */
+  env?: Record<string, string>;
 }
 
 export interface Pipeline {
@@ -54,6 +56,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     PORT: String(port),
     PUBLIC_BASE_URL: baseUrl,
     ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
+    ...options.env,
   };
   const smsWorkers: RunningProcess[] = [];
   const ingress = startProcess(COMPILED_ENTRY_POINTS.ingress, env, INGRESS_NODE_FLAGS);

@@ -22,7 +22,7 @@ import { type InboundSmsInput, type InboundSmsResult, sendInboundSms } from './t
 import { type SimulatedCallInput, type SimulatedCallResult, simulateCall } from './twilio/drivers/simulate-call.ts';
 import { MessageStore, type SandboxMessage } from './twilio/messages/message-store.ts';
 import { type CallbackMode, CallbackModes } from './twilio/status-callbacks/callback-mode.ts';
-import { type TwilioMode, type TwilioRequestRecord, twilioApi } from './twilio/twilio-api.ts';
+import { type TwilioFault, type TwilioMode, type TwilioRequestRecord, twilioApi } from './twilio/twilio-api.ts';
 import { type WebhookDelivery, WebhookSender, type WebhookSigningMode } from './twilio/webhooks/webhook-sender.ts';
 
 export interface SandboxOptions {
@@ -79,7 +79,7 @@ export interface SandboxControl {
   setCallModeFor(to: string, mode: CallMode | undefined): void;
   /** Every request to the Twilio REST API, oldest first, rejected ones included. */
   twilioRequests(): TwilioRequestRecord[];
-  /** Makes the Twilio REST API fail; replaces the previous mode, `{}` restores normal service. */
+  /** Makes the Twilio REST API fail or hold requests; replaces the previous mode, `{}` restores normal service. */
   setTwilioMode(mode: TwilioMode): void;
   /** Every webhook attempt the sandbox made (status callbacks and drivers), oldest first. */
   webhooks(): WebhookDelivery[];
@@ -143,7 +143,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const callbackModes = new CallbackModes();
   const openaiMode = new OpenAIModeState();
   const openaiStreams = new StreamStats(capacity);
-  const twilioFailures = new FailureSwitch<NonNullable<TwilioMode['failWith']>>();
+  const twilioFaults = new FailureSwitch<TwilioFault>();
   let trialAccount = false;
   const sender = new WebhookSender({
     authToken: options.authToken,
@@ -174,7 +174,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     setCallModeFor: (to, mode) => callModes.setFor(to, mode),
     twilioRequests: () => twilioRequests.toArray(),
     setTwilioMode: (mode) => {
-      twilioFailures.set(mode.failWith, mode.times);
+      const { failWith, latencyMs } = mode;
+      twilioFaults.set(failWith === undefined && !latencyMs ? undefined : { failWith, latencyMs }, mode.times);
       trialAccount = mode.trialAccount === true;
     },
     webhooks: () => webhookLog.toArray(),
@@ -197,7 +198,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       callbackModes.reset();
       openaiMode.set({});
       openaiStreams.reset();
-      twilioFailures.set(undefined);
+      twilioFaults.set(undefined);
       trialAccount = false;
       sender.setSigningMode({});
     },
@@ -211,7 +212,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       accountSid: options.accountSid,
       authToken: options.authToken,
       requests: twilioRequests,
-      takeFailure: () => twilioFailures.take(),
+      takeFault: () => twilioFaults.take(),
+      signal: sender.signal,
       isTrialAccount: () => trialAccount,
       store,
       calls,

@@ -11,7 +11,7 @@ import type { Registry } from 'prom-client';
 import { smsInboundHandlers } from './inbound/sms-inbound.worker.ts';
 import { createSmsMetrics } from './metrics/sms-metrics.ts';
 import { redactSendJob, smsOutboundHandlers } from './outbound/sms-outbound.worker.ts';
-import { createTwilioSmsSender } from './outbound/sms-sender.ts';
+import { createTwilioSmsSender, TWILIO_SMS_REQUEST_TIMEOUT_MS } from './outbound/sms-sender.ts';
 import { scheduleReconciler } from './reconcile/reconcile-deliveries.ts';
 import { createTwilioMessageStatusSource } from './reconcile/twilio-message-status.ts';
 import { createTwilioMessageRedactor } from './redaction/message-redactor.ts';
@@ -53,7 +53,7 @@ export async function startSmsWorkers(
   const metrics = createSmsMetrics(options.registry);
   const workerProcess = openWorkerProcess(config, 'sms', logger);
   const { db, queues } = workerProcess;
-  const twilioClient = createTwilioClient(config.twilio);
+  const twilioClient = createTwilioClient(config.twilio, { timeoutMs: TWILIO_SMS_REQUEST_TIMEOUT_MS });
   const sender = createTwilioSmsSender(twilioClient, {
     fromNumber: config.twilio.fromNumber,
     messagingServiceSid: config.twilio.messagingServiceSid,

@@ -186,6 +186,8 @@ export interface SmsDeliveries {
   failed_at: Timestamp | null;
   id: Generated<number>;
   last_callback_at: Timestamp | null;
+  lease_expires_at: Timestamp | null;
+  lease_owner: string | null;
   message_sid: string | null;
   next_reconcile_at: Timestamp | null;
   onboarding_message_id: number | null;

@@ -22,11 +22,27 @@ export interface ClaimedDelivery {
   queuedAt: Date;
   /** 1 for the first attempt; more when an earlier attempt may have reached Twilio. */
   sendAttempts: number;
+  /** Null when this claim holds the lease; else how long another attempt's lease still runs, in ms. */
+  leasedForMs: number | null;
 }
 
-/** Claims the send's delivery record before Twilio is called: one row per send key. */
-export async function claimDelivery(db: Db, claim: DeliveryClaim): Promise<ClaimedDelivery> {
-  const row = await db
+/** Who claims a send, and for how long. */
+export interface DeliveryLease {
+  /** Unique to one attempt. */
+  owner: string;
+  /** How long no other attempt may call Twilio for the send, in ms. */
+  ms: number;
+}
+
+const leaseExpiry = (ms: number) => sql<Date>`now() + make_interval(secs => ${ms / 1000})`;
+
+/**
+ * Claims the send's delivery record (one row per send key) before Twilio is called: takes its
+ * lease, in one conditional statement, unless the send is done or another attempt's lease is
+ * live. Then the record as it stands says why: a SID, a final status, or the live lease.
+ */
+export async function claimDelivery(db: Db, claim: DeliveryClaim, lease: DeliveryLease): Promise<ClaimedDelivery> {
+  const taken = await db
     .insertInto('sms_deliveries')
     .values({
       send_key: claim.sendKey,
@@ -35,12 +51,52 @@ export async function claimDelivery(db: Db, claim: DeliveryClaim): Promise<Claim
       body_sha256: claim.bodySha256,
       user_id: claim.userId,
       onboarding_message_id: claim.onboardingMessageId ?? null,
+      lease_owner: lease.owner,
+      lease_expires_at: leaseExpiry(lease.ms),
     })
     .onConflict((oc) =>
-      oc.column('send_key').doUpdateSet({ send_attempts: sql<number>`sms_deliveries.send_attempts + 1` }),
+      oc
+        .column('send_key')
+        .doUpdateSet({
+          send_attempts: sql<number>`sms_deliveries.send_attempts + 1`,
+          lease_owner: sql<string>`excluded.lease_owner`,
+          lease_expires_at: sql<Date>`excluded.lease_expires_at`,
+        })
+        .where('sms_deliveries.message_sid', 'is', null)
+        .where('sms_deliveries.status', 'is', null)
+        .where((eb) =>
+          eb.or([
+            eb('sms_deliveries.lease_expires_at', 'is', null),
+            eb('sms_deliveries.lease_expires_at', '<=', sql<Date>`now()`),
+          ]),
+        ),
     )
     .returning(['id', 'message_sid', 'status', 'queued_at', 'send_attempts'])
+    .executeTakeFirst();
+  if (taken) return { ...claimedDelivery(taken), leasedForMs: null };
+
+  const held = await db
+    .selectFrom('sms_deliveries')
+    .select([
+      'id',
+      'message_sid',
+      'status',
+      'queued_at',
+      'send_attempts',
+      sql<number>`greatest(0, extract(epoch from lease_expires_at - now()) * 1000)::float8`.as('leased_for_ms'),
+    ])
+    .where('send_key', '=', claim.sendKey)
     .executeTakeFirstOrThrow();
+  return { ...claimedDelivery(held), leasedForMs: Number(held.leased_for_ms ?? 0) };
+}
+
+function claimedDelivery(row: {
+  id: number;
+  message_sid: string | null;
+  status: string | null;
+  queued_at: Date;
+  send_attempts: number;
+}): Omit<ClaimedDelivery, 'leasedForMs'> {
   return {
     id: row.id,
     messageSid: row.message_sid,
@@ -51,9 +107,35 @@ export async function claimDelivery(db: Db, claim: DeliveryClaim): Promise<Claim
 }
 
 /**
- * Gives the claimed record the SID Twilio accepted, unless another record holds it already
- * (then returns false: the message is that send's). `reconcileAfterMs` schedules the first
- * check with Twilio should no final callback arrive.
+ * Extends the lease by `lease.ms` from now if `lease.owner` still holds it on a send not yet
+ * done; false when another attempt took it over (this one must not call Twilio).
+ */
+export async function renewDeliveryLease(db: Db, deliveryId: number, lease: DeliveryLease): Promise<boolean> {
+  const renewed = await db
+    .updateTable('sms_deliveries')
+    .set({ lease_expires_at: leaseExpiry(lease.ms) })
+    .where('id', '=', deliveryId)
+    .where('lease_owner', '=', lease.owner)
+    .where('message_sid', 'is', null)
+    .where('status', 'is', null)
+    .executeTakeFirst();
+  return renewed.numUpdatedRows === 1n;
+}
+
+/** Gives up `owner`'s lease (if it still holds it), so the next attempt need not wait for it to run out. */
+export async function releaseDeliveryLease(db: Db, deliveryId: number, owner: string): Promise<void> {
+  await db
+    .updateTable('sms_deliveries')
+    .set({ lease_owner: null, lease_expires_at: null })
+    .where('id', '=', deliveryId)
+    .where('lease_owner', '=', owner)
+    .execute();
+}
+
+/**
+ * Gives the claimed record the SID Twilio accepted and ends its lease, unless another record
+ * holds that SID already (then returns false: the message is that send's). `reconcileAfterMs`
+ * schedules the first check with Twilio should no final callback arrive.
  */
 export async function recordMessageSid(
   db: Db,
@@ -66,7 +148,9 @@ export async function recordMessageSid(
       message_sid = ${messageSid},
       status = coalesce(status, 'accepted'),
       accepted_at = coalesce(accepted_at, now()),
-      next_reconcile_at = now() + make_interval(secs => ${reconcileAfterMs / 1000})
+      next_reconcile_at = now() + make_interval(secs => ${reconcileAfterMs / 1000}),
+      lease_owner = null,
+      lease_expires_at = null
     where id = ${deliveryId} and message_sid is null
       and not exists (select 1 from public.sms_deliveries taken where taken.message_sid = ${messageSid})
     returning id
@@ -191,6 +275,8 @@ export async function recordFailedDelivery(
       error_code: failure.errorCode,
       error_message: failure.errorMessage,
       failed_at: sql<Date>`now()`,
+      lease_owner: null,
+      lease_expires_at: null,
     })
     .where('id', '=', deliveryId)
     .where('message_sid', 'is', null)
@@ -206,17 +292,28 @@ export interface DeliveryToReconcile {
  * Takes up to `limit` deliveries whose check is due and that Twilio accepted less than
  * `horizonMs` ago, oldest check first, and books each one's next check: `afterMs` × 2^checks
  * from now, so a message that never gets a final status is asked about a few times, not
- * every minute. SKIP LOCKED lets a second reconciler (should one overlap) take other rows.
+ * every minute. A due delivery past the horizon is unbooked in the same statement, so the
+ * index of booked checks holds only live ones and no run scans the dead again. SKIP LOCKED
+ * lets a second reconciler (should one overlap) take other rows.
  */
 export async function takeDeliveriesToReconcile(
   db: Db,
   options: { limit: number; afterMs: number; horizonMs: number },
 ): Promise<DeliveryToReconcile[]> {
+  const horizon = sql`now() - make_interval(secs => ${options.horizonMs / 1000})`;
   const { rows } = await sql<{ message_sid: string }>`
-    with due as (
+    with past as (
+      select id from public.sms_deliveries
+      where next_reconcile_at <= now() and accepted_at <= ${horizon}
+      for update skip locked
+    ),
+    unbooked as (
+      update public.sms_deliveries d set next_reconcile_at = null from past where d.id = past.id
+    ),
+    due as (
       select id from public.sms_deliveries
       where next_reconcile_at <= now()
-        and accepted_at > now() - make_interval(secs => ${options.horizonMs / 1000})
+        and accepted_at > ${horizon}
         and status <> all(${[...FINAL_DELIVERY_STATUSES]}::text[])
       order by next_reconcile_at
       limit ${options.limit}

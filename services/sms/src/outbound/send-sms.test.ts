@@ -12,7 +12,14 @@ import {
   readProfileStatus,
 } from '../testing/sms-fixtures.ts';
 import { type SmsHarness, startSmsHarness } from '../testing/sms-harness.ts';
-import { deliveryClaimOf, type SendSmsDeps, sendSms, TwilioAccountError } from './send-sms.ts';
+import {
+  deliveryClaimOf,
+  LEASE_RECHECK_MS,
+  SendInFlightError,
+  type SendSmsDeps,
+  sendSms,
+  TwilioAccountError,
+} from './send-sms.ts';
 import { createTwilioSmsSender } from './sms-sender.ts';
 
 let h: SmsHarness;
@@ -49,9 +56,12 @@ async function historyCount(to: string): Promise<number> {
   return rows.length;
 }
 
-/** What an attempt that crashed had done before it called Twilio: claimed the send's delivery record. */
+/**
+ * What an attempt that crashed had done before it called Twilio: claimed the send's delivery
+ * record, under a lease that has run out since.
+ */
 async function claimLikeACrashedAttempt(data: JobData<'send-sms'>) {
-  return claimDelivery(h.testDb.db, deliveryClaimOf(data, deps.sender.senderId));
+  return claimDelivery(h.testDb.db, deliveryClaimOf(data, deps.sender.senderId), { owner: 'crashed', ms: 0 });
 }
 
 async function deliveryOf(sendKey: string) {
@@ -95,6 +105,18 @@ describe('sendSms exactly once', () => {
     expect(await sendSms(deps, data)).toMatchObject({ outcome: 'sent', resumed: false });
     expect(sandboxCount(to)).toBe(1);
     expect(await deliveryOf(data.sendKey)).toMatchObject({ send_attempts: 2, status: 'accepted' });
+  });
+
+  it('does not call Twilio while another attempt holds a live lease on the send', async () => {
+    const to = uniqueTestPhone();
+    const data = sendData(to, 'in flight elsewhere');
+    await claimDelivery(h.testDb.db, deliveryClaimOf(data, deps.sender.senderId), { owner: 'in-flight', ms: 60_000 });
+
+    const sending = sendSms(deps, data);
+    await expect(sending).rejects.toThrow(SendInFlightError);
+    await expect(sending).rejects.toMatchObject({ retryInMs: LEASE_RECHECK_MS });
+    expect(sandboxCount(to)).toBe(0);
+    expect(await deliveryOf(data.sendKey)).toMatchObject({ send_attempts: 1, message_sid: null, status: null });
   });
 
   it('adopts the message after a crash between the claim and Twilio, when Twilio had accepted', async () => {

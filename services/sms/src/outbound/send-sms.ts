@@ -1,7 +1,15 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Db, JobData } from '@series-killer/shared';
 import { UnrecoverableError } from 'bullmq';
-import { claimDelivery, type DeliveryClaim, unclaimedMessageSids } from '../deliveries/sms-deliveries.repository.ts';
+import {
+  type ClaimedDelivery,
+  claimDelivery,
+  type DeliveryClaim,
+  type DeliveryLease,
+  releaseDeliveryLease,
+  renewDeliveryLease,
+  unclaimedMessageSids,
+} from '../deliveries/sms-deliveries.repository.ts';
 import { countTransitions, type SmsMetrics } from '../metrics/sms-metrics.ts';
 import { isOptedOut } from '../opt-outs/sms-opt-outs.repository.ts';
 import { asTwilioApiError } from '../twilio-errors/twilio-api-error.ts';
@@ -21,11 +29,17 @@ import type { OutboundSms, SmsSender } from './sms-sender.ts';
 
 /** Twilio could not be reached or answered 5xx: worth retrying. */
 export class SmsSendError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
+  /** No answer came back from a request that may have reached Twilio: Twilio may still be handling it. */
+  readonly mayBeInFlight: boolean;
+  constructor(message: string, mayBeInFlight: boolean, options?: ErrorOptions) {
     super(message, options);
     this.name = 'SmsSendError';
+    this.mayBeInFlight = mayBeInFlight;
   }
 }
+
+/** Network errors raised before any byte of the request could reach Twilio. */
+const NOT_CONNECTED_CODES: ReadonlySet<unknown> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 
 /**
  * Twilio refused our account rather than the message (credentials, a suspended account): every
@@ -59,6 +73,32 @@ export class TwilioRateLimitedError extends Error {
   }
 }
 
+/**
+ * Another attempt of the same send holds its lease and may be calling Twilio right now (a job
+ * run again after its worker stalled or lost its lock): this one must not send. It waits and
+ * looks again; no attempt is used up.
+ */
+export class SendInFlightError extends Error {
+  /** When to look again, in ms. */
+  readonly retryInMs: number;
+  constructor(retryInMs: number) {
+    super('another attempt of this send holds its lease');
+    this.name = 'SendInFlightError';
+    this.retryInMs = retryInMs;
+  }
+}
+
+/**
+ * How long a send's lease keeps every other attempt from calling Twilio for it, in ms: three
+ * times the longest a Twilio request of the SMS service may take (TWILIO_SMS_REQUEST_TIMEOUT_MS),
+ * taken at the claim and again just before the create. So a create still in flight has ended,
+ * and its message is in Twilio's list, before another attempt may look for it. A crashed
+ * attempt delays its send's retry by at most this much.
+ */
+export const SEND_LEASE_MS = 30_000;
+/** At most how long a send that found another attempt's live lease waits before it looks again, in ms. */
+export const LEASE_RECHECK_MS = 5_000;
+
 export interface SendSmsDeps {
   db: Db;
   sender: SmsSender;
@@ -77,14 +117,17 @@ const CLOCK_SKEW_MS = 5 * 60_000;
 /**
  * Sends one SMS at most once per send key, then records it.
  *
- * Exactly once through the delivery record: the send claims its row (one per send key) before
- * it calls Twilio, and records the SID on it in the transaction that follows Twilio's answer.
- * A claim that already holds a SID is done. Twilio has no idempotency key for messages, so a
- * claim made before (an attempt that crashed between calling Twilio and recording) first
- * looks at Twilio for a message from this sender with the same recipient and body, created
- * since the claim, that no delivery record holds yet, and adopts it; a SID belongs to one
- * record, so two identical sends in flight adopt one message each. Not covered: a crash in
- * the instant between Twilio accepting and the message appearing in Twilio's list.
+ * Exactly once through the delivery record: the send claims its row (one per send key) under a
+ * lease before it calls Twilio, and records the SID on it, ending the lease, in the
+ * transaction that follows Twilio's answer. A claim that already holds a SID is done; one whose
+ * lease another attempt holds waits (SendInFlightError), since that attempt may be calling
+ * Twilio. Twilio has no idempotency key for messages, so a claim made before (an attempt that
+ * crashed, or whose lease ran out, between calling Twilio and recording) first looks at Twilio
+ * for a message from this sender with the same recipient and body, created since the claim,
+ * that no delivery record holds yet, and adopts it; a SID belongs to one record, so two
+ * identical sends in flight adopt one message each. Not covered: a crash in the instant
+ * between Twilio accepting and the message appearing in Twilio's list, and an attempt stalled
+ * with its create in flight for longer than the lease.
  */
 export async function sendSms(deps: SendSmsDeps, data: JobData<'send-sms'>): Promise<SendSmsResult> {
   if (data.onboardingMessageId !== undefined) {
@@ -94,11 +137,30 @@ export async function sendSms(deps: SendSmsDeps, data: JobData<'send-sms'>): Pro
     if (status !== 'pending') return { outcome: 'skipped', reason: `onboarding message already ${status}` };
   }
 
-  const message: OutboundSms = { to: data.to, body: data.body };
-  const delivery = await claimDelivery(deps.db, deliveryClaimOf(data, deps.sender.senderId));
+  const lease: DeliveryLease = { owner: randomUUID(), ms: SEND_LEASE_MS };
+  const delivery = await claimDelivery(deps.db, deliveryClaimOf(data, deps.sender.senderId), lease);
   if (delivery.messageSid !== null) return { outcome: 'sent', messageSid: delivery.messageSid, resumed: true };
   if (delivery.status !== null) return { outcome: 'skipped', reason: `send already ${delivery.status}` };
+  if (delivery.leasedForMs !== null) throw new SendInFlightError(Math.min(delivery.leasedForMs, LEASE_RECHECK_MS));
 
+  try {
+    return await sendClaimed(deps, data, delivery, lease);
+  } catch (error) {
+    // A create Twilio may still be working on (a timeout, a cut connection) keeps the lease to
+    // its end, so that the next attempt looks for its message only once it would be listed.
+    if (!(error instanceof SmsSendError && error.mayBeInFlight))
+      await releaseDeliveryLease(deps.db, delivery.id, lease.owner);
+    throw error;
+  }
+}
+
+async function sendClaimed(
+  deps: SendSmsDeps,
+  data: JobData<'send-sms'>,
+  delivery: ClaimedDelivery,
+  lease: DeliveryLease,
+): Promise<SendSmsResult> {
+  const message: OutboundSms = { to: data.to, body: data.body };
   const record = (messageSid: string) =>
     recordAcceptedMessage(deps.db, {
       deliveryId: delivery.id,
@@ -119,7 +181,7 @@ export async function sendSms(deps: SendSmsDeps, data: JobData<'send-sms'>): Pro
     }
   }
 
-  const messageSid = await sendNew(deps, data, message, delivery.id);
+  const messageSid = await sendNew(deps, data, message, delivery.id, lease);
   const transitions = await record(messageSid);
   if (!transitions)
     throw new UnrecoverableError(`Twilio returned ${messageSid}, which another delivery record already holds`);
@@ -127,7 +189,6 @@ export async function sendSms(deps: SendSmsDeps, data: JobData<'send-sms'>): Pro
   return { outcome: 'sent', messageSid, resumed: false };
 }
 
-/** Refuses opted-out numbers, else hands the message to Twilio and classifies its refusal. */
 /** The delivery record a send claims: its key, recipient, sender and body hash, never the body. */
 export function deliveryClaimOf(data: JobData<'send-sms'>, senderId: string): DeliveryClaim {
   return {
@@ -140,16 +201,23 @@ export function deliveryClaimOf(data: JobData<'send-sms'>, senderId: string): De
   };
 }
 
+/**
+ * Refuses opted-out numbers, else renews the lease (the lookup before may have used it up) and
+ * hands the message to Twilio, classifying its refusal.
+ */
 async function sendNew(
   deps: SendSmsDeps,
   data: JobData<'send-sms'>,
   message: OutboundSms,
   deliveryId: number,
+  lease: DeliveryLease,
 ): Promise<string> {
   if (await isOptedOut(deps.db, data.to)) {
     await failForGood(deps, data, deliveryId, null, 'opted out: the recipient replied STOP');
     throw new UnrecoverableError('opted out');
   }
+  // Another attempt took the lease over while this one stalled: it sends, or has sent, the message.
+  if (!(await renewDeliveryLease(deps.db, deliveryId, lease))) throw new SendInFlightError(LEASE_RECHECK_MS);
   try {
     const messageSid = await deps.sender.send(message);
     deps.metrics.sent.inc();
@@ -166,13 +234,16 @@ async function classifySendFailure(
   error: unknown,
 ): Promise<Error> {
   const answer = asTwilioApiError(error);
-  if (!answer) return new SmsSendError('Twilio could not be reached', { cause: error });
+  if (!answer) {
+    const code = error instanceof Error ? (error as Error & { code?: unknown }).code : undefined;
+    return new SmsSendError('Twilio could not be reached', !NOT_CONNECTED_CODES.has(code), { cause: error });
+  }
   // Before the 429 check: a full sender queue (21611) comes as a 429 but lasts far longer than a rate limit.
   if (answer.code !== undefined && isConfigurationFault(answer.code))
     return new TwilioConfigurationError(describeTwilioError(answer.code), answer.code, { cause: error });
   if (answer.status === 429 || answer.code === TWILIO_TOO_MANY_REQUESTS)
     return new TwilioRateLimitedError({ cause: error });
-  if (answer.status >= 500) return new SmsSendError(`Twilio answered HTTP ${answer.status}`, { cause: error });
+  if (answer.status >= 500) return new SmsSendError(`Twilio answered HTTP ${answer.status}`, false, { cause: error });
 
   const reason = answer.code === undefined ? `HTTP ${answer.status}` : describeTwilioError(answer.code);
   if (answer.code === undefined || !isMessageRefusal(answer.code))

@@ -6,6 +6,7 @@ import type { MessageRedactor } from '../redaction/message-redactor.ts';
 import { RedactionInterruptedError, redactMessageBodies } from '../redaction/redact-message-bodies.ts';
 import { noteSendProblem } from './send-problems.repository.ts';
 import {
+  SendInFlightError,
   type SendSmsDeps,
   sendSms,
   TwilioAccountError,
@@ -35,6 +36,12 @@ export function smsOutboundHandlers(deps: SmsOutboundWorkerDeps): JobHandlers<'s
       try {
         return await sendSms(deps, data);
       } catch (error) {
+        if (error instanceof SendInFlightError) {
+          // Waits as a delayed job: no attempt is used up, and the attempt in flight finishes first.
+          deps.logger.warn({ jobId: job.id, retryInMs: error.retryInMs }, 'another attempt of this send is in flight');
+          await job.moveToDelayed(Date.now() + error.retryInMs, job.token);
+          throw new DelayedError();
+        }
         if (error instanceof TwilioConfigurationError) {
           deps.logger.error(
             { err: error, jobId: job.id, retryInMs: TWILIO_CONFIGURATION_RETRY_MS },

@@ -29,6 +29,13 @@ export interface TwilioSmsSenderOptions {
   statusCallbackUrl: string;
 }
 
+/**
+ * How long the SMS service waits for one Twilio request, in ms (the SDK's default is 30 s). A
+ * message create normally answers within a second; the send's lease (`SEND_LEASE_MS`) is sized
+ * on this bound.
+ */
+export const TWILIO_SMS_REQUEST_TIMEOUT_MS = 10_000;
+
 /** How many of the recipient's most recent messages are searched for an earlier attempt. */
 const EARLIER_SEND_SEARCH_LIMIT = 50;
 

@@ -117,6 +117,30 @@ describe('reconcileDeliveries', () => {
     expect(fetchesOf(unknown)).toBe(1);
   });
 
+  it('unbooks every delivery past the horizon once, so later runs no longer scan them', async () => {
+    const dead = 2_000;
+    await sql`
+      insert into sms_deliveries (send_key, message_sid, to_number, sender, body_sha256, status, accepted_at,
+        next_reconcile_at)
+      select 'dead.' || i, 'SMdead' || lpad(i::text, 26, '0'), '+14155550100', '+15005550006', 'x', 'sent',
+        now() - interval '25 hours', now() - interval '1 hour'
+      from generate_series(1, ${dead}) as i
+    `.execute(h.testDb.db);
+    const booked = async () => {
+      const { rows } = await sql<{ count: string }>`
+        select count(*) from sms_deliveries where send_key like 'dead.%' and next_reconcile_at is not null
+      `.execute(h.testDb.db);
+      return Number(rows[0]?.count);
+    };
+    expect(await booked()).toBe(dead);
+
+    // The scheduled reconciler may get there first; either way none of them is asked about.
+    await reconcileDeliveries({ db: h.testDb.db, source: source() }, { afterMs: 60_000 });
+    expect(await booked()).toBe(0);
+    const fetched = h.sandbox.twilioRequests().filter((request) => request.path.includes('/Messages/SMdead'));
+    expect(fetched).toHaveLength(0);
+  });
+
   it('stays within its request budget per run', async () => {
     const user = await createUser(h.testDb.db);
     const sids = Array.from({ length: 5 }, () => fakeSid('SM'));

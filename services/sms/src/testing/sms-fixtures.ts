@@ -64,14 +64,18 @@ export async function recordAcceptedSend(
   messageSid: string,
   onboardingMessageId?: number,
 ) {
-  const delivery = await claimDelivery(db, {
-    sendKey: `test.${messageSid}`,
-    to: user.phoneNumber,
-    sender: '+15005550006',
-    bodySha256: createHash('sha256').update('Hi Ada').digest('hex'),
-    userId: user.userId,
-    onboardingMessageId,
-  });
+  const delivery = await claimDelivery(
+    db,
+    {
+      sendKey: `test.${messageSid}`,
+      to: user.phoneNumber,
+      sender: '+15005550006',
+      bodySha256: createHash('sha256').update('Hi Ada').digest('hex'),
+      userId: user.userId,
+      onboardingMessageId,
+    },
+    { owner: 'test', ms: 60_000 },
+  );
   return recordAcceptedMessage(db, {
     deliveryId: delivery.id,
     messageSid,
