@@ -1,11 +1,10 @@
 // npm run demo — starts the stack on its defaults (or uses one already running), plays the
 // whole product through real signed webhooks from the sandbox, prints the resulting rows,
 // and exits 0; non-zero naming the step that failed and what it waited for.
-import { ConfigError, createDb, loadConfig, runMigrations } from '@series-killer/shared';
+import { ConfigError, createDb, loadConfig, runMigrations, withDeveloperSandbox } from '@series-killer/shared';
 import { playDemo } from './demo/demo-scenario.ts';
 import { waitUntil } from './demo/wait-until.ts';
 import { BuildError, buildServices } from './stack/build-services.ts';
-import { withDeveloperSandbox } from './stack/developer-sandbox.ts';
 import { checkBackingServices } from './stack/preflight.ts';
 import { localSecrets, stackProcesses } from './stack/stack-processes.ts';
 import { stopOnSignals } from './stack/stop-on-signals.ts';

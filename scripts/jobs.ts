@@ -6,7 +6,7 @@ import {
   createLogger,
   createQueues,
   createRedisConnection,
-  loadConfigOrExit,
+  loadCommandConfig,
   QUEUE_NAMES,
   type QueueName,
 } from '@series-killer/shared';
@@ -33,7 +33,7 @@ const { positionals, values } = parseArgs({
 });
 const [command, queueArg] = positionals;
 
-const config = loadConfigOrExit(['database', 'redis']);
+const config = loadCommandConfig(['database', 'redis']);
 const connection = createRedisConnection(config.redis, 'worker');
 const queues = createQueues(connection, config.redis, createLogger('jobs', config.logLevel));
 

@@ -1,10 +1,9 @@
 // npm start — validates config, checks Postgres and Redis, migrates, compiles the services (when
 // their sources changed), then runs the sandbox (in sandbox mode), the ingress and every worker
 // as supervised child processes.
-import { CONFIG_SECTION_NAMES, loadConfigOrExit, runMigrations } from '@series-killer/shared';
+import { CONFIG_SECTION_NAMES, loadConfigOrExit, runMigrations, withDeveloperSandbox } from '@series-killer/shared';
 import { buildServices } from './stack/build-services.ts';
 import { busyPorts, PORTS_HINT } from './stack/busy-ports.ts';
-import { withDeveloperSandbox } from './stack/developer-sandbox.ts';
 import { checkBackingServices } from './stack/preflight.ts';
 import { localSecrets, stackPorts, stackProcesses } from './stack/stack-processes.ts';
 import { stopOnSignals } from './stack/stop-on-signals.ts';

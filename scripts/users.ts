@@ -7,7 +7,7 @@ import {
   createLogger,
   createQueues,
   createRedisConnection,
-  loadConfigOrExit,
+  loadCommandConfig,
   maskPhone,
   toE164,
 } from '@series-killer/shared';
@@ -44,7 +44,7 @@ if (command !== 'delete' || target === undefined) {
   process.exit(2);
 }
 
-const config = loadConfigOrExit(['database', 'redis', 'twilio', 'supabase']);
+const config = loadCommandConfig(['database', 'redis', 'twilio', 'supabase']);
 const logger = createLogger('users', config.logLevel);
 const db = createDb({ url: config.database.url, poolSize: 2 }, 'series-killer-users');
 const connection = createRedisConnection(config.redis, 'worker');

@@ -83,4 +83,13 @@ describe('npm run users -- delete', () => {
     expect(nonsense.code).toBe(2);
     expect(nonsense.output).toContain('"nobody" is neither a user id nor a phone number');
   }, 60_000);
+
+  it('decides sandbox mode as npm start does and prints only for people, on a developer machine with no settings', async () => {
+    const developer: Record<string, string | undefined> = { ...process.env, ...stack.env };
+    for (const name of ['SANDBOX', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'LOG_LEVEL', 'NODE_ENV'])
+      delete developer[name];
+    const missing = await runScript(USERS, ['delete', uniqueTestPhone()], developer);
+    expect(missing.code).toBe(1);
+    expect(missing.output).toMatch(/^no user with the number \+\d+\*+\d+\n$/);
+  });
 });

@@ -1,5 +1,6 @@
 export * from './config/config.schema.ts';
 export * from './config/config-table.ts';
+export * from './config/developer-sandbox.ts';
 export * from './config/load-config.ts';
 export * from './config/parse-duration.ts';
 export * from './config/sandbox-defaults.ts';

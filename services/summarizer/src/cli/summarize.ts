@@ -6,7 +6,7 @@ import {
   createLogger,
   createQueues,
   createRedisConnection,
-  loadConfigOrExit,
+  loadCommandConfig,
   twilioSidPattern,
 } from '@series-killer/shared';
 import { queueSummaries, type ResummarizeSelection, selectCalls, waitForSummaries } from './resummarize.ts';
@@ -42,7 +42,7 @@ try {
   process.exit(2);
 }
 
-const config = loadConfigOrExit(['database', 'redis']);
+const config = loadCommandConfig(['database', 'redis']);
 const db = createDb(config.database, 'series-killer-summarize-cli');
 const redis = createRedisConnection(config.redis, 'producer');
 await once(redis, 'ready', { signal: AbortSignal.timeout(5_000) });
