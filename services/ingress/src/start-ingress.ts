@@ -67,7 +67,7 @@ export async function startIngress(config: IngressConfig, options: StartIngressO
       connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
     },
     app,
-  ).listen(config.http.port);
+  ).listen(config.http.port, config.http.host);
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;

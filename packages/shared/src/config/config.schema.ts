@@ -76,6 +76,12 @@ export const configVariables = {
     default: '3000',
     description: 'Ingress HTTP port',
   },
+  HOST: {
+    schema: z.string().min(1).optional(),
+    default: undefined,
+    description:
+      'The interface the HTTP services listen on (unset: `127.0.0.1` in sandbox mode, so a developer machine serves nothing to the network, else `0.0.0.0`)',
+  },
   METRICS_PORT: {
     schema: positiveInt.max(65535).optional(),
     default: undefined,

@@ -17,6 +17,8 @@ describe('loadConfig', () => {
   it('runs on its defaults in sandbox mode', () => {
     const config = loadConfig({ SANDBOX: '1' });
     expect(config.sandbox.enabled).toBe(true);
+    expect(config.http.host).toBe('127.0.0.1');
+    expect(loadConfig({ SANDBOX: '1', HOST: '0.0.0.0' }).http.host).toBe('0.0.0.0');
     expect(config.database.url).toBe('postgres://postgres:postgres@127.0.0.1:5432/postgres');
     expect(config.database.directUrl).toBe(config.database.url);
     expect(config.twilio.accountSid).toBe(SANDBOX_DEFAULTS.twilioAccountSid);
@@ -86,6 +88,7 @@ describe('loadConfig', () => {
     expect(config.twilio.fromNumber).toBeUndefined();
     expect(config.openai.baseUrl).toBeUndefined();
     expect(config.database.directUrl).toBe('postgres://u:p@db:5432/postgres');
+    expect(config.http.host).toBe('0.0.0.0');
     expect(config.warnings).toEqual([]);
     expect(config.redis.clusterNodes).toEqual([
       { host: '10.0.0.1', port: 7000 },

@@ -82,9 +82,11 @@ export const configSections = {
     queuePrefix: r.QUEUE_PREFIX,
   })),
 
-  http: section(['PORT', 'PUBLIC_BASE_URL'], (r) => ({
+  http: section(['PORT', 'HOST', 'PUBLIC_BASE_URL'], (r, { sandbox }) => ({
     /** `PORT`: the ingress port. Default 3000. */
     port: r.PORT,
+    /** `HOST`: the interface to listen on. Default `127.0.0.1` in sandbox mode, else `0.0.0.0`. */
+    host: r.HOST ?? (sandbox ? '127.0.0.1' : '0.0.0.0'),
     /** `PUBLIC_BASE_URL` without a trailing slash: what Twilio calls and signs, and where callbacks go. */
     publicBaseUrl: r.PUBLIC_BASE_URL.replace(/\/$/, ''),
   })),

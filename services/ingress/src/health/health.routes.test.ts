@@ -26,6 +26,15 @@ describe('health, readiness and metrics', () => {
     expect(await ready.json()).toEqual({ redis: 'ok', postgres: 'ok' });
   });
 
+  it('listens on loopback only in sandbox mode, unless HOST says otherwise', async () => {
+    const { port } = new URL(h.ingress.url);
+    const elsewhere = await fetch(`http://127.0.0.2:${port}/healthz`).then(
+      (response) => response.status,
+      () => 'refused',
+    );
+    expect(elsewhere).toBe('refused');
+  });
+
   it('exports requests by route and outcome, enqueue latency and queue depths', async () => {
     const messageSid = fakeSid('SM');
     await h.postSigned('/twilio/sms/status', {
