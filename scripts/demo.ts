@@ -5,6 +5,7 @@ import { ConfigError, createDb, loadConfig, runMigrations, withDeveloperSandbox 
 import { playDemo } from './demo/demo-scenario.ts';
 import { waitUntil } from './demo/wait-until.ts';
 import { BuildError, buildServices } from './stack/build-services.ts';
+import { readLocalCredentials } from './stack/local-credentials.ts';
 import { checkBackingServices } from './stack/preflight.ts';
 import { localSecrets, stackProcesses } from './stack/stack-processes.ts';
 import { stopOnSignals } from './stack/stop-on-signals.ts';
@@ -31,12 +32,12 @@ async function main(): Promise<number> {
     return 1;
   }
   let supervisor: Supervisor | undefined;
-  let token = process.env.INTERNAL_API_TOKEN ?? config.internalApi.token;
+  let token = process.env.INTERNAL_API_TOKEN ?? config.internalApi.token ?? readLocalCredentials().INTERNAL_API_TOKEN;
 
   if (await answers(`${config.http.publicBaseUrl}/readyz`)) {
     say(`Using the stack already running at ${config.http.publicBaseUrl}`);
     if (!token) {
-      say('Set INTERNAL_API_TOKEN to the internal API token `npm start` printed, or stop that stack first.');
+      say('Set INTERNAL_API_TOKEN to the internal API token that stack uses, or stop that stack first.');
       return 1;
     }
   } else {

@@ -5,9 +5,14 @@ import { CONFIG_SECTION_NAMES, loadConfigOrExit, runMigrations, withDeveloperSan
 import { buildServices } from './stack/build-services.ts';
 import { busyPorts, PORTS_HINT } from './stack/busy-ports.ts';
 import { checkBackingServices } from './stack/preflight.ts';
+import { localIngressUrl, readyBlock } from './stack/ready-block.ts';
 import { localSecrets, stackPorts, stackProcesses } from './stack/stack-processes.ts';
 import { stopOnSignals } from './stack/stop-on-signals.ts';
 import { superviseProcesses } from './stack/supervisor.ts';
+import { waitUntilReady } from './stack/wait-until-ready.ts';
+
+/** How long the stack gets to answer /readyz before `npm start` says it has not. */
+const READY_WITHIN_MS = 120_000;
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -41,16 +46,17 @@ if (config.sandbox.enabled) {
   say(`*** ${config.sandbox.baseUrl}; no real SMS is sent and no real model is called.`);
   say('');
 }
-if (secrets.DASHBOARD_PASSWORD) {
-  say(
-    `Queue dashboard: ${config.http.publicBaseUrl}/admin/queues  user ${secrets.DASHBOARD_USER}  password ${secrets.DASHBOARD_PASSWORD}`,
-  );
-}
-if (secrets.INTERNAL_API_TOKEN) say(`Internal API token (local only): ${secrets.INTERNAL_API_TOKEN}`);
-
 const supervisor = superviseProcesses(processes, say);
 stopOnSignals(async (reason) => {
   say(`${reason}: stopping every process…`);
   await supervisor.stop();
   say('stopped');
 });
+
+// The URLs, credentials and first commands come last, once the stack answers, where a reader looks.
+const ready = await waitUntilReady(`${localIngressUrl(config)}/readyz`, READY_WITHIN_MS);
+if (ready) for (const line of readyBlock(config, secrets)) say(line);
+else
+  say(
+    `The stack did not answer ${localIngressUrl(config)}/readyz within ${READY_WITHIN_MS / 1000} s: see the lines above.`,
+  );

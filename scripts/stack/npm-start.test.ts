@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { freePort, waitFor } from '@series-killer/shared/testing';
+import { readLocalCredentials } from './local-credentials.ts';
 import { type IsolatedStack, isolatedStackEnv } from './stack-env.ts';
 import { ENTRY_POINTS } from './stack-processes.ts';
 
@@ -65,7 +66,12 @@ describe('npm start', () => {
       { timeoutMs: 60_000, intervalMs: 200 },
     );
     expect(output).toContain('SANDBOX MODE');
+    // Last comes the ready block, with the credentials kept between starts.
+    await waitFor('the ready block', () => output.includes('Series Killer is ready'));
     expect(output).toMatch(/Queue dashboard: .*\/admin\/queues {2}user admin {2}password \S+/);
+    const saved = readLocalCredentials();
+    expect(output).toContain(`Internal API token: ${saved.INTERNAL_API_TOKEN}`);
+    expect(output).toContain(`password ${saved.DASHBOARD_PASSWORD}`);
 
     // The ingress serves its metrics on METRICS_PORT, the first worker process (sms) on the next port;
     // without METRICS_TOKEN the ingress's public port does not serve them.

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '@series-killer/shared';
 import type { StackPort } from './busy-ports.ts';
+import { type LocalCredentials, localCredentials } from './local-credentials.ts';
 import type { ProcessSpec } from './supervisor.ts';
 
 const entry = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
@@ -59,19 +59,22 @@ export const WORKER_NODE_FLAGS = ['--optimize-for-size', '--v8-pool-size=1'];
 export const INGRESS_NODE_FLAGS = ['--max-semi-space-size=6', '--max-old-space-size=512', '--v8-pool-size=1'];
 
 /**
- * Settings `npm start` generates for local use when they are unset, in sandbox mode only; printed
- * once at start. Outside it, unset means disabled: nothing is served that the operator did not set up.
+ * Settings `npm start` fills in for local use when they are unset, in sandbox mode only, from the
+ * credentials kept between starts. Outside it, unset means disabled: nothing is served that the
+ * operator did not set up.
  */
-export function localSecrets(config: Config): Record<string, string> {
+export function localSecrets(
+  config: Config,
+  credentials: () => LocalCredentials = localCredentials,
+): Record<string, string> {
   const generated: Record<string, string> = {};
   if (!config.sandbox.enabled) return generated;
+  const saved = credentials();
   if (!config.dashboard) {
-    generated.DASHBOARD_USER = 'admin';
-    generated.DASHBOARD_PASSWORD = randomBytes(12).toString('base64url');
+    generated.DASHBOARD_USER = saved.DASHBOARD_USER;
+    generated.DASHBOARD_PASSWORD = saved.DASHBOARD_PASSWORD;
   }
-  if (!config.internalApi.token) {
-    generated.INTERNAL_API_TOKEN = randomBytes(24).toString('base64url');
-  }
+  if (!config.internalApi.token) generated.INTERNAL_API_TOKEN = saved.INTERNAL_API_TOKEN;
   return generated;
 }
 
