@@ -40,12 +40,8 @@ await buildServices().catch((error: Error) => {
   process.exit(1);
 });
 
-if (config.sandbox.enabled) {
-  say('');
-  say('*** SANDBOX MODE: no Twilio credentials set. Twilio and OpenAI calls go to the local sandbox at');
-  say(`*** ${config.sandbox.baseUrl}; no real SMS is sent and no real model is called.`);
-  say('');
-}
+// Once here for every process: the services the supervisor starts leave their copies of these at debug.
+for (const warning of config.warnings) say(`warning: ${warning}`);
 const supervisor = superviseProcesses(processes, say);
 stopOnSignals(async (reason) => {
   say(`${reason}: stopping every process…`);

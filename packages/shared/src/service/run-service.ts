@@ -30,7 +30,9 @@ export async function runService<S extends ConfigSectionName>(
 ): Promise<void> {
   const config = loadConfigOrExit(sections);
   const logger = createLogger(name, config.logLevel);
-  for (const warning of config.warnings) logger.warn(warning);
+  // Under a supervisor (an IPC channel) the configuration's warnings were printed once, by it, for every process.
+  const supervised = process.send !== undefined;
+  for (const warning of config.warnings) logger[supervised ? 'debug' : 'warn'](warning);
   const service = await start(config, logger);
   const metrics = 'metrics' in config ? (config as ConfigOf<'metrics'>).metrics : undefined;
   const metricsServer =
