@@ -15,6 +15,7 @@ export * from './phone/e164.ts';
 export * from './queues/job-catalogue.ts';
 export * from './queues/job-ids.ts';
 export * from './queues/job-options.ts';
+export * from './queues/job-redactions.ts';
 export * from './queues/queues.ts';
 export * from './queues/worker.ts';
 export * from './redis/redis-connection.ts';

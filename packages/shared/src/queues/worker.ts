@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/load-config.ts';
 import { PayloadValidationError } from '../errors/errors.ts';
 import { bullPrefix, type RedisConnection } from '../redis/redis-connection.ts';
-import type { JobData, JobNameOf, QueueName } from './job-catalogue.ts';
+import type { JobData, JobName, JobNameOf, QueueName } from './job-catalogue.ts';
+import { redactFinishedJob } from './job-redactions.ts';
 import { parseJobData } from './queues.ts';
 
 /** One handler per job name of a queue; the compiler checks that none is missing. */
@@ -19,11 +20,6 @@ export interface CreateWorkerOptions {
   concurrency?: number;
   /** BullMQ's global rate limiter (holds across every worker process of the queue). */
   limiter?: WorkerOptions['limiter'];
-  /**
-   * What a completed job keeps of its data while it waits to be removed (its payload
-   * without phone numbers or bodies). Default: the payload as it is.
-   */
-  redactCompleted?: (data: unknown) => Record<string, unknown>;
 }
 
 /**
@@ -41,7 +37,8 @@ export const STALLED_CHECK_INTERVAL_MS = 2_500;
  * A thin worker: validates the payload against the job catalogue (a bad payload fails at
  * once as unrecoverable, with the reason visible in the dashboard), then calls the job's
  * handler. Handlers return when done or skipped, throw to retry, or throw
- * UnrecoverableError for what can never succeed.
+ * UnrecoverableError for what can never succeed. A finished job keeps only what its redaction
+ * (jobRedactions) leaves of its payload, and no progress.
  */
 export function createWorker<Q extends QueueName>(
   queue: Q,
@@ -49,43 +46,36 @@ export function createWorker<Q extends QueueName>(
   options: CreateWorkerOptions,
 ): Worker {
   const log = options.logger.child({ queue });
-  const worker = new Worker(
-    queue,
-    async (job: Job) => {
-      const handler = handlers[job.name as JobNameOf<Q>] as ((data: unknown, job: Job) => Promise<unknown>) | undefined;
-      if (!handler) throw new UnrecoverableError(`no handler for job "${job.name}" on queue ${queue}`);
-      let data: unknown;
-      try {
-        data = parseJobData(job.name as JobNameOf<Q>, job.data);
-      } catch (error) {
-        if (error instanceof PayloadValidationError) throw new UnrecoverableError(error.message);
-        throw error;
-      }
-      return handler(data, job);
-    },
-    {
-      connection: options.connection,
-      prefix: bullPrefix(options.redis.queuePrefix),
-      concurrency: options.concurrency ?? 10,
-      limiter: options.limiter,
-      lockDuration: JOB_LOCK_DURATION_MS,
-      stalledInterval: STALLED_CHECK_INTERVAL_MS,
-      // Short locks make a stall after a long pause likelier; a job fails as stalled only on its third.
-      maxStalledCount: 2,
-      autorun: false,
-    },
-  );
-  const redact = options.redactCompleted;
-  if (redact) {
-    worker.on('completed', (job) => {
-      // After completion, not before: a job that crashed in between must still hold its payload.
-      job.updateData(redact(job.data)).catch((error: unknown) => {
-        log.warn({ jobId: job.id, err: error }, 'could not redact a completed job');
-      });
-    });
+  const worker = new Worker(queue, (job: Job) => runHandler(job), {
+    connection: options.connection,
+    prefix: bullPrefix(options.redis.queuePrefix),
+    concurrency: options.concurrency ?? 10,
+    limiter: options.limiter,
+    lockDuration: JOB_LOCK_DURATION_MS,
+    stalledInterval: STALLED_CHECK_INTERVAL_MS,
+    // Short locks make a stall after a long pause likelier; a job fails as stalled only on its third.
+    maxStalledCount: 2,
+    autorun: false,
+  });
+
+  async function runHandler(job: Job): Promise<unknown> {
+    const handler = handlers[job.name as JobNameOf<Q>] as ((data: unknown, job: Job) => Promise<unknown>) | undefined;
+    if (!handler) throw new UnrecoverableError(`no handler for job "${job.name}" on queue ${queue}`);
+    let data: unknown;
+    try {
+      data = parseJobData(job.name as JobNameOf<Q>, job.data);
+    } catch (error) {
+      if (error instanceof PayloadValidationError) throw new UnrecoverableError(error.message);
+      throw error;
+    }
+    return handler(data, job);
   }
+
+  // After the job finished, not before: a job that crashed in between must still hold its payload.
+  worker.on('completed', (job) => void redactFinished(job, 'completed', log));
   worker.on('failed', (job, error) => {
     const final = !job || error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
+    if (job && final) void redactFinished(job, 'failed', log);
     log[final ? 'error' : 'warn'](
       { jobId: job?.id, job: job?.name, attempt: job?.attemptsMade, err: error },
       final ? 'job failed' : 'job will retry',
@@ -93,4 +83,15 @@ export function createWorker<Q extends QueueName>(
   });
   worker.on('error', (error) => log.error({ err: error }, 'worker error'));
   return worker;
+}
+
+/** Leaves in Redis only what the job's redaction keeps, and no progress (a summary in parts, say). */
+async function redactFinished(job: Job, outcome: 'completed' | 'failed', log: Logger): Promise<void> {
+  try {
+    const redacted = redactFinishedJob(job.name as JobName, job.data, outcome);
+    if (redacted !== job.data) await job.updateData(redacted);
+    if (job.progress !== 0) await job.updateProgress(0);
+  } catch (error) {
+    log.warn({ jobId: job.id, job: job.name, err: error }, `could not redact a ${outcome} job`);
+  }
 }
