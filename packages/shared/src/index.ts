@@ -12,6 +12,7 @@ export * from './logging/logger.ts';
 export * from './migrations/run-migrations.ts';
 export * from './phone/caller-id.ts';
 export * from './phone/e164.ts';
+export * from './queues/dependency-outage.ts';
 export * from './queues/job-catalogue.ts';
 export * from './queues/job-ids.ts';
 export * from './queues/job-options.ts';

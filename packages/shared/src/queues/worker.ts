@@ -1,9 +1,11 @@
-import { type Job, UnrecoverableError, Worker, type WorkerOptions } from 'bullmq';
+import { DelayedError, type Job, UnrecoverableError, Worker, type WorkerOptions } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Config } from '../config/load-config.ts';
 import { PayloadValidationError } from '../errors/errors.ts';
 import { bullPrefix, type RedisConnection } from '../redis/redis-connection.ts';
+import { isDependencyUnavailable } from './dependency-outage.ts';
 import type { JobData, JobName, JobNameOf, QueueName } from './job-catalogue.ts';
+import { OUTAGE_RETRY, type OutageRetryPolicy, outageRetryDelayMs } from './job-options.ts';
 import { redactFinishedJob } from './job-redactions.ts';
 import { parseJobData } from './queues.ts';
 
@@ -20,7 +22,12 @@ export interface CreateWorkerOptions {
   concurrency?: number;
   /** BullMQ's global rate limiter (holds across every worker process of the queue). */
   limiter?: WorkerOptions['limiter'];
+  /** How a job waits out a dependency that cannot be reached. Default OUTAGE_RETRY. */
+  outageRetry?: OutageRetryPolicy;
 }
+
+/** Where a job counts its outage retries, beside its payload (the payload's schema drops it). */
+export const OUTAGE_RETRIES_KEY = 'outageRetries';
 
 /**
  * How long a job stays locked to its worker without a renewal, in milliseconds (BullMQ's
@@ -37,8 +44,9 @@ export const STALLED_CHECK_INTERVAL_MS = 2_500;
  * A thin worker: validates the payload against the job catalogue (a bad payload fails at
  * once as unrecoverable, with the reason visible in the dashboard), then calls the job's
  * handler. Handlers return when done or skipped, throw to retry, or throw
- * UnrecoverableError for what can never succeed. A finished job keeps only what its redaction
- * (jobRedactions) leaves of its payload, and no progress.
+ * UnrecoverableError for what can never succeed. A job that failed because a dependency was
+ * unreachable waits for it (see OUTAGE_RETRY) without spending an attempt. A finished job
+ * keeps only what its redaction (jobRedactions) leaves of its payload, and no progress.
  */
 export function createWorker<Q extends QueueName>(
   queue: Q,
@@ -46,17 +54,29 @@ export function createWorker<Q extends QueueName>(
   options: CreateWorkerOptions,
 ): Worker {
   const log = options.logger.child({ queue });
-  const worker = new Worker(queue, (job: Job) => runHandler(job), {
-    connection: options.connection,
-    prefix: bullPrefix(options.redis.queuePrefix),
-    concurrency: options.concurrency ?? 10,
-    limiter: options.limiter,
-    lockDuration: JOB_LOCK_DURATION_MS,
-    stalledInterval: STALLED_CHECK_INTERVAL_MS,
-    // Short locks make a stall after a long pause likelier; a job fails as stalled only on its third.
-    maxStalledCount: 2,
-    autorun: false,
-  });
+  const outageRetry = options.outageRetry ?? OUTAGE_RETRY;
+  const worker = new Worker(
+    queue,
+    async (job: Job, token?: string) => {
+      try {
+        return await runHandler(job);
+      } catch (error) {
+        if (!isDependencyUnavailable(error)) throw error;
+        await waitOutOutage(job, token, error, outageRetry, log);
+      }
+    },
+    {
+      connection: options.connection,
+      prefix: bullPrefix(options.redis.queuePrefix),
+      concurrency: options.concurrency ?? 10,
+      limiter: options.limiter,
+      lockDuration: JOB_LOCK_DURATION_MS,
+      stalledInterval: STALLED_CHECK_INTERVAL_MS,
+      // Short locks make a stall after a long pause likelier; a job fails as stalled only on its third.
+      maxStalledCount: 2,
+      autorun: false,
+    },
+  );
 
   async function runHandler(job: Job): Promise<unknown> {
     const handler = handlers[job.name as JobNameOf<Q>] as ((data: unknown, job: Job) => Promise<unknown>) | undefined;
@@ -83,6 +103,35 @@ export function createWorker<Q extends QueueName>(
   });
   worker.on('error', (error) => log.error({ err: error }, 'worker error'));
   return worker;
+}
+
+/**
+ * Puts a job whose dependency is away back as delayed, its outage retries counted in its data,
+ * and ends the run with DelayedError (no attempt spent). Past the policy's bound, or when Redis
+ * itself cannot take the move, rethrows `error`: the job then fails as any error makes it.
+ */
+async function waitOutOutage(
+  job: Job,
+  token: string | undefined,
+  error: unknown,
+  policy: OutageRetryPolicy,
+  log: Logger,
+): Promise<never> {
+  const retries = Number((job.data as Record<string, unknown>)[OUTAGE_RETRIES_KEY] ?? 0);
+  if (retries >= policy.maxRetries || token === undefined) throw error;
+  const delayMs = outageRetryDelayMs(policy, retries);
+  try {
+    await job.updateData({ ...job.data, [OUTAGE_RETRIES_KEY]: retries + 1 });
+    await job.moveToDelayed(Date.now() + delayMs, token);
+  } catch {
+    throw error;
+  }
+  // Once per job at warn: an outage puts every job in flight here, every few seconds.
+  log[retries === 0 ? 'warn' : 'debug'](
+    { jobId: job.id, job: job.name, outageRetry: retries + 1, retryInMs: delayMs, err: error },
+    'a dependency is unreachable; the job waits for it',
+  );
+  throw new DelayedError();
 }
 
 /** Leaves in Redis only what the job's redaction keeps, and no progress (a summary in parts, say). */
