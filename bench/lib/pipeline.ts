@@ -28,14 +28,20 @@ export interface PipelineOptions {
   smsWorkers?: number;
   /** Default: REDIS_URL, else the local Redis. */
   redisUrl?: string;
+  /** Also start the onboarding and summarizer worker processes (inbound SMS and call events then flow to the end). Default false. */
+  otherWorkers?: boolean;
 }
 
 export interface Pipeline {
+  /** The ingress's base URL, which webhooks are signed for. */
+  baseUrl: string;
   /** `POST /twilio/sms/status` of the ingress; also the URL callbacks are signed for. */
   statusUrl: string;
   ingress: RunningProcess;
   /** The SMS worker processes currently running, oldest first. */
   smsWorkers: RunningProcess[];
+  /** The onboarding and summarizer processes, when asked for. */
+  otherWorkers: RunningProcess[];
   /** Starts one more SMS worker process and waits until its workers are ready. */
   startSmsWorker(): Promise<RunningProcess>;
   /** Stops every process (SIGTERM, then SIGKILL after 15 s). */
@@ -56,6 +62,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
   };
   const smsWorkers: RunningProcess[] = [];
+  const otherWorkers: RunningProcess[] = [];
   const ingress = startProcess(COMPILED_ENTRY_POINTS.ingress, env, INGRESS_NODE_FLAGS);
 
   async function startSmsWorker(): Promise<RunningProcess> {
@@ -75,18 +82,36 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     return worker;
   }
 
+  async function startOtherWorker(entry: string, startedLine: string): Promise<void> {
+    const worker = startProcess(entry, { ...env, LOG_LEVEL: 'info' }, WORKER_NODE_FLAGS);
+    otherWorkers.push(worker);
+    await waitForOutput(worker, startedLine);
+  }
+
   async function stop(): Promise<void> {
-    await Promise.all([ingress.stop(), ...smsWorkers.map((worker) => worker.stop())]);
+    await Promise.all([ingress.stop(), ...[...smsWorkers, ...otherWorkers].map((worker) => worker.stop())]);
   }
 
   try {
     await waitForHttp(`${baseUrl}/healthz`, ingress);
     for (let i = 0; i < (options.smsWorkers ?? 1); i += 1) await startSmsWorker();
+    if (options.otherWorkers) {
+      await startOtherWorker(COMPILED_ENTRY_POINTS.onboarding, 'onboarding worker started');
+      await startOtherWorker(COMPILED_ENTRY_POINTS.summarizer, 'summarizer workers started');
+    }
   } catch (error) {
     await stop();
     throw error;
   }
-  return { statusUrl: `${baseUrl}/twilio/sms/status`, ingress, smsWorkers, startSmsWorker, stop };
+  return {
+    baseUrl,
+    statusUrl: `${baseUrl}/twilio/sms/status`,
+    ingress,
+    smsWorkers,
+    otherWorkers,
+    startSmsWorker,
+    stop,
+  };
 }
 
 /** Users the seeded messages belong to; many messages share a user, as reminders do. */
