@@ -134,11 +134,15 @@ async function waitOutOutage(
   throw new DelayedError();
 }
 
-/** Leaves in Redis only what the job's redaction keeps, and no progress (a summary in parts, say). */
+/**
+ * Leaves in Redis only what the job's redaction keeps, and no progress (a summary in parts, say).
+ * The outage retries go too: a failed job retried by hand gets a fresh round of them.
+ */
 async function redactFinished(job: Job, outcome: 'completed' | 'failed', log: Logger): Promise<void> {
   try {
-    const redacted = redactFinishedJob(job.name as JobName, job.data, outcome);
-    if (redacted !== job.data) await job.updateData(redacted);
+    const { [OUTAGE_RETRIES_KEY]: outageRetries, ...payload } = job.data as Record<string, unknown>;
+    const redacted = redactFinishedJob(job.name as JobName, payload, outcome);
+    if (redacted !== payload || outageRetries !== undefined) await job.updateData(redacted);
     if (job.progress !== 0) await job.updateProgress(0);
   } catch (error) {
     log.warn({ jobId: job.id, job: job.name, err: error }, `could not redact a ${outcome} job`);
