@@ -1,14 +1,3 @@
-/**
- * A dependency could not be reached, as an edge that knows it says (a request to OpenAI that got
- * no answer, say): the job waits for it like for a database that is away.
- */
-export class DependencyUnavailableError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'DependencyUnavailableError';
-  }
-}
-
 /** Node's network error codes for a peer that cannot be reached or went away mid-request. */
 const NETWORK_ERROR_CODES = new Set([
   'ECONNREFUSED',
