@@ -133,14 +133,21 @@ describe('a finished job in Redis', () => {
     });
   }
 
-  it('keeps no verification code once a send or a check failed for good', async () => {
+  it('keeps no verification code once a send, a check or a reply failed for good', async () => {
     failing.add('send-sms');
     failing.add('verify-code');
+    failing.add('record-inbound-sms');
     const send = payloads['send-sms'] as JobData<'send-sms'>;
     const sendHash = await finishedHash('send-sms', { ...send, sendKey: `test.${fakeSid('SM')}` }, [CODE]);
     const check = payloads['verify-code'] as JobData<'verify-code'>;
     const checkHash = await finishedHash('verify-code', { ...check, messageSid: fakeSid('SM') }, [CODE]);
-    for (const hash of [sendHash, checkHash]) {
+    const reply = payloads['record-inbound-sms'] as JobData<'record-inbound-sms'>;
+    const replyHash = await finishedHash(
+      'record-inbound-sms',
+      { ...reply, messageSid: fakeSid('SM'), body: ` ${CODE}\n` },
+      [CODE],
+    );
+    for (const hash of [sendHash, checkHash, replyHash]) {
       expect(hash).toContain('"failedReason":"refused"');
       expect(hash).not.toContain(CODE);
     }

@@ -1,3 +1,4 @@
+import { VERIFICATION_CODE_PATTERN } from '../formats/formats.ts';
 import { maskPhone } from '../phone/e164.ts';
 import { VERIFICATION_CODE_MASK } from '../verification/verification-code-mask.ts';
 import type { JobData, JobName } from './job-catalogue.ts';
@@ -44,6 +45,9 @@ export const jobRedactions: { [N in JobName]: JobRedaction<N> } = {
       numSegments,
       receivedAt,
     }),
+    // A reply that is a code keeps it masked, as its sms_history row does; other messages stay for a retry.
+    failed: (data) =>
+      VERIFICATION_CODE_PATTERN.test(data.body.trim()) ? { ...data, body: VERIFICATION_CODE_MASK } : data,
   },
   'apply-sms-statuses': {
     completed: ({ callbacks }) => ({
