@@ -1,5 +1,6 @@
-// Fault drills: status callbacks streamed through the real pipeline while one part fails and
-// comes back; every accepted callback must be applied exactly once.
+// Fault drills: status callbacks (and, in the Postgres outage drill, inbound SMS and calls) streamed
+// through the real pipeline while one part fails and comes back; every accepted webhook must be
+// applied exactly once.
 import { bullPrefix, type Database, type Db, QUEUE_NAMES } from '@series-killer/shared';
 import {
   createTestDatabase,

@@ -1,5 +1,5 @@
-// The status-callback pipeline as real processes: ingress → Redis/BullMQ → SMS worker(s) → Postgres,
-// plus the rows it updates and the DB timestamps it is measured by. Each process runs as `npm start`
+// The status-callback pipeline as real processes: ingress → Redis/BullMQ → SMS worker(s) → Postgres
+// (with the onboarding and summarizer workers when asked, for inbound SMS and calls), plus the rows it updates and the DB timestamps it is measured by. Each process runs as `npm start`
 // runs it: compiled, with its Node flags.
 import { randomUUID } from 'node:crypto';
 import { type Db, SANDBOX_DEFAULTS } from '@series-killer/shared';
