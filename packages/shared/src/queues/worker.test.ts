@@ -11,7 +11,8 @@ import {
   createTestQueuePrefix,
   deleteQueuePrefix,
   type TestDatabase,
-  type UnreachablePort,
+  type UnreachableDatabase,
+  unreachableDatabase,
   unreachablePort,
   waitFor,
 } from '../testing/index.ts';
@@ -24,7 +25,7 @@ const prefix = createTestQueuePrefix();
 let queues: Queues;
 let producer: RedisConnection;
 let connection: RedisConnection;
-let databasePort: UnreachablePort;
+let databasePort: UnreachableDatabase;
 /** The worker's database, reached through a port that refuses connections until opened. */
 let db: Db;
 let worker: Worker;
@@ -36,10 +37,8 @@ const FEW_ATTEMPTS = { attempts: 3, backoff: { type: 'fixed', delay: 10 } };
 
 beforeAll(async () => {
   testDb = await createTestDatabase();
-  const url = new URL(testDb.url);
-  databasePort = await unreachablePort({ host: url.hostname, port: Number(url.port || 5432) });
-  url.host = `127.0.0.1:${databasePort.port}`;
-  db = createDb({ url: url.toString(), poolSize: 2 }, 'worker-test');
+  databasePort = await unreachableDatabase(testDb.url);
+  db = createDb({ url: databasePort.url, poolSize: 2 }, 'worker-test');
   const config = createTestConfig({ QUEUE_PREFIX: prefix });
   producer = createRedisConnection(config.redis, 'producer');
   queues = createQueues(producer, config.redis, createLogger('test', 'silent'));

@@ -43,3 +43,16 @@ export async function unreachablePort(target: { host: string; port: number }): P
     },
   };
 }
+
+/** A Postgres database reached through an UnreachablePort. */
+export interface UnreachableDatabase extends UnreachablePort {
+  /** The database's URL through the port: refused until `open()`. */
+  url: string;
+}
+
+export async function unreachableDatabase(databaseUrl: string): Promise<UnreachableDatabase> {
+  const url = new URL(databaseUrl);
+  const port = await unreachablePort({ host: url.hostname, port: Number(url.port || 5432) });
+  url.host = `127.0.0.1:${port.port}`;
+  return { ...port, url: url.toString() };
+}

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { OUTAGE_RETRIES_KEY, prepareJob, type SmsStatusCallback } from '@series-killer/shared';
-import { fakeSid, type UnreachablePort, unreachablePort, waitFor } from '@series-killer/shared/testing';
+import { fakeSid, type UnreachableDatabase, unreachableDatabase, waitFor } from '@series-killer/shared/testing';
 import { Registry } from 'prom-client';
 import { type SmsWorkers, startSmsWorkers } from '../start-sms-workers.ts';
 import {
@@ -12,7 +12,7 @@ import {
 import { type SmsHarness, startSmsHarness } from '../testing/sms-harness.ts';
 
 let h: SmsHarness;
-let database: UnreachablePort;
+let database: UnreachableDatabase;
 let workers: SmsWorkers;
 
 /** Fewer than the outage retries the test waits for: the old retries would have failed these jobs. */
@@ -20,11 +20,9 @@ const ATTEMPTS = 2;
 
 beforeAll(async () => {
   h = await startSmsHarness({ ingress: false, workers: false });
-  const url = new URL(h.testDb.url);
-  database = await unreachablePort({ host: url.hostname, port: Number(url.port || 5432) });
-  url.host = `127.0.0.1:${database.port}`;
   // The workers reach the database only through a port that refuses connections until it is opened.
-  const config = { ...h.config, database: { ...h.config.database, url: url.toString() } };
+  database = await unreachableDatabase(h.testDb.url);
+  const config = { ...h.config, database: { ...h.config.database, url: database.url } };
   workers = await startSmsWorkers(config, { registry: new Registry() });
 });
 
