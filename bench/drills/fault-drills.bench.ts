@@ -1,12 +1,21 @@
-// Fault drills: status callbacks streamed through the real pipeline while one part fails and
-// comes back; every accepted callback must be applied exactly once.
-import type { Database, Db } from '@series-killer/shared';
-import { createTestDatabase, createTestQueuePrefix, deleteQueuePrefix } from '@series-killer/shared/testing';
+// Fault drills: status callbacks (and, in the Postgres outage drill, inbound SMS and calls) streamed
+// through the real pipeline while one part fails and comes back; every accepted webhook must be
+// applied exactly once.
+import { bullPrefix, type Database, type Db, QUEUE_NAMES } from '@series-killer/shared';
+import {
+  createTestDatabase,
+  createTestQueuePrefix,
+  deleteQueuePrefix,
+  TEST_REDIS_URL,
+} from '@series-killer/shared/testing';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { drillGoals, runStreamDrill } from '../lib/drill.ts';
 import { runLoad } from '../lib/load.ts';
 import {
+  appliedMessageSids,
   BENCH_AUTH_TOKEN,
   type Pipeline,
   type PipelineOptions,
@@ -18,7 +27,9 @@ import {
 import { startPostgresCluster } from '../lib/postgres-cluster.ts';
 import { startDrillRedis } from '../lib/redis-server.ts';
 import type { BenchResult } from '../lib/results.ts';
-import { newSidSeed } from '../load/signed-status-callbacks.ts';
+import { sendLikeTwilio } from '../lib/twilio-like-client.ts';
+import { newSidSeed, type SignedRequest, signedStatusCallbacks } from '../load/signed-status-callbacks.ts';
+import { signedInboundSms, signedIncomingCalls } from '../load/signed-webhooks.ts';
 
 const STREAM_CALLBACKS = 3_000;
 const STREAM_RATE = 300;
@@ -30,6 +41,7 @@ interface DrillEnv {
   db: Db;
   pipeline: Pipeline;
   sidSeed: string;
+  queuePrefix: string;
 }
 
 /**
@@ -51,7 +63,7 @@ async function withPipeline<T>(
   try {
     await seedOutboundMessages(db, sidSeed, count);
     pipeline = await startPipeline({ concurrency: 50, ...options, databaseUrl, queuePrefix: prefix });
-    return await drill({ db, pipeline, sidSeed });
+    return await drill({ db, pipeline, sidSeed, queuePrefix: prefix });
   } finally {
     await pipeline?.stop();
     if (!options.redisUrl) await deleteQueuePrefix(prefix);
@@ -245,7 +257,173 @@ async function burst(): Promise<BenchResult> {
   };
 }
 
+/** How long the outage drill keeps Postgres down, in seconds (BENCH_POSTGRES_OUTAGE_SECONDS; default 300). */
+const POSTGRES_OUTAGE_SECONDS = Number(process.env.BENCH_POSTGRES_OUTAGE_SECONDS ?? 300);
+/** Webhooks per second of each kind, all through the ingress, before, during and after the outage. */
+const OUTAGE_FLOW = { statusCallbacks: 20, inboundSms: 5, incomingCalls: 2 };
+const OUTAGE_LEAD_MS = 15_000;
+const OUTAGE_TAIL_MS = 30_000;
+
+/** Per kind of webhook: sent, answered 2xx, applied in Postgres, and accepted but never applied. */
+interface FlowCounts {
+  sent: number;
+  accepted: number;
+  applied: number;
+  lost: number;
+}
+
+/**
+ * Postgres (the drill's own) stopped for minutes under a steady flow of status callbacks,
+ * inbound SMS and incoming calls, with every service running as a process: the ingress keeps
+ * accepting (it needs only Redis), the workers wait for the database, and once it is back every
+ * accepted webhook is applied, none failed, none lost.
+ */
+async function postgresOutage(): Promise<BenchResult> {
+  const outageMs = POSTGRES_OUTAGE_SECONDS * 1_000;
+  const seconds = (OUTAGE_LEAD_MS + outageMs + OUTAGE_TAIL_MS) / 1_000;
+  const statusCount = Math.round(OUTAGE_FLOW.statusCallbacks * seconds);
+  const cluster = await startPostgresCluster();
+  try {
+    const figures = await withPipeline(
+      statusCount,
+      { databaseUrl: cluster.databaseUrl, otherWorkers: true },
+      async ({ db, pipeline, sidSeed, queuePrefix }) => {
+        const authToken = BENCH_AUTH_TOKEN;
+        const flows = {
+          statusCallbacks: signedStatusCallbacks(statusCount, { authToken, url: pipeline.statusUrl, sidSeed }),
+          inboundSms: signedInboundSms(Math.round(OUTAGE_FLOW.inboundSms * seconds), {
+            authToken,
+            url: `${pipeline.baseUrl}/twilio/sms`,
+          }),
+          incomingCalls: signedIncomingCalls(Math.round(OUTAGE_FLOW.incomingCalls * seconds), {
+            authToken,
+            url: `${pipeline.baseUrl}/twilio/voice`,
+          }),
+        };
+        const send = (url: string, requests: SignedRequest[], ratePerSecond: number) =>
+          sendLikeTwilio({ url, requests, ratePerSecond });
+        const sending = Promise.all([
+          send(pipeline.statusUrl, flows.statusCallbacks, OUTAGE_FLOW.statusCallbacks),
+          send(`${pipeline.baseUrl}/twilio/sms`, flows.inboundSms, OUTAGE_FLOW.inboundSms),
+          send(`${pipeline.baseUrl}/twilio/voice`, flows.incomingCalls, OUTAGE_FLOW.incomingCalls),
+        ]);
+        await new Promise((resolve) => setTimeout(resolve, OUTAGE_LEAD_MS));
+        const downAt = Date.now();
+        await cluster.restart(outageMs);
+        const backAt = Date.now();
+        const [status, inbound, calls] = await sending;
+        const accepted = {
+          statusCallbacks: status.acceptedSids,
+          inboundSms: inbound.acceptedSids,
+          incomingCalls: calls.acceptedSids,
+        };
+        const applied = await waitForEveryFlow(db, accepted, 180_000);
+        const counts = {
+          statusCallbacks: flowCounts(flows.statusCallbacks.length, accepted.statusCallbacks, applied.statusCallbacks),
+          inboundSms: flowCounts(flows.inboundSms.length, accepted.inboundSms, applied.inboundSms),
+          incomingCalls: flowCounts(flows.incomingCalls.length, accepted.incomingCalls, applied.incomingCalls),
+        };
+        const crashed = [pipeline.ingress, ...pipeline.smsWorkers, ...pipeline.otherWorkers]
+          .filter((p) => p.child.exitCode !== null || p.child.signalCode !== null)
+          .map((p) => p.output().trim().split('\n').pop()?.slice(0, 300) ?? '');
+        return {
+          outageSeconds: Math.round((backAt - downAt) / 1_000),
+          appliedWithinMsOfRestart: applied.doneAt === undefined ? null : applied.doneAt - backAt,
+          ...counts,
+          failedJobs: await failedJobs(queuePrefix),
+          crashed,
+        };
+      },
+    );
+    const flows = [figures.statusCallbacks, figures.inboundSms, figures.incomingCalls];
+    const lost = flows.reduce((sum, flow) => sum + flow.lost, 0);
+    const notAccepted = flows.reduce((sum, flow) => sum + flow.sent - flow.accepted, 0);
+    return {
+      name: 'drill-postgres-outage',
+      goals: [
+        {
+          goal: `all applied after ${POSTGRES_OUTAGE_SECONDS} s of Postgres outage`,
+          value: flows.map((flow) => `${flow.applied}/${flow.sent}`).join(', '),
+          met: lost === 0 && notAccepted === 0,
+        },
+        { goal: 'failed jobs = 0', value: figures.failedJobs, met: figures.failedJobs === 0 },
+        { goal: 'lost = 0', value: lost, met: lost === 0 },
+        { goal: 'no service process crashes', value: figures.crashed.length, met: figures.crashed.length === 0 },
+      ],
+      figures: { ...figures, flowPerSecond: OUTAGE_FLOW },
+    };
+  } finally {
+    await cluster.destroy();
+  }
+}
+
+function flowCounts(sent: number, accepted: string[], applied: Set<string>): FlowCounts {
+  return {
+    sent,
+    accepted: accepted.length,
+    applied: accepted.filter((sid) => applied.has(sid)).length,
+    lost: accepted.filter((sid) => !applied.has(sid)).length,
+  };
+}
+
+interface AppliedFlows {
+  statusCallbacks: Set<string>;
+  inboundSms: Set<string>;
+  incomingCalls: Set<string>;
+  /** When everything accepted was found applied; undefined if the deadline came first. */
+  doneAt?: number;
+}
+
+/** Polls Postgres until every accepted webhook of each flow left its row, or `timeoutMs` passed. */
+async function waitForEveryFlow(
+  db: Db,
+  accepted: Record<'statusCallbacks' | 'inboundSms' | 'incomingCalls', string[]>,
+  timeoutMs: number,
+): Promise<AppliedFlows> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const applied = await readAppliedFlows(db).catch(() => undefined);
+    const done =
+      applied !== undefined &&
+      accepted.statusCallbacks.every((sid) => applied.statusCallbacks.has(sid)) &&
+      accepted.inboundSms.every((sid) => applied.inboundSms.has(sid)) &&
+      accepted.incomingCalls.every((sid) => applied.incomingCalls.has(sid));
+    if (applied && (done || Date.now() > deadline)) return done ? { ...applied, doneAt: Date.now() } : applied;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+async function readAppliedFlows(db: Db): Promise<AppliedFlows> {
+  const [status, inbound, calls] = await Promise.all([
+    appliedMessageSids(db),
+    db.selectFrom('sms_history').select('message_sid').where('direction', '=', 'inbound').execute(),
+    db.selectFrom('call_history').select('call_sid').execute(),
+  ]);
+  return {
+    statusCallbacks: status,
+    inboundSms: new Set(inbound.map((row) => row.message_sid ?? '')),
+    incomingCalls: new Set(calls.map((row) => row.call_sid)),
+  };
+}
+
+/** Jobs in the failed set of every queue under the drill's prefix. */
+async function failedJobs(queuePrefix: string): Promise<number> {
+  const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+  try {
+    let failed = 0;
+    for (const name of QUEUE_NAMES) {
+      const queue = new Queue(name, { connection: redis, prefix: bullPrefix(queuePrefix) });
+      failed += (await queue.getJobCounts('failed')).failed ?? 0;
+      await queue.close();
+    }
+    return failed;
+  } finally {
+    redis.disconnect();
+  }
+}
+
 export const benchmarks = {
+  'drill-postgres-outage': postgresOutage,
   'drill-sms-worker-kill': smsWorkerKill,
   'drill-postgres-restart': postgresRestart,
   'drill-redis-outage': redisOutage,

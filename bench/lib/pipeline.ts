@@ -1,5 +1,5 @@
-// The status-callback pipeline as real processes: ingress → Redis/BullMQ → SMS worker(s) → Postgres,
-// plus the rows it updates and the DB timestamps it is measured by. Each process runs as `npm start`
+// The status-callback pipeline as real processes: ingress → Redis/BullMQ → SMS worker(s) → Postgres
+// (with the onboarding and summarizer workers when asked, for inbound SMS and calls), plus the rows it updates and the DB timestamps it is measured by. Each process runs as `npm start`
 // runs it: compiled, with its Node flags.
 import { randomUUID } from 'node:crypto';
 import { type Db, SANDBOX_DEFAULTS } from '@series-killer/shared';
@@ -30,14 +30,20 @@ export interface PipelineOptions {
   redisUrl?: string;
   /** More environment for every process (e.g. TWILIO_API_BASE_URL of a sandbox the drill runs). Default none. */
   env?: Record<string, string>;
+  /** Also start the onboarding and summarizer worker processes (inbound SMS and call events then flow to the end). Default false. */
+  otherWorkers?: boolean;
 }
 
 export interface Pipeline {
+  /** The ingress's base URL, which webhooks are signed for. */
+  baseUrl: string;
   /** `POST /twilio/sms/status` of the ingress; also the URL callbacks are signed for. */
   statusUrl: string;
   ingress: RunningProcess;
   /** The SMS worker processes currently running, oldest first. */
   smsWorkers: RunningProcess[];
+  /** The onboarding and summarizer processes, when asked for. */
+  otherWorkers: RunningProcess[];
   /** Starts one more SMS worker process and waits until its workers are ready. */
   startSmsWorker(): Promise<RunningProcess>;
   /** Stops every process (SIGTERM, then SIGKILL after 15 s). */
@@ -59,6 +65,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     ...options.env,
   };
   const smsWorkers: RunningProcess[] = [];
+  const otherWorkers: RunningProcess[] = [];
   const ingress = startProcess(COMPILED_ENTRY_POINTS.ingress, env, INGRESS_NODE_FLAGS);
 
   async function startSmsWorker(): Promise<RunningProcess> {
@@ -78,18 +85,36 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     return worker;
   }
 
+  async function startOtherWorker(entry: string, startedLine: string): Promise<void> {
+    const worker = startProcess(entry, { ...env, LOG_LEVEL: 'info' }, WORKER_NODE_FLAGS);
+    otherWorkers.push(worker);
+    await waitForOutput(worker, startedLine);
+  }
+
   async function stop(): Promise<void> {
-    await Promise.all([ingress.stop(), ...smsWorkers.map((worker) => worker.stop())]);
+    await Promise.all([ingress.stop(), ...[...smsWorkers, ...otherWorkers].map((worker) => worker.stop())]);
   }
 
   try {
     await waitForHttp(`${baseUrl}/healthz`, ingress);
     for (let i = 0; i < (options.smsWorkers ?? 1); i += 1) await startSmsWorker();
+    if (options.otherWorkers) {
+      await startOtherWorker(COMPILED_ENTRY_POINTS.onboarding, 'onboarding worker started');
+      await startOtherWorker(COMPILED_ENTRY_POINTS.summarizer, 'summarizer workers started');
+    }
   } catch (error) {
     await stop();
     throw error;
   }
-  return { statusUrl: `${baseUrl}/twilio/sms/status`, ingress, smsWorkers, startSmsWorker, stop };
+  return {
+    baseUrl,
+    statusUrl: `${baseUrl}/twilio/sms/status`,
+    ingress,
+    smsWorkers,
+    otherWorkers,
+    startSmsWorker,
+    stop,
+  };
 }
 
 /** Users the seeded messages belong to; many messages share a user, as reminders do. */

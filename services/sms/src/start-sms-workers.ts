@@ -10,13 +10,13 @@ import { createTwilioClient } from '@series-killer/shared/twilio';
 import type { Registry } from 'prom-client';
 import { smsInboundHandlers } from './inbound/sms-inbound.worker.ts';
 import { createSmsMetrics } from './metrics/sms-metrics.ts';
-import { redactSendJob, smsOutboundHandlers } from './outbound/sms-outbound.worker.ts';
+import { smsOutboundHandlers } from './outbound/sms-outbound.worker.ts';
 import { createTwilioSmsSender, TWILIO_SMS_REQUEST_TIMEOUT_MS } from './outbound/sms-sender.ts';
 import { scheduleReconciler } from './reconcile/reconcile-deliveries.ts';
 import { createTwilioMessageStatusSource } from './reconcile/twilio-message-status.ts';
 import { createTwilioMessageRedactor } from './redaction/message-redactor.ts';
 import { schedulePruning } from './retention/prune-event-logs.ts';
-import { redactStatusJob, smsStatusHandlers } from './status/sms-status.worker.ts';
+import { smsStatusHandlers } from './status/sms-status.worker.ts';
 
 /** The configuration sections the SMS workers read. */
 export type SmsWorkersConfig = ConfigOf<'database' | 'redis' | 'http' | 'twilio' | 'sms' | 'workers' | 'retention'>;
@@ -78,7 +78,7 @@ export async function startSmsWorkers(
         reconcileAfterMs,
         rateLimit: (ms) => queues['sms-outbound'].rateLimit(ms),
       }),
-      { ...common, limiter: outboundLimiter(config.sms.maxPerSecond), redactCompleted: redactSendJob },
+      { ...common, limiter: outboundLimiter(config.sms.maxPerSecond) },
     ),
     createWorker('sms-inbound', smsInboundHandlers({ db, queues }), common),
     createWorker(
@@ -93,7 +93,7 @@ export async function startSmsWorkers(
         eventRetentionMs: config.retention.eventsMs,
         orphanedEventRetentionMs: config.retention.orphanedEventsMs,
       }),
-      { ...common, redactCompleted: redactStatusJob },
+      common,
     ),
   ]);
   await scheduleReconciler(queues, config.sms.reconcileIntervalMs);

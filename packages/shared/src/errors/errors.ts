@@ -17,3 +17,14 @@ export class PayloadValidationError extends Error {
     this.issues = issues;
   }
 }
+
+/**
+ * A dependency could not be reached, as an edge that knows it says (a request to OpenAI that got
+ * no answer, say): its job waits for it as for a database that is away (see isDependencyUnavailable).
+ */
+export class DependencyUnavailableError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'DependencyUnavailableError';
+  }
+}

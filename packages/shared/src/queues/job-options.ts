@@ -30,3 +30,27 @@ export const defaultJobOptions: Record<QueueName, DefaultJobOptions> = {
   calls: { ...retention, attempts: 10, backoff: backoff(500) },
   summaries: { ...retention, attempts: 8, backoff: backoff(5_000) },
 };
+
+/** How a job waits out a dependency that cannot be reached (see isDependencyUnavailable). */
+export interface OutageRetryPolicy {
+  /** Delay before the first outage retry, in ms; it doubles with each retry. */
+  firstDelayMs: number;
+  /** Longest delay between two outage retries, in ms. */
+  maxDelayMs: number;
+  /** Outage retries a job gets before its next outage failure spends an attempt as any error does. */
+  maxRetries: number;
+}
+
+/**
+ * A job whose dependency is away (Postgres restarting or failing over, Redis, Twilio or OpenAI
+ * unreachable) waits for it instead of spending its attempts, which bound errors of the job
+ * itself: it is retried after 1 s, 2 s, 4 s… at most 30 s apart (each delay jittered between
+ * half and all of it), 1,440 times, that is for 6 to 12 hours of outage.
+ */
+export const OUTAGE_RETRY: OutageRetryPolicy = { firstDelayMs: 1_000, maxDelayMs: 30_000, maxRetries: 1_440 };
+
+/** The delay before outage retry number `retry` (0 for the first), jittered so waiting jobs spread out. */
+export function outageRetryDelayMs(policy: OutageRetryPolicy, retry: number, random = Math.random()): number {
+  const delay = Math.min(policy.maxDelayMs, policy.firstDelayMs * 2 ** Math.min(retry, 30));
+  return Math.round(delay / 2 + (random * delay) / 2);
+}

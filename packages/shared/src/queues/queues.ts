@@ -79,7 +79,8 @@ export async function addJob<N extends JobName>(
  * Adds one job like addJob, or runs again the finished job that still holds its id when that
  * job ended in one of `rerunStates`: an id only deduplicates while its job exists, so a failed
  * or completed job kept for its retention would swallow the add. The rerun gets a fresh round
- * of attempts. Returns whether the job was added or run again.
+ * of attempts and the payload given here, since a finished job keeps only its redacted payload.
+ * Returns whether the job was added or run again.
  */
 export async function addOrRerunJob<N extends JobName>(
   queues: Queues,
@@ -92,6 +93,7 @@ export async function addOrRerunJob<N extends JobName>(
   const existing = job.opts.jobId ? await queue.getJob(job.opts.jobId) : undefined;
   const state = existing ? await existing.getState() : undefined;
   if (existing && (state === 'failed' || state === 'completed') && rerunStates.includes(state)) {
+    await existing.updateData(job.data);
     await existing.retry(state, { resetAttemptsMade: true });
     return 'rerun';
   }

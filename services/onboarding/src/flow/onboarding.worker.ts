@@ -1,4 +1,4 @@
-import { type JobHandlers, VERIFICATION_CODE_MASK } from '@series-killer/shared';
+import type { JobHandlers } from '@series-killer/shared';
 import type { OnboardingDeps } from '../onboarding-deps.ts';
 import { sendReminder } from '../reminders/send-reminder.ts';
 import { startOnboarding } from '../start/start-onboarding.ts';
@@ -14,12 +14,7 @@ export interface OnboardingWorkerDeps extends OnboardingDeps {
 export function onboardingHandlers(deps: OnboardingWorkerDeps): JobHandlers<'onboarding'> {
   return {
     'start-onboarding': (data) => startOnboarding(deps, data),
-    'verify-code': async (data, job) => {
-      const result = await verifyCode(deps, data);
-      // Checked: the finished job, kept for its retention (minutes), need not keep the code in Redis.
-      await job.updateData({ ...data, code: VERIFICATION_CODE_MASK });
-      return result;
-    },
+    'verify-code': (data) => verifyCode(deps, data),
     'send-reminder': (data) => sendReminder(deps, data),
     'sweep-pending-profiles': () => sweepPendingProfiles(deps, deps.sweep),
   };

@@ -1,6 +1,5 @@
 import { sendGaveUpNote } from '@series-killer/onboarding/delivery-projection';
-import type { JobData, JobHandlers, Logger } from '@series-killer/shared';
-import { maskPhone } from '@series-killer/shared';
+import type { JobHandlers, Logger } from '@series-killer/shared';
 import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { MessageRedactor } from '../redaction/message-redactor.ts';
 import { RedactionInterruptedError, redactMessageBodies } from '../redaction/redact-message-bodies.ts';
@@ -91,10 +90,4 @@ function isLastAttempt(job: Job, error: unknown): boolean {
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/** What a completed send keeps while it waits to be removed: no body, the number masked. */
-export function redactSendJob(data: unknown): Record<string, unknown> {
-  const { sendKey, to, userId, onboardingMessageId } = data as JobData<'send-sms'>;
-  return { sendKey, to: maskPhone(to), userId, onboardingMessageId };
 }

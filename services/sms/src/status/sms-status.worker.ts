@@ -1,4 +1,4 @@
-import type { Db, JobHandlers, Logger, Queues, SmsStatusCallback } from '@series-killer/shared';
+import type { Db, JobHandlers, Logger, Queues } from '@series-killer/shared';
 import { prepareJob } from '@series-killer/shared';
 import { UnrecoverableError } from 'bullmq';
 import { countTransitions, type SmsMetrics } from '../metrics/sms-metrics.ts';
@@ -80,10 +80,4 @@ export function smsStatusHandlers(deps: SmsStatusWorkerDeps): JobHandlers<'sms-s
     'prune-event-logs': () =>
       pruneEventLogs(deps.db, { retentionMs: deps.eventRetentionMs, orphanRetentionMs: deps.orphanedEventRetentionMs }),
   };
-}
-
-/** What a completed status job keeps: which callbacks it applied, without their phone numbers. */
-export function redactStatusJob(data: unknown): Record<string, unknown> {
-  const callbacks = (data as { callbacks?: SmsStatusCallback[] }).callbacks ?? [];
-  return { callbacks: callbacks.map(({ messageSid, status, errorCode }) => ({ messageSid, status, errorCode })) };
 }

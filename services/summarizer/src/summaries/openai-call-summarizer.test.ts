@@ -1,4 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
+import { isDependencyUnavailable } from '@series-killer/shared';
+import { freePort } from '@series-killer/shared/testing';
 import OpenAI, { type APIError } from 'openai';
 import { SummarizerRateLimitedError, SummarizerRequestRejectedError } from './call-summarizer.ts';
 import { translateOpenAIError } from './openai-call-summarizer.ts';
@@ -28,5 +30,14 @@ describe('translateOpenAIError', () => {
 
     expect(translated).toBeInstanceOf(SummarizerRateLimitedError);
     expect((translated as SummarizerRateLimitedError).retryAfterMs).toBe(2000);
+  });
+
+  it('makes an OpenAI that cannot be reached, timeouts included, a dependency the job waits for', async () => {
+    const closed = await freePort();
+    const unreachable = new OpenAI({ apiKey: 'sk-test', baseURL: `http://127.0.0.1:${closed}/v1`, maxRetries: 0 });
+    const refused = await unreachable.models.list().catch((error: unknown) => error);
+    expect(isDependencyUnavailable(translateOpenAIError(refused))).toBe(true);
+    expect(isDependencyUnavailable(translateOpenAIError(new OpenAI.APIConnectionTimeoutError()))).toBe(true);
+    expect(isDependencyUnavailable(translateOpenAIError(tooManyRequests('insufficient_quota', 'quota')))).toBe(false);
   });
 });

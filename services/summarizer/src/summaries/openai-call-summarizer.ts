@@ -1,3 +1,4 @@
+import { DependencyUnavailableError } from '@series-killer/shared';
 import OpenAI from 'openai';
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import {
@@ -71,8 +72,10 @@ export function retryAfterMs(headers: Headers | undefined, now = Date.now()): nu
 /** The code of OpenAI's 429 for an exhausted quota or billing limit, which no wait lifts. */
 const INSUFFICIENT_QUOTA = 'insufficient_quota';
 
-/** Maps the SDK's errors onto the product's: rate limited, rejected for good, or (rethrown) worth a retry. */
+/** Maps the SDK's errors onto the product's: unreachable, rate limited, rejected for good, or (rethrown) worth a retry. */
 export function translateOpenAIError(error: unknown): unknown {
+  if (error instanceof OpenAI.APIConnectionError)
+    return new DependencyUnavailableError(`OpenAI could not be reached: ${error.message}`, { cause: error });
   if (error instanceof OpenAI.RateLimitError && error.code !== INSUFFICIENT_QUOTA)
     return new SummarizerRateLimitedError(retryAfterMs(error.headers), { cause: error });
   const permanent =
