@@ -48,7 +48,7 @@ export async function startSummarizerWorkers(
   const common = workerProcess.workerOptions;
   await workerProcess.run([
     createWorker('calls', callsHandlers({ db, queues, transcriptGapGraceMs: config.transcripts.gapGraceMs }), common),
-    createWorker('summaries', summariesHandlers({ db, queues, summarizer }), {
+    createWorker('summaries', summariesHandlers({ db, queues, summarizer, logger }), {
       ...common,
       limiter: { max: options.summariesPerSecond ?? 20, duration: 1_000 },
     }),

@@ -33,7 +33,10 @@ export function smsOutboundHandlers(deps: SmsOutboundWorkerDeps): JobHandlers<'s
   return {
     'send-sms': async (data, job) => {
       try {
-        return await sendSms(deps, data);
+        const result = await sendSms(deps, data);
+        if (result.outcome === 'sent' && !result.resumed)
+          deps.logger.info({ messageSid: result.messageSid, sendKey: data.sendKey }, 'SMS sent');
+        return result;
       } catch (error) {
         if (error instanceof SendInFlightError) {
           // Waits as a delayed job: no attempt is used up, and the attempt in flight finishes first.

@@ -1,4 +1,4 @@
-import type { Db, JobHandlers, Queues } from '@series-killer/shared';
+import type { Db, JobHandlers, Logger, Queues } from '@series-killer/shared';
 import { type Job, Worker } from 'bullmq';
 import { type CallSummarizer, SummarizerRateLimitedError } from './call-summarizer.ts';
 import { type SummaryProgressStore, savedPartialSummarySchema, summarizeCall } from './summarize-call.ts';
@@ -20,13 +20,20 @@ export interface SummariesWorkerDeps {
   db: Db;
   queues: Queues;
   summarizer: CallSummarizer;
+  logger: Logger;
 }
 
-export function summariesHandlers({ db, queues, summarizer }: SummariesWorkerDeps): JobHandlers<'summaries'> {
+export function summariesHandlers({ db, queues, summarizer, logger }: SummariesWorkerDeps): JobHandlers<'summaries'> {
   return {
     'summarize-call': async (data, job) => {
       try {
-        return await summarizeCall(db, summarizer, data.callSid, progressOn(job));
+        const result = await summarizeCall(db, summarizer, data.callSid, progressOn(job));
+        if (result.outcome === 'summarized')
+          logger.info(
+            { callSid: data.callSid, requests: result.requestCount, tokens: result.totalTokens },
+            'call summarised',
+          );
+        return result;
       } catch (error) {
         if (!(error instanceof SummarizerRateLimitedError)) throw error;
         await queues.summaries.rateLimit(error.retryAfterMs);
