@@ -27,7 +27,14 @@ function ownSettings(service: ServiceName, shared: Record<string, string>): Reco
   const { DATABASE_URL, QUEUE_PREFIX, REDIS_URL, PORT } = shared as Record<string, string>;
   switch (service) {
     case 'ingress':
-      return { DATABASE_URL, REDIS_URL, QUEUE_PREFIX, PORT, ...TWILIO };
+      return {
+        DATABASE_URL,
+        REDIS_URL,
+        QUEUE_PREFIX,
+        PORT,
+        ...TWILIO,
+        VOICE_BOT_PUBLIC_URL: 'wss://voice.example.com/voice/relay',
+      };
     case 'sms':
       return { DATABASE_URL, REDIS_URL, QUEUE_PREFIX, ...TWILIO, TWILIO_FROM_NUMBER: '+15551234567' };
     case 'onboarding':
@@ -43,7 +50,7 @@ function ownSettings(service: ServiceName, shared: Record<string, string>): Reco
 
 /** The variables that a process must be given (no default); each is named when it is missing. */
 const REQUIRED: Record<Exclude<ServiceName, 'db:migrate' | 'sandbox'>, string[]> = {
-  ingress: ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN'],
+  ingress: ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'VOICE_BOT_PUBLIC_URL'],
   sms: ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM_NUMBER'],
   onboarding: ['VERIFICATION_CODE_SECRET'],
   summarizer: ['OPENAI_API_KEY'],

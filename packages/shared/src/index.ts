@@ -23,5 +23,7 @@ export * from './service/serve-metrics.ts';
 export * from './service/worker-process.ts';
 export * from './supabase/auth-user-defaults.ts';
 export * from './twilio/callback-url.ts';
+export * from './twilio/signed-url-forms.ts';
 export * from './twilio/twilio-signature.ts';
+export * from './twilio/webhook-signers.ts';
 export * from './verification/verification-code-mask.ts';

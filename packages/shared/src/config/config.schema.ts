@@ -268,6 +268,63 @@ export const configVariables = {
     default: undefined,
     description: 'When set, incoming calls are connected to this ConversationRelay voice bot',
   },
+  VOICE_BOT: {
+    schema: z.enum(['on', 'off']).transform((value) => value === 'on'),
+    default: 'on',
+    description:
+      'Our live voice bot answers incoming calls (`on`); `off`: callers leave a message (`<Record>`). `VOICE_BOT_WS_URL` overrides both',
+  },
+  VOICE_BOT_PUBLIC_URL: {
+    schema: z
+      .string()
+      .regex(/^wss?:\/\//, 'must be a ws:// or wss:// URL')
+      .optional(),
+    default: undefined,
+    description:
+      'The `wss://` URL Twilio reaches the voice service at (path `/voice/relay`); upgrade signatures are checked against it. Required with the bot on outside sandbox mode (sandbox mode: the local voice service)',
+  },
+  VOICE_PORT: {
+    schema: positiveInt.max(65535),
+    default: '3200',
+    description: 'The voice service’s port',
+  },
+  VOICE_BOT_MODEL: {
+    schema: z.string().min(1),
+    default: 'gpt-4o-mini',
+    description: 'Chat model of the voice bot (any OpenAI-compatible server that streams)',
+  },
+  VOICE_BOT_INSTRUCTIONS: {
+    schema: z.string().min(1).optional(),
+    default: undefined,
+    description:
+      'The voice bot’s instructions (unset: `VOICE_BOT_INSTRUCTIONS_FILE`, else a default Series Killer persona)',
+  },
+  VOICE_BOT_INSTRUCTIONS_FILE: {
+    schema: z.string().min(1).optional(),
+    default: undefined,
+    description: 'A file holding the voice bot’s instructions, read once at start',
+  },
+  VOICE_BOT_TRANSFER_NUMBER: {
+    schema: z.string().regex(E164_PATTERN, 'must be an E.164 number such as +15551234567').optional(),
+    default: undefined,
+    description: 'Where a caller who asks for a human is dialled (unset: no transfers)',
+  },
+  VOICE_BOT_IDLE_AFTER: {
+    schema: duration,
+    default: '8s',
+    description:
+      'Caller silence after the bot finished before it asks whether they are still there (twice: it ends the call)',
+  },
+  VOICE_BOT_MAX_CALL: {
+    schema: duration,
+    default: '15m',
+    description: 'Call length at which the bot wraps the call up',
+  },
+  VOICE_BOT_FIRST_TOKEN_TIMEOUT: {
+    schema: duration,
+    default: '4s',
+    description: 'No first token from the model by then: the caller hears a short apology and the turn is retried once',
+  },
   LOG_LEVEL: {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     default: 'info',

@@ -1,4 +1,5 @@
 import type { Db, JobHandlers, Queues } from '@series-killer/shared';
+import { recordBotTurn, recordRelaySessionEnded } from '../bot-turns/record-bot-turn.ts';
 import { applyCallStatus } from '../call-status/apply-call-status.ts';
 import { enqueueSummaryWhenReady } from '../summary-trigger/enqueue-summary-when-ready.ts';
 import { assembleTranscript } from '../transcripts/assemble-transcript.ts';
@@ -13,7 +14,7 @@ export interface CallsHandlersOptions {
 }
 
 /**
- * The `calls` queue: call lifecycle and transcripts. Every handler ends by checking whether
+ * The `calls` queue: call lifecycle, transcripts and the voice bot's turns. Every handler ends by checking whether
  * the call is ready for its summary, so the last of status and transcript queues it.
  */
 export function callsHandlers({
@@ -58,6 +59,24 @@ export function callsHandlers({
     'legacy-transcription': async (data) => {
       const recorded = await recordLegacyTranscription(db, data);
       return { ...recorded, summary: await enqueueSummaryWhenReady(db, queues, data.callSid) };
+    },
+    'bot-turn': async (data) => {
+      const transcript = await recordBotTurn(db, data);
+      return { transcript, summary: await enqueueSummaryWhenReady(db, queues, data.callSid) };
+    },
+    'relay-session-ended': async (data) => {
+      const transcript = await recordRelaySessionEnded(db, data);
+      const gaps = await scheduleGapAssembly(
+        queues,
+        transcript,
+        { callSid: data.callSid, trigger: 'session-ended' },
+        graceMs,
+      );
+      return {
+        transcript,
+        ...(gaps ? { gaps } : {}),
+        summary: await enqueueSummaryWhenReady(db, queues, data.callSid),
+      };
     },
     'assemble-transcript': async (data) => {
       await acceptTranscriptGaps(db, data.callSid);

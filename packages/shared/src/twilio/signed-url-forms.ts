@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { parse as parseLegacyQuery, stringify as stringifyLegacyQuery } from 'node:querystring';
-import { signedParams, type TwilioParams, twilioCallbackUrl, type WebhookSigner } from '@series-killer/shared';
+import { twilioCallbackUrl } from './callback-url.ts';
+import { signedParams, type TwilioParams, type WebhookSigner } from './twilio-signature.ts';
 
 /** `url` with the scheme's default port written out (`https://host:443/…`), or as given when it names one. */
 function withPort(url: URL): string {
