@@ -1,3 +1,4 @@
+export * from './calling-hours/calling-hours.ts';
 export * from './config/config.schema.ts';
 export * from './config/config-table.ts';
 export * from './config/load-config.ts';

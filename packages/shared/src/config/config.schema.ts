@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isTimeZone, parseCallingHours } from '../calling-hours/calling-hours.ts';
 import { E164_PATTERN, twilioSidPattern } from '../formats/formats.ts';
 import { parseDuration } from './parse-duration.ts';
 
@@ -16,6 +17,17 @@ const duration = z.string().transform((value, ctx) => {
   }
   return ms;
 });
+
+const callingHours = z.string().transform((value, ctx) => {
+  const hours = parseCallingHours(value);
+  if (hours === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'must be a daily window such as 09:00-20:00' });
+    return z.NEVER;
+  }
+  return hours;
+});
+
+const timeZone = z.string().refine(isTimeZone, { message: 'must be an IANA time zone such as Europe/Paris' });
 
 const clusterNodes = z.string().transform((value, ctx) => {
   const nodes = value
@@ -164,6 +176,32 @@ export const configVariables = {
     schema: z.coerce.number().positive(),
     default: '1',
     description: 'Outbound SMS per second per sender (a Twilio long code sends 1 segment/s)',
+  },
+  CALLS_MAX_PER_SECOND: {
+    schema: z.coerce.number().positive(),
+    default: '1',
+    description: 'Outbound calls placed per second, across every replica (Twilio’s default account limit is 1)',
+  },
+  OUTBOUND_CALL_HOURS: {
+    schema: callingHours,
+    default: '09:00-20:00',
+    description:
+      'When outbound calls may ring, in the user’s time zone (`HH:MM-HH:MM`; a call asked for outside waits)',
+  },
+  OUTBOUND_CALL_TIMEZONE: {
+    schema: timeZone,
+    default: 'UTC',
+    description: 'The time zone of `OUTBOUND_CALL_HOURS` for users whose own zone is not known (an IANA name)',
+  },
+  OUTBOUND_CALL_RETRIES: {
+    schema: z.coerce.number().int().min(0).max(10),
+    default: '1',
+    description: 'How many more times an outbound call that was busy, unanswered or failed is tried',
+  },
+  OUTBOUND_CALL_RETRY_AFTER: {
+    schema: duration,
+    default: '10m',
+    description: 'How long after a busy, unanswered or failed outbound call it is tried again',
   },
   WORKER_CONCURRENCY: {
     schema: positiveInt,

@@ -179,6 +179,29 @@ export const configSections = {
     },
   ),
 
+  /** Outbound calls: their rate, the hours they may ring at, and their retries. */
+  outboundCalls: section(
+    [
+      'CALLS_MAX_PER_SECOND',
+      'OUTBOUND_CALL_HOURS',
+      'OUTBOUND_CALL_TIMEZONE',
+      'OUTBOUND_CALL_RETRIES',
+      'OUTBOUND_CALL_RETRY_AFTER',
+    ],
+    (r) => ({
+      /** `CALLS_MAX_PER_SECOND`: calls placed per second, across every replica. Default 1. */
+      maxPerSecond: r.CALLS_MAX_PER_SECOND,
+      /** `OUTBOUND_CALL_HOURS`: the daily window calls may ring in. Default 09:00–20:00. */
+      hours: r.OUTBOUND_CALL_HOURS,
+      /** `OUTBOUND_CALL_TIMEZONE`: the window's zone for users whose own is not known. Default UTC. */
+      defaultTimeZone: r.OUTBOUND_CALL_TIMEZONE,
+      /** `OUTBOUND_CALL_RETRIES`: further attempts after busy, no-answer or failed. Default 1. */
+      retries: r.OUTBOUND_CALL_RETRIES,
+      /** `OUTBOUND_CALL_RETRY_AFTER` in milliseconds: the wait before such an attempt. Default 10 min. */
+      retryAfterMs: r.OUTBOUND_CALL_RETRY_AFTER,
+    }),
+  ),
+
   workers: section(['WORKER_CONCURRENCY'], (r) => ({
     /** `WORKER_CONCURRENCY`: jobs each worker process runs at once. Default 10. */
     concurrency: r.WORKER_CONCURRENCY,

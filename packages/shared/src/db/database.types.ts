@@ -138,6 +138,27 @@ export interface OnboardingMessages {
   user_id: string;
 }
 
+export interface OutboundCalls {
+  answered_by: string | null;
+  attempt: Generated<number>;
+  call_sid: string | null;
+  created_at: Generated<Timestamp>;
+  finished_at: Timestamp | null;
+  id: Generated<string>;
+  idempotency_key: string | null;
+  last_error: string | null;
+  lease_expires_at: Timestamp | null;
+  lease_owner: string | null;
+  lease_taken_at: Timestamp | null;
+  not_before: Timestamp;
+  phone_number: string;
+  placed_at: Timestamp | null;
+  purpose: string | null;
+  status: Generated<string>;
+  updated_at: Generated<Timestamp>;
+  user_id: string;
+}
+
 export interface PhoneLinks {
   created_at: Generated<Timestamp>;
   id: Generated<number>;
@@ -265,6 +286,13 @@ export interface UserProfiles {
   user_id: string;
 }
 
+export interface UserTimeZones {
+  created_at: Generated<Timestamp>;
+  time_zone: string;
+  updated_at: Generated<Timestamp>;
+  user_id: string;
+}
+
 export interface DB {
   "auth.users": AuthUsers;
   call_analyses: CallAnalyses;
@@ -273,6 +301,7 @@ export interface DB {
   call_transcript_segments: CallTranscriptSegments;
   call_transcriptions: CallTranscriptions;
   onboarding_messages: OnboardingMessages;
+  outbound_calls: OutboundCalls;
   phone_links: PhoneLinks;
   phone_verifications: PhoneVerifications;
   preferences: Preferences;
@@ -284,4 +313,5 @@ export interface DB {
   twilio_redactions: TwilioRedactions;
   user_erasures: UserErasures;
   user_profiles: UserProfiles;
+  user_time_zones: UserTimeZones;
 }

@@ -6,8 +6,16 @@ import {
   VERIFICATION_CODE_PATTERN,
 } from '../formats/formats.ts';
 
-/** The six queues; every job belongs to exactly one. */
-export const QUEUE_NAMES = ['onboarding', 'sms-outbound', 'sms-inbound', 'sms-status', 'calls', 'summaries'] as const;
+/** The queues; every job belongs to exactly one. */
+export const QUEUE_NAMES = [
+  'onboarding',
+  'sms-outbound',
+  'sms-inbound',
+  'sms-status',
+  'calls',
+  'summaries',
+  'outbound-calls',
+] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 const e164 = z.string().regex(E164_PATTERN, 'must be an E.164 phone number');
@@ -235,6 +243,24 @@ export const jobSchemas = {
     trigger: z.enum(['transcription-stopped', 'call-completed', 'session-ended']),
   }),
 
+  /**
+   * Place one attempt of an outbound call (a row of `outbound_calls`). The only job that calls
+   * Twilio's Calls API.
+   */
+  'place-call': z.object({
+    outboundCallId: uuid,
+    /** 1 for the first attempt; a retry after busy / no-answer / failed counts up. */
+    attempt: z.number().int().positive(),
+  }),
+  /** What Twilio reported of a placed outbound call: its end, or who answered. */
+  'outbound-call-outcome': z.object({
+    outboundCallId: uuid,
+    callSid,
+    callStatus: z.enum(CALL_STATUSES),
+    /** Answering-machine detection's verdict (`human`, `machine_end_beep`, …), when Twilio sent one. */
+    answeredBy: z.string().max(32).nullable(),
+  }),
+
   /** Summarise one call's assembled transcript. */
   'summarize-call': z.object({
     callSid,
@@ -264,6 +290,8 @@ export const queueOfJob = {
   'relay-session-ended': 'calls',
   'assemble-transcript': 'calls',
   'summarize-call': 'summaries',
+  'place-call': 'outbound-calls',
+  'outbound-call-outcome': 'outbound-calls',
 } as const satisfies Record<JobName, QueueName>;
 
 /** The job names a queue carries. */

@@ -34,6 +34,8 @@ export const jobIdFor: { [N in JobName]: (data: JobData<N>) => string | undefine
   'relay-session-ended': (d) => `relay-ended.${d.callSid}.${d.sessionId}`,
   'assemble-transcript': (d) => `assemble-transcript.${d.callSid}.${d.trigger}`,
   'summarize-call': (d) => `summary.${d.callSid}`,
+  'place-call': (d) => `place-call.${d.outboundCallId}.${d.attempt}`,
+  'outbound-call-outcome': (d) => `outbound-call-outcome.${d.callSid}.${d.callStatus}`,
 };
 
 /**
