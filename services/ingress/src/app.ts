@@ -1,5 +1,6 @@
 import type { Db, Logger, Queues, RedisConnection } from '@series-killer/shared';
 import express, { type Express } from 'express';
+import { outboundCallRoutes } from './calls/outbound-calls.routes.ts';
 import { DASHBOARD_PATH, dashboardRoutes } from './dashboard/dashboard.ts';
 import { createJobBatcher } from './enqueue/job-batcher.ts';
 import { healthRoutes } from './health/health.routes.ts';
@@ -40,6 +41,7 @@ const ROUTES = [
   '/twilio/voice/transcription',
   '/hooks/user-profiles',
   '/api/users',
+  '/api/calls',
   '/healthz',
   '/readyz',
   '/metrics',
@@ -86,6 +88,16 @@ export function createApp(deps: AppDeps): Express {
       batcher,
       queues: deps.queues,
       logger,
+      internalApiToken: config.internalApi.token,
+    }),
+  );
+  app.use(
+    outboundCallRoutes({
+      db: deps.db,
+      batcher,
+      queues: deps.queues,
+      hours: config.outboundCalls.hours,
+      defaultTimeZone: config.outboundCalls.defaultTimeZone,
       internalApiToken: config.internalApi.token,
     }),
   );
