@@ -69,6 +69,8 @@ export async function* streamReply(
       if (delta.content) yield { type: 'token', text: delta.content };
       for (const call of delta.tool_calls ?? []) collectToolCall(calls, call);
     }
+    // The SDK ends a stream's iteration quietly when its request is aborted.
+    if (timeout.signal.aborted && !signal.aborted) throw timeout.signal.reason;
   } catch (error) {
     if (signal.aborted) throw error;
     throw new ModelReplyError({ cause: timeout.signal.aborted ? timeout.signal.reason : error });
