@@ -41,6 +41,16 @@ function ownSettings(service: ServiceName, shared: Record<string, string>): Reco
       return { DATABASE_URL, REDIS_URL, QUEUE_PREFIX, VERIFICATION_CODE_SECRET: 'a-long-verification-secret' };
     case 'summarizer':
       return { DATABASE_URL, REDIS_URL, QUEUE_PREFIX, OPENAI_API_KEY: 'sk-live' };
+    case 'voice':
+      return {
+        DATABASE_URL,
+        REDIS_URL,
+        QUEUE_PREFIX,
+        VOICE_PORT: PORT,
+        ...TWILIO,
+        OPENAI_API_KEY: 'sk-live',
+        VOICE_BOT_PUBLIC_URL: 'wss://voice.example.com/voice/relay',
+      };
     case 'db:migrate':
       return { DATABASE_URL };
     case 'sandbox':
@@ -54,6 +64,7 @@ const REQUIRED: Record<Exclude<ServiceName, 'db:migrate' | 'sandbox'>, string[]>
   sms: ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM_NUMBER'],
   onboarding: ['VERIFICATION_CODE_SECRET'],
   summarizer: ['OPENAI_API_KEY'],
+  voice: ['TWILIO_AUTH_TOKEN', 'OPENAI_API_KEY', 'VOICE_BOT_PUBLIC_URL'],
 };
 
 interface Run {
@@ -119,7 +130,7 @@ describe('each entry point with exactly its own settings', () => {
     await testDb.drop();
   });
 
-  it.each(['ingress', 'sms', 'onboarding', 'summarizer', 'sandbox'] as const)(
+  it.each(['ingress', 'sms', 'onboarding', 'summarizer', 'voice', 'sandbox'] as const)(
     '%s starts in production on its own settings alone, and stops on SIGTERM with exit code 0',
     async (service) => {
       const settings = ownSettings(service, shared);

@@ -12,6 +12,7 @@ export const ENTRY_POINTS = {
   sms: entry('services/sms/src/main.ts'),
   onboarding: entry('services/onboarding/src/main.ts'),
   summarizer: entry('services/summarizer/src/main.ts'),
+  voice: entry('services/voice/src/main.ts'),
 } as const;
 
 /** The same entry points compiled by `npm run build`: what `npm start` and production run. */
@@ -21,6 +22,7 @@ export const COMPILED_ENTRY_POINTS = {
   sms: entry('services/sms/dist/main.js'),
   onboarding: entry('services/onboarding/dist/main.js'),
   summarizer: entry('services/summarizer/dist/main.js'),
+  voice: entry('services/voice/dist/main.js'),
 } as const;
 
 /**
@@ -70,7 +72,7 @@ export function localSecrets(config: Config): Record<string, string> {
   return generated;
 }
 
-/** Every process of the stack, compiled (see buildServices): the sandbox in sandbox mode, the ingress, and each worker × replicas. */
+/** Every process of the stack, compiled (see buildServices): the sandbox in sandbox mode, the ingress, the voice bot when on, and each worker × replicas. */
 export function stackProcesses(config: Config, stackEnv: Record<string, string>): ProcessSpec[] {
   const env = { ...stackEnv, NODE_OPTIONS: serviceNodeOptions() };
   const specs: ProcessSpec[] = [];
@@ -85,6 +87,9 @@ export function stackProcesses(config: Config, stackEnv: Record<string, string>)
     nodeArgs: INGRESS_NODE_FLAGS,
     env: { ...env, ...ownMetrics() },
   });
+  // The voice bot answers calls in sandbox mode too: one process (a live call lives in the process that holds its socket).
+  if (config.voice.bot && !config.voice.botWsUrl)
+    specs.push({ name: 'voice', entry: COMPILED_ENTRY_POINTS.voice, env: { ...env, ...ownMetrics() } });
   for (const worker of ['sms', 'onboarding', 'summarizer'] as const) {
     for (let replica = 1; replica <= config.stack.workerReplicas; replica += 1) {
       const name = config.stack.workerReplicas === 1 ? worker : `${worker}-${replica}`;

@@ -1,4 +1,5 @@
 export type { OpenAIMode } from './openai/openai-mode.ts';
+export type { AbortedStream, StreamStatsSnapshot } from './openai/stream-stats.ts';
 export {
   type Sandbox,
   type SandboxControl,

@@ -7,6 +7,7 @@ import { clientErrorStatus } from './http/client-error.ts';
 import { BoundedLog } from './log/bounded-log.ts';
 import { chatCompletionsRouter } from './openai/chat-completions.router.ts';
 import { type OpenAIMode, OpenAIModeState } from './openai/openai-mode.ts';
+import { StreamStats, type StreamStatsSnapshot } from './openai/stream-stats.ts';
 import { adminUsersRouter, authWithoutDatabaseRouter } from './supabase-auth/admin-users.router.ts';
 import { FailureSwitch } from './switches/failure-switch.ts';
 import { type CallMode, CallModes } from './twilio/calls/call-mode.ts';
@@ -85,6 +86,8 @@ export interface SandboxControl {
   openaiRequests(): Record<string, unknown>[];
   /** Replaces the OpenAI mode; `{}` restores normal service. */
   setOpenAIMode(mode: OpenAIMode): void;
+  /** What the chat completion streams did: running, completed, aborted by their client. */
+  openaiStreams(): StreamStatsSnapshot;
   /** Sends an inbound SMS, signed, to `${ingressBaseUrl}/twilio/sms`; resolves with the ingress's answer. */
   sendInboundSms(input: InboundSmsInput): Promise<InboundSmsResult>;
   /** How webhooks sent from now on are signed (a Webhook Rule's shared key, or `{}`: the auth token). */
@@ -132,6 +135,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const openaiRequests = new BoundedLog<Record<string, unknown>>(capacity);
   const callbackModes = new CallbackModes();
   const openaiMode = new OpenAIModeState();
+  const openaiStreams = new StreamStats(capacity);
   const twilioFailures = new FailureSwitch<NonNullable<TwilioMode['failWith']>>();
   let trialAccount = false;
   const sender = new WebhookSender({
@@ -171,6 +175,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     setCallbackModeFor: (to, mode) => callbackModes.setFor(to, mode),
     openaiRequests: () => openaiRequests.toArray(),
     setOpenAIMode: (mode) => openaiMode.set(mode),
+    openaiStreams: () => openaiStreams.snapshot(),
     setWebhookSigningMode: (mode) => sender.setSigningMode(mode),
     sendInboundSms: (input) => sendInboundSms(driverDeps, input),
     simulateCall: (input) => simulateCall(driverDeps, input),
@@ -183,6 +188,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       openaiRequests.clear();
       callbackModes.reset();
       openaiMode.set({});
+      openaiStreams.reset();
       twilioFailures.set(undefined);
       trialAccount = false;
       sender.setSigningMode({});
@@ -208,7 +214,15 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       logger,
     }),
   );
-  app.use('/v1', chatCompletionsRouter({ mode: openaiMode, requests: openaiRequests, signal: sender.signal }));
+  app.use(
+    '/v1',
+    chatCompletionsRouter({
+      mode: openaiMode,
+      requests: openaiRequests,
+      streams: openaiStreams,
+      signal: sender.signal,
+    }),
+  );
   app.use(
     '/auth/v1',
     db

@@ -30,3 +30,4 @@ export * from './twilio/signed-url-forms.ts';
 export * from './twilio/twilio-signature.ts';
 export * from './twilio/webhook-signers.ts';
 export * from './verification/verification-code-mask.ts';
+export * from './voice/relay-handoff.ts';

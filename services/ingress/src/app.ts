@@ -37,6 +37,7 @@ const ROUTES = [
   '/twilio/sms/status',
   '/twilio/voice',
   '/twilio/voice/recorded',
+  '/twilio/voice/relay-ended',
   '/twilio/voice/status',
   '/twilio/voice/transcription',
   '/hooks/user-profiles',
@@ -78,6 +79,8 @@ export function createApp(deps: AppDeps): Express {
       publicBaseUrl: config.http.publicBaseUrl,
       callbackOverrides: config.twilio.callbackOverrides,
       voiceBotWsUrl: config.voice.botWsUrl,
+      relayUrl: config.voice.bot ? config.voice.botPublicUrl : undefined,
+      transferNumber: config.voice.transferNumber,
       callerLookupTimeoutMs: deps.callerLookupTimeoutMs,
     }),
   );

@@ -29,9 +29,11 @@ const twilioMode = z.strictObject({
 });
 
 const openaiMode = z.strictObject({
-  failWith: z.union([z.literal(400), z.literal(401), z.literal(429), z.literal(500)]).optional(),
+  failWith: z.union([z.literal(400), z.literal(401), z.literal(429), z.literal(500), z.literal('hang')]).optional(),
   times: z.number().int().positive().optional(),
   latencyMs: z.number().int().min(0).optional(),
+  firstTokenMs: z.number().int().min(0).optional(),
+  interTokenMs: z.number().int().min(0).optional(),
   retryAfterMs: z.number().int().min(0).optional(),
   contextWindowTokens: z.number().int().positive().optional(),
 });
@@ -136,6 +138,9 @@ export function controlRouter(control: SandboxControl): Router {
   });
   router.get('/openai/requests', (_req, res) => {
     res.json(control.openaiRequests());
+  });
+  router.get('/openai/streams', (_req, res) => {
+    res.json(control.openaiStreams());
   });
   router.put('/openai/mode', (req, res) => {
     const mode = parse(openaiMode, req.body, res);

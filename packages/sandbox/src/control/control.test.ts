@@ -63,6 +63,19 @@ describe('control API', () => {
     expect(ingress.received.every((w) => w.validSignature)).toBe(true);
   });
 
+  it('sets the streams’ pacing and hang switch and reports the streams', async () => {
+    const mode = { firstTokenMs: 300, interTokenMs: 20, failWith: 'hang', times: 1 };
+    expect((await call('PUT', '/openai/mode', mode)).status).toBe(204);
+    expect(await (await call('GET', '/openai/streams')).json()).toEqual({
+      active: 0,
+      completed: 0,
+      aborted: 0,
+      tokensAfterAbort: 0,
+      aborts: [],
+    });
+    expect((await call('PUT', '/openai/mode', {})).status).toBe(204);
+  });
+
   it('rejects an invalid switch with the problem named', async () => {
     const response = await call('PUT', '/openai/mode', { failWith: 418 });
     expect(response.status).toBe(400);

@@ -1,22 +1,28 @@
+import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import express, { type ErrorRequestHandler, type Response, Router } from 'express';
 import { clientErrorStatus } from '../http/client-error.ts';
 import type { BoundedLog } from '../log/bounded-log.ts';
 import { newSid } from '../twilio/sids.ts';
 import {
+  answerFor,
   type ChatCompletionRequest,
-  type ChatMessage,
   chatCompletion,
   type InvalidRequest,
   promptTokens,
   validateRequest,
 } from './chat-completion.ts';
+import { streamChatCompletion } from './chat-completion-stream.ts';
+import type { ChatMessage } from './chat-message.ts';
 import type { OpenAIModeState } from './openai-mode.ts';
+import type { StreamStats } from './stream-stats.ts';
 
 export interface OpenAIRouterDeps {
   mode: OpenAIModeState;
   /** Every chat completion request body received, failed ones included. */
   requests: BoundedLog<Record<string, unknown>>;
+  streams: StreamStats;
+  /** Aborted when the sandbox closes. */
   signal: AbortSignal;
 }
 
@@ -85,7 +91,7 @@ export function chatCompletionsRouter(deps: OpenAIRouterDeps): Router {
       return;
     }
     const failure = deps.mode.takeFailure();
-    if (failure !== undefined) {
+    if (failure !== undefined && failure !== 'hang') {
       sendFailure(res, failure, String(body.model ?? 'gpt-4o-mini'), deps.mode.retryAfterMs);
       return;
     }
@@ -104,7 +110,24 @@ export function chatCompletionsRouter(deps: OpenAIRouterDeps): Router {
       return;
     }
     res.set('openai-processing-ms', String(Date.now() - started));
-    res.json(chatCompletion(body, Date.now()));
+    if (!body.stream && failure === 'hang') {
+      // Never answered: the request ends when the client gives up (or the sandbox closes).
+      await once(res, 'close');
+      return;
+    }
+    if (!body.stream) {
+      res.json(chatCompletion(body, Date.now()));
+      return;
+    }
+    const timing = {
+      firstTokenMs: deps.mode.firstTokenMs,
+      interTokenMs: deps.mode.interTokenMs,
+      hang: failure === 'hang',
+    };
+    await streamChatCompletion(res, body, answerFor(body), tokens, timing, {
+      stats: deps.streams,
+      closing: deps.signal,
+    });
   });
 
   router.use(((error: unknown, _req, res, next) => {
