@@ -18,6 +18,8 @@ CREATE TABLE public.outbound_calls (
     attempt INTEGER NOT NULL DEFAULT 1 CHECK (attempt >= 1),
     -- The current attempt's call at Twilio, once placed.
     call_sid TEXT UNIQUE CHECK (call_sid ~ '^CA[0-9a-fA-F]{32}$'),
+    -- The calls of earlier attempts: a placement that looks at Twilio for its own call never adopts one.
+    earlier_call_sids TEXT[] NOT NULL DEFAULT '{}',
     -- Who is placing the current attempt, until when, and since when (a retry after the lease
     -- expired looks at Twilio for calls created since then).
     lease_owner TEXT,

@@ -12,6 +12,7 @@ export * from './formats/formats.ts';
 export * from './logging/logger.ts';
 export * from './migrations/run-migrations.ts';
 export * from './outbound-calls/callee.repository.ts';
+export * from './outbound-calls/outbound-call-urls.ts';
 export * from './outbound-calls/outbound-calls.repository.ts';
 export * from './phone/caller-id.ts';
 export * from './phone/e164.ts';

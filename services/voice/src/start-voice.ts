@@ -21,6 +21,7 @@ import { WebSocketServer } from 'ws';
 import { DEFAULT_INSTRUCTIONS } from './conversation/bot-instructions.ts';
 import { Conversation, type ConversationSettings } from './conversation/conversation.ts';
 import { createVoiceMetrics } from './metrics/voice-metrics.ts';
+import { type OutboundCallsConfig, startOutboundCallWorkers } from './outbound-calls/start-outbound-call-workers.ts';
 import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS } from './relay-protocol/connection-limits.ts';
 import { relaySocket, serveRelayConnection } from './relay-protocol/relay-connection.ts';
 import { queueCallerTexts } from './tools/text-caller.ts';
@@ -28,7 +29,8 @@ import { queueTurns } from './turns/turn-jobs.ts';
 import { refuseUpgrade, upgradeCheck } from './upgrade/verify-upgrade.ts';
 
 /** The configuration sections the voice service reads. */
-export type VoiceServiceConfig = ConfigOf<'database' | 'redis' | 'twilio' | 'openai' | 'voice' | 'voiceBot'>;
+export type VoiceServiceConfig = ConfigOf<'database' | 'redis' | 'twilio' | 'openai' | 'voice' | 'voiceBot'> &
+  OutboundCallsConfig;
 
 export interface StartVoiceOptions {
   /** Default: a `voice` logger at `config.logLevel`. */
@@ -119,6 +121,8 @@ export async function startVoice(config: VoiceServiceConfig, options: StartVoice
     settings,
   };
 
+  const outboundCalls = await startOutboundCallWorkers(config, { db, queues, logger });
+
   const check = upgradeCheck({
     keys: { authToken: config.twilio.authToken, sharedKey: config.twilio.webhookSharedKey },
     publicUrl: config.voice.botPublicUrl,
@@ -150,6 +154,7 @@ export async function startVoice(config: VoiceServiceConfig, options: StartVoice
     wss.close();
     server.closeAllConnections();
     await stopped;
+    await outboundCalls.close();
     await closeQueues(queues);
     await redis.quit();
     await db.destroy();

@@ -21,7 +21,7 @@ export const SERVICE_CONFIG_SECTIONS = {
   sms: ['database', 'redis', 'http', 'twilio', 'sms', 'workers', 'metrics', 'retention'],
   onboarding: ['database', 'redis', 'onboarding', 'workers', 'metrics'],
   summarizer: ['database', 'redis', 'openai', 'workers', 'metrics', 'transcripts'],
-  voice: ['database', 'redis', 'twilio', 'openai', 'voice', 'voiceBot', 'metrics'],
+  voice: ['database', 'redis', 'http', 'twilio', 'openai', 'voice', 'voiceBot', 'metrics', 'outboundCalls', 'workers'],
   sandbox: ['database', 'http', 'twilio', 'supabase'],
   'db:migrate': ['database'],
 } as const satisfies Record<string, readonly ConfigSectionName[]>;

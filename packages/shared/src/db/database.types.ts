@@ -143,6 +143,7 @@ export interface OutboundCalls {
   attempt: Generated<number>;
   call_sid: string | null;
   created_at: Generated<Timestamp>;
+  earlier_call_sids: Generated<string[]>;
   finished_at: Timestamp | null;
   id: Generated<string>;
   idempotency_key: string | null;

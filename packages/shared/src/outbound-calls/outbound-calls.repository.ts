@@ -148,12 +148,48 @@ export async function recordPlacedCall(
   return row !== undefined;
 }
 
-/** Of these Call SIDs, those no outbound call holds. */
+/**
+ * Extends a run's lease just before it calls Twilio; false when the run lost it (it stalled past
+ * the expiry and another run took the attempt over), and must then not call.
+ */
+export async function renewClaim(
+  db: Db,
+  claim: { id: string; attempt: number; owner: string; leaseMs: number; now: Date },
+): Promise<boolean> {
+  const row = await db
+    .updateTable('outbound_calls')
+    .set({ lease_expires_at: new Date(claim.now.getTime() + claim.leaseMs) })
+    .where('id', '=', claim.id)
+    .where('attempt', '=', claim.attempt)
+    .where('status', '=', 'placing')
+    .where('lease_owner', '=', claim.owner)
+    .where('lease_expires_at', '>', claim.now)
+    .returning('id')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Hands back a claim whose run knows Twilio placed no call (Twilio refused the request). */
+export async function releaseClaim(db: Db, claim: { id: string; attempt: number; owner: string }): Promise<void> {
+  await db
+    .updateTable('outbound_calls')
+    .set({ status: 'scheduled', lease_owner: null, lease_expires_at: null, lease_taken_at: null })
+    .where('id', '=', claim.id)
+    .where('attempt', '=', claim.attempt)
+    .where('status', '=', 'placing')
+    .where('lease_owner', '=', claim.owner)
+    .execute();
+}
+
+/** Of these Call SIDs, those no outbound call holds, now or for an earlier attempt. */
 export async function unclaimedCallSids(db: Db, callSids: string[]): Promise<string[]> {
   if (callSids.length === 0) return [];
-  const taken = await db.selectFrom('outbound_calls').select('call_sid').where('call_sid', 'in', callSids).execute();
-  const held = new Set(taken.map((row) => row.call_sid));
-  return callSids.filter((sid) => !held.has(sid));
+  const { rows } = await sql<{ sid: string }>`
+    select sid from unnest(${callSids}::text[]) as sid
+    where not exists (select 1 from public.outbound_calls c where c.call_sid = sid or sid = any(c.earlier_call_sids))
+  `.execute(db);
+  const free = new Set(rows.map((row) => row.sid));
+  return callSids.filter((sid) => free.has(sid));
 }
 
 /** Ends an attempt that will not be placed (not callable any more, or refused by Twilio for good). */
@@ -216,6 +252,7 @@ export async function applyOutboundCallOutcome(
       attempt = case when r.retrying then c.attempt + 1 else c.attempt end,
       not_before = case when r.retrying then ${outcome.retryAt} else c.not_before end,
       call_sid = case when r.retrying then null else c.call_sid end,
+      earlier_call_sids = case when r.retrying then c.earlier_call_sids || c.call_sid else c.earlier_call_sids end,
       lease_owner = case when r.retrying then null else c.lease_owner end,
       lease_taken_at = case when r.retrying then null else c.lease_taken_at end,
       answered_by = coalesce(${outcome.answeredBy}, c.answered_by),

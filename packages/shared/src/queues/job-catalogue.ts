@@ -15,6 +15,7 @@ export const QUEUE_NAMES = [
   'calls',
   'summaries',
   'outbound-calls',
+  'outbound-call-outcomes',
 ] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
@@ -291,7 +292,7 @@ export const queueOfJob = {
   'assemble-transcript': 'calls',
   'summarize-call': 'summaries',
   'place-call': 'outbound-calls',
-  'outbound-call-outcome': 'outbound-calls',
+  'outbound-call-outcome': 'outbound-call-outcomes',
 } as const satisfies Record<JobName, QueueName>;
 
 /** The job names a queue carries. */
