@@ -13,6 +13,11 @@ import { FailureSwitch } from './switches/failure-switch.ts';
 import { type CallMode, CallModes } from './twilio/calls/call-mode.ts';
 import { CallStore, type SandboxCall } from './twilio/calls/call-store.ts';
 import { OutboundCalls } from './twilio/calls/play-outbound-call.ts';
+import {
+  conversationRelayCall,
+  type RelayCallInput,
+  type RelayCallResult,
+} from './twilio/drivers/conversation-relay-call.ts';
 import { type InboundSmsInput, type InboundSmsResult, sendInboundSms } from './twilio/drivers/inbound-sms.ts';
 import { type SimulatedCallInput, type SimulatedCallResult, simulateCall } from './twilio/drivers/simulate-call.ts';
 import { MessageStore, type SandboxMessage } from './twilio/messages/message-store.ts';
@@ -94,6 +99,8 @@ export interface SandboxControl {
   setWebhookSigningMode(mode: WebhookSigningMode): void;
   /** Plays a whole incoming call against the ingress; resolves once every webhook has been answered. */
   simulateCall(input: SimulatedCallInput): Promise<SimulatedCallResult>;
+  /** Plays a call answered with `<Connect><ConversationRelay>`: the caller's lines over the bot's WebSocket. */
+  conversationRelayCall(input: RelayCallInput): Promise<RelayCallResult>;
   /** Clears every log, rule and switch. */
   reset(): void;
 }
@@ -179,6 +186,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     setWebhookSigningMode: (mode) => sender.setSigningMode(mode),
     sendInboundSms: (input) => sendInboundSms(driverDeps, input),
     simulateCall: (input) => simulateCall(driverDeps, input),
+    conversationRelayCall: (input) => conversationRelayCall(driverDeps, input),
     reset: () => {
       store.clear();
       calls.clear();
