@@ -12,6 +12,7 @@ import type { IngressConfig } from './start-ingress.ts';
 import { twilioWebhookGate } from './twilio/twilio-webhook.ts';
 import type { AuthUsers } from './users/auth-users.ts';
 import { userRoutes } from './users/users.routes.ts';
+import { outboundCallWebhookRoutes } from './voice/outbound-call-webhooks.ts';
 import { voiceWebhookRoutes } from './voice/voice-webhooks.ts';
 
 export interface AppDeps {
@@ -40,6 +41,8 @@ const ROUTES = [
   '/twilio/voice/relay-ended',
   '/twilio/voice/status',
   '/twilio/voice/transcription',
+  '/twilio/voice/outbound',
+  '/twilio/voice/outbound/status',
   '/hooks/user-profiles',
   '/api/users',
   '/api/calls',
@@ -82,6 +85,16 @@ export function createApp(deps: AppDeps): Express {
       relayUrl: config.voice.bot ? config.voice.botPublicUrl : undefined,
       transferNumber: config.voice.transferNumber,
       callerLookupTimeoutMs: deps.callerLookupTimeoutMs,
+    }),
+  );
+  app.use(
+    outboundCallWebhookRoutes({
+      db: deps.db,
+      batcher,
+      logger,
+      publicBaseUrl: config.http.publicBaseUrl,
+      callbackOverrides: config.twilio.callbackOverrides,
+      relayUrl: config.voice.botWsUrl ?? (config.voice.bot ? config.voice.botPublicUrl : undefined),
     }),
   );
   app.use(

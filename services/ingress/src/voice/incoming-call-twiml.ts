@@ -25,7 +25,7 @@ const MAX_RECORDING_SECONDS = 120;
 /** Twilio voice names look like `alice`, `Polly.Joanna` or `Google.en-US-Standard-C`. */
 const VOICE_NAME = /^[A-Za-z][\w.-]{0,63}$/;
 
-function greetingVoice(caller: KnownCaller | undefined): VoiceResponse.SayAttributes {
+export function greetingVoice(caller: KnownCaller | undefined): VoiceResponse.SayAttributes {
   const voice = caller?.voicePreference;
   return voice && VOICE_NAME.test(voice) ? { voice: voice as SayVoice } : {};
 }
@@ -44,9 +44,17 @@ export const RELAY_PARAMETERS = { welcomeGreeting: 'welcomeGreeting' } as const;
  * `<Start><Transcription>`: ConversationRelay already transcribes the caller, and the bot stores
  * each turn.
  */
-function relayTwiml(options: IncomingCallTwimlOptions & { relayUrl: string }): string {
+export function relayTwiml(
+  options: IncomingCallTwimlOptions & {
+    relayUrl: string;
+    /** Default: the greeting of an incoming call. */
+    welcomeGreeting?: string;
+    /** More `<Parameter>`s for the voice service. */
+    parameters?: Record<string, string>;
+  },
+): string {
   const response = new VoiceResponse();
-  const welcome = greeting(options.caller);
+  const welcome = options.welcomeGreeting ?? greeting(options.caller);
   const voice = relayVoiceFor(options.caller?.voicePreference);
   const relay = response
     .connect({ action: `${options.publicBaseUrl}/twilio/voice/relay-ended`, method: 'POST' })
@@ -61,6 +69,7 @@ function relayTwiml(options: IncomingCallTwimlOptions & { relayUrl: string }): s
       applicationReconnect: 'true',
     } as VoiceResponse.ConversationRelayAttributes);
   relay.parameter({ name: RELAY_PARAMETERS.welcomeGreeting, value: welcome });
+  for (const [name, value] of Object.entries(options.parameters ?? {})) relay.parameter({ name, value });
   return response.toString();
 }
 
