@@ -45,7 +45,26 @@ function describeMemory(context: CallerContext): string[] {
   ];
 }
 
-/** The system message: the configured instructions, then what the bot knows about this caller. */
-export function systemPrompt(instructions: string, context: CallerContext): string {
-  return [instructions, '', ...describeCaller(context), ...describeMemory(context)].join('\n');
+/** A call we placed: the user did not call, and is told why we call. */
+export interface OutboundCallBrief {
+  /** What the call is about, as whoever asked for it put it. */
+  purpose?: string;
+}
+
+function describeOutboundCall(outbound: OutboundCallBrief | undefined): string[] {
+  if (!outbound) return [];
+  const lines = ['Series Killer placed this call: the user did not call you, so say why you are calling early on.'];
+  if (outbound.purpose) lines.push(`The call is about: ${outbound.purpose}`);
+  return lines;
+}
+
+/** The system message: the configured instructions, then what the bot knows about this caller and call. */
+export function systemPrompt(instructions: string, context: CallerContext, outbound?: OutboundCallBrief): string {
+  return [
+    instructions,
+    '',
+    ...describeCaller(context),
+    ...describeOutboundCall(outbound),
+    ...describeMemory(context),
+  ].join('\n');
 }

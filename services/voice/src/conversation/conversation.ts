@@ -5,6 +5,7 @@ import {
   type HandoffReason,
   type JobData,
   type Logger,
+  OUTBOUND_CALL_PARAMETERS,
 } from '@series-killer/shared';
 import type OpenAI from 'openai';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
@@ -142,7 +143,10 @@ export class Conversation {
       { budgetMs: settings.contextBudgetMs, logger },
     ).then((context) => {
       this.#call = { callSid: message.callSid, sessionId: message.sessionId, context };
-      this.#history.push({ role: 'system', content: systemPrompt(settings.instructions, context) });
+      const outbound = message.direction?.startsWith('outbound')
+        ? { purpose: message.customParameters[OUTBOUND_CALL_PARAMETERS.purpose] }
+        : undefined;
+      this.#history.push({ role: 'system', content: systemPrompt(settings.instructions, context, outbound) });
       // A reconnected session carries on from the turns already stored.
       for (const stored of context.storedTurns) {
         if (stored.caller) this.#history.push({ role: 'user', content: stored.caller });
