@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startIngress } from '@series-killer/ingress';
 import type { Sandbox } from '@series-killer/sandbox';
@@ -143,5 +145,27 @@ describe('an outbound call through the whole stack', () => {
     expect((await request('DELETE', `/api/calls/${id}`)).status).toBe(204);
     expect((await outboundCall(id)).status).toBe('canceled');
     expect(callsTo(phone)).toEqual([]);
+  });
+});
+
+describe('npm run calls', () => {
+  const run = (...args: string[]) =>
+    promisify(execFile)(process.execPath, ['scripts/calls.ts', ...args], {
+      cwd: `${import.meta.dirname}/../..`,
+      env: { ...process.env, SANDBOX: '1', PUBLIC_BASE_URL: api, INTERNAL_API_TOKEN: TOKEN, LOG_LEVEL: 'silent' },
+    });
+
+  it('places, lists and cancels calls through the API', async () => {
+    const { phone } = await verifiedUser();
+    const at = new Date(Date.now() + 30 * 24 * 60 * 60_000);
+    at.setUTCHours(12, 0, 0, 0);
+    const placed = await run('place', phone, '--purpose', 'a test', '--at', at.toISOString());
+    const [, id, from] = /^call (\S+) scheduled; it may ring from (\S+)$/m.exec(placed.stdout) ?? [];
+    expect(from).toBe(at.toISOString());
+    expect((await run('list', '--limit', '5')).stdout).toContain(`${id}  scheduled`);
+    expect((await run('cancel', id ?? '')).stdout).toContain(`call ${id} canceled`);
+    await expect(run('cancel', id ?? '')).rejects.toMatchObject({
+      stderr: expect.stringContaining('refused (409): the call is canceled'),
+    });
   });
 });

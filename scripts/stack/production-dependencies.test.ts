@@ -62,6 +62,7 @@ const ENTRY_POINTS = [
   'scripts/start.ts',
   'scripts/jobs.ts',
   'scripts/users.ts',
+  'scripts/calls.ts',
   'packages/sandbox/src/main.ts',
   'services/ingress/src/main.ts',
   'services/sms/src/main.ts',
