@@ -23,7 +23,6 @@ import type { CallPlacer } from './call-placer.ts';
 
 /** Twilio's answers that refuse the number itself: placing again would fail the same way. */
 const NUMBER_REFUSALS: Record<number, string> = {
-  21210: 'the caller ID is not a verified number of the account',
   21214: 'the number cannot be reached',
   21215: 'the account may not call that country',
   21216: 'the account may not call that number',
