@@ -87,9 +87,6 @@ export function stackProcesses(config: Config, stackEnv: Record<string, string>)
     nodeArgs: INGRESS_NODE_FLAGS,
     env: { ...env, ...ownMetrics() },
   });
-  // The voice bot answers calls in sandbox mode too: one process (a live call lives in the process that holds its socket).
-  if (config.voice.bot && !config.voice.botWsUrl)
-    specs.push({ name: 'voice', entry: COMPILED_ENTRY_POINTS.voice, env: { ...env, ...ownMetrics() } });
   for (const worker of ['sms', 'onboarding', 'summarizer'] as const) {
     for (let replica = 1; replica <= config.stack.workerReplicas; replica += 1) {
       const name = config.stack.workerReplicas === 1 ? worker : `${worker}-${replica}`;
@@ -101,5 +98,8 @@ export function stackProcesses(config: Config, stackEnv: Record<string, string>)
       });
     }
   }
+  // One voice process: a live call stays with the process that holds its socket.
+  if (config.voice.bot && !config.voice.botWsUrl)
+    specs.push({ name: 'voice', entry: COMPILED_ENTRY_POINTS.voice, env: { ...env, ...ownMetrics() } });
   return specs;
 }

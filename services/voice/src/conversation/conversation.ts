@@ -143,6 +143,9 @@ export class Conversation {
     ).then((context) => {
       this.#call = { callSid: message.callSid, sessionId: message.sessionId, context };
       this.#history.push({ role: 'system', content: systemPrompt(settings.instructions, context) });
+      // Twilio spoke the greeting the ingress chose; the model should know it was said.
+      const greeting = message.customParameters.welcomeGreeting;
+      if (greeting && context.storedTurns.length === 0) this.#history.push({ role: 'assistant', content: greeting });
       // A reconnected session carries on from the turns already stored.
       for (const stored of context.storedTurns) {
         if (stored.caller) this.#history.push({ role: 'user', content: stored.caller });
