@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { configVariables, loadConfig, loadConfigSections, SERVICE_CONFIG_SECTIONS } from '@series-killer/shared';
 import { parse } from 'yaml';
-import { INGRESS_NODE_FLAGS, WORKER_NODE_FLAGS } from './stack-processes.ts';
+import { INGRESS_NODE_FLAGS, VOICE_NODE_FLAGS, WORKER_NODE_FLAGS } from './stack-processes.ts';
 
 const root = new URL('../../', import.meta.url);
 const read = (path: string) => readFileSync(new URL(path, root), 'utf8');
@@ -187,6 +187,10 @@ describe('docker-compose.yml', () => {
   it.each(['sms', 'onboarding', 'summarizer'])('%s runs with the Node flags npm start gives a worker', (name) => {
     const command = services[name]?.command ?? [];
     expect(command.slice(1, -1)).toEqual(WORKER_NODE_FLAGS);
+  });
+
+  it('runs the voice service with the Node flags npm start gives it', () => {
+    expect(services.voice?.command).toEqual(['node', ...VOICE_NODE_FLAGS, 'services/voice/dist/main.js']);
   });
 
   it('runs the ingress with the Node flags npm start gives it', () => {

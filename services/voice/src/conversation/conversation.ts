@@ -231,11 +231,18 @@ export class Conversation {
       firstTokenTimeoutMs: settings.firstTokenTimeoutMs,
     };
     let toolCalls: Extract<ReplyEvent, { type: 'tool-calls' }>['calls'] | undefined;
+    let forwarded = false;
     try {
       for await (const event of streamReply(openai, request, controller.signal)) {
         if (controller.signal.aborted) return;
-        if (event.type === 'tool-calls') toolCalls = event.calls;
-        else this.#sendToken(controller.signal, open, event.text);
+        if (event.type === 'tool-calls') {
+          toolCalls = event.calls;
+          continue;
+        }
+        const stopTimer = forwarded ? undefined : metrics.firstTokenForwardSeconds.startTimer();
+        this.#sendToken(controller.signal, open, event.text);
+        stopTimer?.();
+        forwarded = true;
       }
     } catch (error) {
       if (controller.signal.aborted) return;
