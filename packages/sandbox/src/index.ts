@@ -7,6 +7,13 @@ export {
   type SandboxUrls,
   startSandbox,
 } from './sandbox.ts';
+export type {
+  CallerLine,
+  DialogueTurn,
+  RelayCallInput,
+  RelayCallResult,
+  SessionEnd,
+} from './twilio/drivers/conversation-relay-call.ts';
 export type { InboundSmsInput, InboundSmsResult } from './twilio/drivers/inbound-sms.ts';
 export { IngressNotConfiguredError } from './twilio/drivers/inbound-sms.ts';
 export type {

@@ -10,6 +10,11 @@ import { type OpenAIMode, OpenAIModeState } from './openai/openai-mode.ts';
 import { StreamStats, type StreamStatsSnapshot } from './openai/stream-stats.ts';
 import { adminUsersRouter, authWithoutDatabaseRouter } from './supabase-auth/admin-users.router.ts';
 import { FailureSwitch } from './switches/failure-switch.ts';
+import {
+  conversationRelayCall,
+  type RelayCallInput,
+  type RelayCallResult,
+} from './twilio/drivers/conversation-relay-call.ts';
 import { type InboundSmsInput, type InboundSmsResult, sendInboundSms } from './twilio/drivers/inbound-sms.ts';
 import { type SimulatedCallInput, type SimulatedCallResult, simulateCall } from './twilio/drivers/simulate-call.ts';
 import { MessageStore, type SandboxMessage } from './twilio/messages/message-store.ts';
@@ -85,6 +90,8 @@ export interface SandboxControl {
   setWebhookSigningMode(mode: WebhookSigningMode): void;
   /** Plays a whole incoming call against the ingress; resolves once every webhook has been answered. */
   simulateCall(input: SimulatedCallInput): Promise<SimulatedCallResult>;
+  /** Plays a call answered with `<Connect><ConversationRelay>`: the caller's lines over the bot's WebSocket. */
+  conversationRelayCall(input: RelayCallInput): Promise<RelayCallResult>;
   /** Clears every log, rule and switch. */
   reset(): void;
 }
@@ -164,6 +171,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     setWebhookSigningMode: (mode) => sender.setSigningMode(mode),
     sendInboundSms: (input) => sendInboundSms(driverDeps, input),
     simulateCall: (input) => simulateCall(driverDeps, input),
+    conversationRelayCall: (input) => conversationRelayCall(driverDeps, input),
     reset: () => {
       store.clear();
       twilioRequests.clear();

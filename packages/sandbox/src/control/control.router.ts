@@ -58,6 +58,25 @@ const call = z.strictObject({
   duplicate: z.boolean().optional(),
 });
 
+const callerLine = z.union([
+  z.string().min(1),
+  z.strictObject({
+    say: z.string().min(1),
+    interruptAfterTokens: z.number().int().positive().optional(),
+    speakingMs: z.number().int().min(0).max(60_000).optional(),
+  }),
+  z.strictObject({ digits: z.string().regex(/^[0-9*#]+$/, 'digits are 0-9, * and #') }),
+  z.strictObject({ silence: z.literal(true) }),
+]);
+
+const relayCall = z.strictObject({
+  from: phone,
+  to: phone,
+  lines: z.array(callerLine).max(200),
+  replyTimeoutMs: z.number().int().positive().max(120_000).optional(),
+  hangUpAfterMs: z.number().int().min(0).max(60_000).optional(),
+});
+
 function parse<T>(schema: z.ZodType<T>, value: unknown, res: Response): T | undefined {
   const result = schema.safeParse(value ?? {});
   if (result.success) return result.data;
@@ -132,6 +151,11 @@ export function controlRouter(control: SandboxControl): Router {
     res.json(await control.sendInboundSms(input));
   });
   router.post('/calls', async (req, res) => {
+    if (typeof req.body === 'object' && req.body !== null && 'lines' in req.body) {
+      const conversation = parse(relayCall, req.body, res);
+      if (conversation) res.json(await control.conversationRelayCall(conversation));
+      return;
+    }
     const input = parse(call, req.body, res);
     if (!input) return;
     res.json(await control.simulateCall(input));

@@ -53,12 +53,6 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
 /** Longest a Node timer can wait (about 24.8 days): "never", for a stream that hangs. */
 const FOREVER_MS = 2 ** 31 - 1;
 
-export interface StreamDeps {
-  stats: StreamStats;
-  /** Aborted when the sandbox closes. */
-  closing: AbortSignal;
-}
-
 /**
  * Streams `answer` as OpenAI streams a chat completion: server-sent `chat.completion.chunk`
  * events (the first with `role`, then one token each, then `finish_reason`), a usage chunk
@@ -71,7 +65,7 @@ export async function streamChatCompletion(
   answer: ConversationReply,
   promptTokenCount: number,
   timing: StreamTiming,
-  deps: StreamDeps,
+  stats: StreamStats,
 ): Promise<void> {
   const includeUsage = body.stream_options?.include_usage === true;
   const base = {
@@ -92,13 +86,14 @@ export async function streamChatCompletion(
   });
   const { opening, tokens, finishReason } = deltasOf(answer, completionLimit(body));
 
+  // The sandbox closing destroys its connections, so this also ends streams when it closes.
   const gone = new AbortController();
-  const signal = AbortSignal.any([gone.signal, deps.closing]);
+  const { signal } = gone;
   let written = 0;
   let finished = false;
   res.once('close', () => {
     if (!finished) {
-      deps.stats.recordAbort({
+      stats.recordAbort({
         id: base.id,
         abortedAt: performance.timeOrigin + performance.now(),
         tokensWritten: written,
@@ -109,7 +104,7 @@ export async function streamChatCompletion(
   });
   const writeToken = (frame: string) => {
     if (signal.aborted) {
-      deps.stats.tokensAfterAbort += 1;
+      stats.tokensAfterAbort += 1;
       return;
     }
     res.write(frame);
@@ -118,7 +113,7 @@ export async function streamChatCompletion(
 
   res.status(200).set({ 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
   res.flushHeaders();
-  deps.stats.active += 1;
+  stats.active += 1;
   try {
     await pause(timing.hang ? FOREVER_MS : timing.firstTokenMs, signal);
     res.write(event([choice(opening)]));
@@ -131,12 +126,11 @@ export async function streamChatCompletion(
     if (includeUsage) res.write(event([], usageOf(promptTokenCount, tokens.length)));
     finished = true;
     res.end('data: [DONE]\n\n');
-    deps.stats.completed += 1;
+    stats.completed += 1;
   } catch (error) {
-    // A cancelled pause is the client going away (or the sandbox closing), which ends the stream.
+    // A cancelled pause is the client going away, which ends the stream.
     if (!signal.aborted) throw error;
-    res.destroy();
   } finally {
-    deps.stats.active -= 1;
+    stats.active -= 1;
   }
 }

@@ -251,4 +251,20 @@ describe('streamed chat completions', () => {
     const next = await openai.chat.completions.create({ model: 'm', messages: conversation('hi') });
     expect(next.choices[0]?.finish_reason).toBe('stop');
   });
+
+  it('ends the streams still running when the sandbox closes', async () => {
+    const own = await startSandbox({ accountSid: SANDBOX_DEFAULTS.twilioAccountSid, authToken: 'x' });
+    own.setOpenAIMode({ failWith: 'hang' });
+    const client = createOpenAIClient(
+      { apiKey: SANDBOX_DEFAULTS.openaiApiKey, baseUrl: `${own.url}/v1`, model: 'm' },
+      { maxRetries: 0 },
+    );
+    const stream = await client.chat.completions.create({ model: 'm', messages: conversation('hi'), stream: true });
+    const reading = (async () => {
+      for await (const _chunk of stream);
+    })();
+    await own.close();
+    await expect(reading).rejects.toThrow();
+    expect(own.openaiStreams()).toMatchObject({ active: 0, aborted: 1 });
+  });
 });

@@ -124,10 +124,7 @@ export function chatCompletionsRouter(deps: OpenAIRouterDeps): Router {
       interTokenMs: deps.mode.interTokenMs,
       hang: failure === 'hang',
     };
-    await streamChatCompletion(res, body, answerFor(body), tokens, timing, {
-      stats: deps.streams,
-      closing: deps.signal,
-    });
+    await streamChatCompletion(res, body, answerFor(body), tokens, timing, deps.streams);
   });
 
   router.use(((error: unknown, _req, res, next) => {

@@ -17,15 +17,15 @@ export interface ReceivedWebhook {
 export interface WebhookReceiver {
   url: string;
   received: ReceivedWebhook[];
-  /** Decides the HTTP status of the next answers; default 204 (TwiML 200 for voice and inbound SMS). */
-  respondWith(status: (webhook: ReceivedWebhook) => number): void;
+  /** Decides the next answers: an HTTP status (200 answers `<Response/>`) or TwiML to answer with 200; default 204. */
+  respondWith(answer: (webhook: ReceivedWebhook) => number | { twiml: string }): void;
   close(): Promise<void>;
 }
 
 /** A local stand-in for an application Twilio calls: records every webhook and checks its signature. */
 export async function startWebhookReceiver(authToken: string): Promise<WebhookReceiver> {
   const received: ReceivedWebhook[] = [];
-  let decide: (webhook: ReceivedWebhook) => number = () => 204;
+  let decide: (webhook: ReceivedWebhook) => number | { twiml: string } = () => 204;
   let baseUrl = '';
   const app = express();
   app.use(express.urlencoded({ extended: false }));
@@ -41,9 +41,10 @@ export async function startWebhookReceiver(authToken: string): Promise<WebhookRe
       validSignature: twilio.validateRequest(authToken, signature ?? '', `${baseUrl}${req.originalUrl}`, params),
     };
     received.push(webhook);
-    const status = decide(webhook);
-    if (status === 200) res.type('text/xml').send('<Response/>');
-    else res.status(status).end();
+    const answer = decide(webhook);
+    if (typeof answer === 'object') res.type('text/xml').send(answer.twiml);
+    else if (answer === 200) res.type('text/xml').send('<Response/>');
+    else res.status(answer).end();
   });
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -52,8 +53,8 @@ export async function startWebhookReceiver(authToken: string): Promise<WebhookRe
   return {
     url: baseUrl,
     received,
-    respondWith(status) {
-      decide = status;
+    respondWith(answer) {
+      decide = answer;
     },
     close: () =>
       new Promise<void>((resolve) => {

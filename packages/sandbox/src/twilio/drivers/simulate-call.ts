@@ -37,7 +37,12 @@ export interface SimulatedCallResult {
   deliveries: { kind: string; params: Record<string, string>; status: number }[];
 }
 
-function callParams(accountSid: string, callSid: string, input: SimulatedCallInput): Record<string, string> {
+/** The parameters Twilio sends with every request about an incoming call. */
+export function callParams(
+  accountSid: string,
+  callSid: string,
+  input: { from: string; to: string },
+): Record<string, string> {
   return {
     AccountSid: accountSid,
     ApiVersion: '2010-04-01',
@@ -113,6 +118,41 @@ function transcriptionEvents(
   ];
 }
 
+/** The status callback of a call moving to `status`; `completed` carries the call's duration in seconds. */
+export function voiceStatusCallback(
+  deps: DriverDeps,
+  base: Record<string, string>,
+  status: string,
+  sequence: number,
+  durationSeconds: number,
+): WebhookRequest {
+  return {
+    kind: 'voice-status',
+    url: ingressUrl(deps, '/twilio/voice/status'),
+    idempotencyToken: newIdempotencyToken(),
+    params: {
+      ...base,
+      CallStatus: status,
+      CallbackSource: 'call-progress-events',
+      SequenceNumber: String(sequence),
+      Timestamp: rfc2822(Date.now()),
+      ...(status === 'completed'
+        ? { CallDuration: String(durationSeconds), Duration: String(Math.ceil(durationSeconds / 60)) }
+        : {}),
+    },
+  };
+}
+
+/** The voice webhook Twilio sends when a call comes in. */
+export function incomingCallWebhook(deps: DriverDeps, base: Record<string, string>): WebhookRequest {
+  return {
+    kind: 'voice',
+    url: ingressUrl(deps, '/twilio/voice'),
+    params: { ...base, CallStatus: 'ringing' },
+    idempotencyToken: newIdempotencyToken(),
+  };
+}
+
 /**
  * The webhooks of one incoming call, in their natural order: the voice request, the status
  * callbacks `initiated`, `ringing`, `in-progress`, the transcription events, then `completed`
@@ -126,30 +166,10 @@ export function callWebhooks(
 ): { voice: WebhookRequest; events: WebhookRequest[] } {
   const outcome = input.outcome ?? 'completed';
   const base = callParams(deps.accountSid, callSid, input);
-  const voice: WebhookRequest = {
-    kind: 'voice',
-    url: ingressUrl(deps, '/twilio/voice'),
-    params: { ...base, CallStatus: 'ringing' },
-    idempotencyToken: newIdempotencyToken(),
-  };
-  const statusUrl = ingressUrl(deps, '/twilio/voice/status');
+  const voice = incomingCallWebhook(deps, base);
   const duration = input.durationSeconds ?? defaultDuration(input.transcript);
-  const statuses = statusSequence(outcome).map(
-    (status, sequence): WebhookRequest => ({
-      kind: 'voice-status',
-      url: statusUrl,
-      idempotencyToken: newIdempotencyToken(),
-      params: {
-        ...base,
-        CallStatus: status,
-        CallbackSource: 'call-progress-events',
-        SequenceNumber: String(sequence),
-        Timestamp: rfc2822(Date.now()),
-        ...(status === 'completed'
-          ? { CallDuration: String(duration), Duration: String(Math.ceil(duration / 60)) }
-          : {}),
-      },
-    }),
+  const statuses = statusSequence(outcome).map((status, sequence) =>
+    voiceStatusCallback(deps, base, status, sequence, duration),
   );
   const transcription =
     outcome === 'completed' && input.transcript

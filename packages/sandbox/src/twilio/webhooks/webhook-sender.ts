@@ -98,6 +98,11 @@ export class WebhookSender {
     this.#signing = mode;
   }
 
+  /** The signature headers of a request to `url` under the current signing mode (a WebSocket upgrade: no params). */
+  sign(url: string, params: Record<string, string>): Record<string, string> {
+    return signatureHeaders(this.#options.authToken, this.#signing, url, params);
+  }
+
   get signal(): AbortSignal {
     return this.#abort.signal;
   }
@@ -149,7 +154,7 @@ export class WebhookSender {
           'Content-Type': 'application/x-www-form-urlencoded',
           Accept: '*/*',
           'User-Agent': 'TwilioProxy/1.1',
-          ...signatureHeaders(this.#options.authToken, this.#signing, request.url, request.params),
+          ...this.sign(request.url, request.params),
           'I-Twilio-Idempotency-Token': request.idempotencyToken,
           'X-Home-Region': 'us1',
         },
