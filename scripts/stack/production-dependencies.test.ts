@@ -69,6 +69,7 @@ const ENTRY_POINTS = [
   'services/onboarding/src/main.ts',
   'services/summarizer/src/main.ts',
   'services/summarizer/src/cli/summarize.ts',
+  'services/voice/src/main.ts',
 ];
 
 describe('the production image', () => {

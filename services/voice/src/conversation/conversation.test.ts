@@ -71,7 +71,8 @@ describe('a conversation', () => {
 
   it('streams the reply token by token, ends it with last: true and stores the turn', async () => {
     h.stack.sandbox.setOpenAIMode({ interTokenMs: 5 });
-    const call = await h.call(KNOWN_CALLER);
+    const greeting = 'Hi Ada, thanks for calling Series Killer.';
+    const call = await h.call(KNOWN_CALLER, { customParameters: { welcomeGreeting: greeting } });
     call.send({ type: 'prompt', voicePrompt: 'What should I watch tonight?', lang: 'en-US', last: true });
     const reply = await call.reply();
 
@@ -85,6 +86,10 @@ describe('a conversation', () => {
     expect(system).toContain('The caller is Ada');
     expect(system).toContain('Portland');
     expect(system).toContain('Ada asked for a recap of Dark Waters. Open items: Send the Dark Waters recap.');
+    // The greeting Twilio spoke comes before the caller's first words.
+    const request = h.stack.sandbox.openaiRequests().at(-1) as { messages: { role: string; content: string }[] };
+    expect(request.messages.slice(1).map((m) => m.role)).toEqual(['assistant', 'user']);
+    expect(request.messages[1]?.content).toBe(greeting);
 
     // The turn is stored once the next one begins (or the call ends).
     call.close();

@@ -147,6 +147,9 @@ export class Conversation {
         ? { purpose: message.customParameters[OUTBOUND_CALL_PARAMETERS.purpose] }
         : undefined;
       this.#history.push({ role: 'system', content: systemPrompt(settings.instructions, context, outbound) });
+      // Twilio spoke the greeting the ingress chose; the model should know it was said.
+      const greeting = message.customParameters.welcomeGreeting;
+      if (greeting && context.storedTurns.length === 0) this.#history.push({ role: 'assistant', content: greeting });
       // A reconnected session carries on from the turns already stored.
       for (const stored of context.storedTurns) {
         if (stored.caller) this.#history.push({ role: 'user', content: stored.caller });
@@ -232,11 +235,18 @@ export class Conversation {
       firstTokenTimeoutMs: settings.firstTokenTimeoutMs,
     };
     let toolCalls: Extract<ReplyEvent, { type: 'tool-calls' }>['calls'] | undefined;
+    let forwarded = false;
     try {
       for await (const event of streamReply(openai, request, controller.signal)) {
         if (controller.signal.aborted) return;
-        if (event.type === 'tool-calls') toolCalls = event.calls;
-        else this.#sendToken(controller.signal, open, event.text);
+        if (event.type === 'tool-calls') {
+          toolCalls = event.calls;
+          continue;
+        }
+        const stopTimer = forwarded ? undefined : metrics.firstTokenForwardSeconds.startTimer();
+        this.#sendToken(controller.signal, open, event.text);
+        stopTimer?.();
+        forwarded = true;
       }
     } catch (error) {
       if (controller.signal.aborted) return;

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Registry, Summary } from 'prom-client';
 
 /** The voice service's Prometheus metrics, on a registry of its own. */
 export interface VoiceMetrics {
@@ -11,6 +11,8 @@ export interface VoiceMetrics {
   modelFailures: Counter;
   /** Upgrades and connections refused or closed, by reason. */
   refusals: Counter<'reason'>;
+  /** Seconds from a reply's first token leaving the model's stream to its `text` message handed to the socket. */
+  firstTokenForwardSeconds: Summary;
 }
 
 export function createVoiceMetrics(): VoiceMetrics {
@@ -32,6 +34,12 @@ export function createVoiceMetrics(): VoiceMetrics {
       name: 'voice_refusals_total',
       help: 'Upgrades refused and connections closed for abuse, by reason',
       labelNames: ['reason'],
+      registers: [registry],
+    }),
+    firstTokenForwardSeconds: new Summary({
+      name: 'voice_first_token_forward_seconds',
+      help: "Time from a reply's first token out of the model's stream to its text message on the socket",
+      percentiles: [0.5, 0.99],
       registers: [registry],
     }),
   };

@@ -12,7 +12,10 @@ export interface VoiceHarness {
   stack: TestStack & { sandbox: Sandbox };
   voice: RunningVoice;
   /** Opens a relay socket signed as Twilio signs it, and sends `setup` for a new call from `from`. */
-  call(from: string, options?: { callSid?: string }): Promise<RelayClient & { callSid: string }>;
+  call(
+    from: string,
+    options?: { callSid?: string; customParameters?: Record<string, string> },
+  ): Promise<RelayClient & { callSid: string }>;
   close(): Promise<void>;
 }
 
@@ -31,7 +34,7 @@ export async function startVoiceHarness(
   return {
     stack,
     voice,
-    async call(from, { callSid = fakeSid('CA') } = {}) {
+    async call(from, { callSid = fakeSid('CA'), customParameters = {} } = {}) {
       const client = await connectRelay(voice.url, VOICE_RELAY_PATH, { 'X-Twilio-Signature': signature });
       client.send({
         type: 'setup',
@@ -43,7 +46,7 @@ export async function startVoiceHarness(
         direction: 'inbound',
         callType: 'PSTN',
         callStatus: 'RINGING',
-        customParameters: {},
+        customParameters,
       });
       return Object.assign(client, { callSid });
     },
