@@ -24,7 +24,7 @@ import { type InboundSmsInput, type InboundSmsResult, sendInboundSms } from './t
 import { type SimulatedCallInput, type SimulatedCallResult, simulateCall } from './twilio/drivers/simulate-call.ts';
 import { MessageStore, type SandboxMessage } from './twilio/messages/message-store.ts';
 import { type CallbackMode, CallbackModes } from './twilio/status-callbacks/callback-mode.ts';
-import { type TwilioMode, type TwilioRequestRecord, twilioApi } from './twilio/twilio-api.ts';
+import { type TwilioFault, type TwilioMode, type TwilioRequestRecord, twilioApi } from './twilio/twilio-api.ts';
 import { type WebhookDelivery, WebhookSender, type WebhookSigningMode } from './twilio/webhooks/webhook-sender.ts';
 
 export interface SandboxOptions {
@@ -81,7 +81,7 @@ export interface SandboxControl {
   setCallModeFor(to: string, mode: CallMode | undefined): void;
   /** Every request to the Twilio REST API, oldest first, rejected ones included. */
   twilioRequests(): TwilioRequestRecord[];
-  /** Makes the Twilio REST API fail; replaces the previous mode, `{}` restores normal service. */
+  /** Makes the Twilio REST API fail or hold requests; replaces the previous mode, `{}` restores normal service. */
   setTwilioMode(mode: TwilioMode): void;
   /** Every webhook attempt the sandbox made (status callbacks and drivers), oldest first. */
   webhooks(): WebhookDelivery[];
@@ -145,7 +145,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const callbackModes = new CallbackModes();
   const openaiMode = new OpenAIModeState();
   const openaiStreams = new StreamStats(capacity);
-  const twilioFailures = new FailureSwitch<NonNullable<TwilioMode['failWith']>>();
+  const twilioFaults = new FailureSwitch<TwilioFault>();
   let trialAccount = false;
   const sender = new WebhookSender({
     authToken: options.authToken,
@@ -198,7 +198,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     setCallModeFor: (to, mode) => callModes.setFor(to, mode),
     twilioRequests: () => twilioRequests.toArray(),
     setTwilioMode: (mode) => {
-      twilioFailures.set(mode.failWith, mode.times);
+      const { failWith, latencyMs } = mode;
+      twilioFaults.set(failWith === undefined && !latencyMs ? undefined : { failWith, latencyMs }, mode.times);
       trialAccount = mode.trialAccount === true;
     },
     webhooks: () => webhookLog.toArray(),
@@ -221,7 +222,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       callbackModes.reset();
       openaiMode.set({});
       openaiStreams.reset();
-      twilioFailures.set(undefined);
+      twilioFaults.set(undefined);
       trialAccount = false;
       sender.setSigningMode({});
     },
@@ -235,7 +236,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       accountSid: options.accountSid,
       authToken: options.authToken,
       requests: twilioRequests,
-      takeFailure: () => twilioFailures.take(),
+      takeFault: () => twilioFaults.take(),
+      signal: sender.signal,
       isTrialAccount: () => trialAccount,
       store,
       calls,

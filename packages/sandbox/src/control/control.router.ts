@@ -15,6 +15,7 @@ const callbackMode = z.strictObject({
 
 const twilioMode = z.strictObject({
   failWith: z.union([z.literal(429), z.literal(500), z.literal(503)]).optional(),
+  latencyMs: z.number().int().min(0).max(600_000).optional(),
   times: z.number().int().positive().optional(),
   trialAccount: z.boolean().optional(),
 });

@@ -82,6 +82,15 @@ describe('control API', () => {
     expect(JSON.stringify(await response.json())).toContain('failWith');
   });
 
+  it('holds Twilio requests with the latency switch, and refuses a negative latency', async () => {
+    expect((await call('PUT', '/twilio/mode', { latencyMs: -1 })).status).toBe(400);
+    expect((await call('PUT', '/twilio/mode', { latencyMs: 200, times: 1 })).status).toBe(204);
+    const client = createTwilioClient({ accountSid, authToken, apiBaseUrl: sandbox.url });
+    await client.messages.list({ limit: 1 });
+    const held = (await (await call('GET', '/twilio/requests')).json()) as { heldMs?: number }[];
+    expect(held.at(-1)?.heldMs).toBe(200);
+  });
+
   it('resets its logs', async () => {
     expect((await call('POST', '/reset')).status).toBe(204);
     expect(sandbox.messages()).toEqual([]);

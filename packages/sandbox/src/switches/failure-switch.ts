@@ -1,4 +1,4 @@
-/** A failure to answer with, for a number of requests or until replaced. */
+/** A failure (or a delay) to answer with, for a number of requests or until replaced. */
 export class FailureSwitch<S> {
   #failWith: S | undefined;
   #left = 0;

@@ -11,8 +11,8 @@ export type TwilioClient = twilio.Twilio;
  */
 class RetargetedRequestClient extends twilio.RequestClient {
   readonly #origin: URL;
-  constructor(apiBaseUrl: string) {
-    super({ keepAlive: true });
+  constructor(apiBaseUrl: string, timeoutMs: number | undefined) {
+    super({ keepAlive: true, timeout: timeoutMs });
     this.#origin = new URL(apiBaseUrl);
   }
   override request<TData>(opts: RequestClient.RequestOptions<TData>) {
@@ -23,12 +23,18 @@ class RetargetedRequestClient extends twilio.RequestClient {
   }
 }
 
+export interface TwilioClientOptions {
+  /** How long one REST request may take before it fails, in ms. Default: the SDK's 30 s. */
+  timeoutMs?: number;
+}
+
 /** The Twilio REST client every service uses; honours `TWILIO_API_BASE_URL`. */
 export function createTwilioClient(
   config: Pick<Config['twilio'], 'accountSid' | 'authToken' | 'apiBaseUrl'>,
+  options: TwilioClientOptions = {},
 ): TwilioClient {
   const httpClient = config.apiBaseUrl
-    ? new RetargetedRequestClient(config.apiBaseUrl)
-    : new twilio.RequestClient({ keepAlive: true });
+    ? new RetargetedRequestClient(config.apiBaseUrl, options.timeoutMs)
+    : new twilio.RequestClient({ keepAlive: true, timeout: options.timeoutMs });
   return twilio(config.accountSid, config.authToken, { httpClient });
 }

@@ -177,6 +177,30 @@ describe('Messages API', () => {
     });
   });
 
+  it('holds the next `times` requests latencyMs before handling them, then answers at once', async () => {
+    sandbox.setTwilioMode({ latencyMs: 300, times: 1 });
+    const to = '+14155550108';
+    const created = await client.messages.create({ to, from, body: 'in flight' });
+    expect((await client.messages.list({ to })).map((m) => m.sid)).toEqual([created.sid]);
+
+    const requests = sandbox.twilioRequests().filter((r) => r.params.To === to);
+    expect(requests.map((r) => [r.method, r.status, r.heldMs])).toEqual([
+      ['POST', 201, 300],
+      ['GET', 200, undefined],
+    ]);
+  });
+
+  it('handles and logs a held create whose client stopped waiting, as Twilio does', async () => {
+    sandbox.setTwilioMode({ latencyMs: 300, times: 1 });
+    const impatient = createTwilioClient({ accountSid, authToken, apiBaseUrl: sandbox.url }, { timeoutMs: 50 });
+    const to = '+14155550109';
+    await expect(impatient.messages.create({ to, from, body: 'timed out' })).rejects.toThrow('timeout');
+
+    await waitFor('the held create to be handled', () => sandbox.twilioRequests().find((r) => r.params.To === to));
+    expect(sandbox.messages().filter((m) => m.to === to)).toHaveLength(1);
+    expect(sandbox.twilioRequests().find((r) => r.params.To === to)).toMatchObject({ status: 201, heldMs: 300 });
+  });
+
   it('logs every request, rejected ones included', () => {
     const statuses = sandbox.twilioRequests().map((r) => r.status);
     expect(statuses).toEqual(expect.arrayContaining([201, 200, 400, 401, 404, 429]));
