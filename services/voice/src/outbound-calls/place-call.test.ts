@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Sandbox } from '@series-killer/sandbox';
 import { startTestStack, type TestStack } from '@series-killer/sandbox/testing';
 import { claimOutboundCall, type Db, renewClaim, scheduleOutboundCall } from '@series-killer/shared';
-import { uniqueTestPhone } from '@series-killer/shared/testing';
+import { uniqueTestPhone, waitFor } from '@series-killer/shared/testing';
 import { createTwilioClient } from '@series-killer/shared/twilio';
 import { UnrecoverableError } from 'bullmq';
 import { sql } from 'kysely';
@@ -168,6 +168,25 @@ describe('placing an outbound call', () => {
     expect(others).toEqual([]);
     expect(retry).toEqual({ outcome: 'placed', callSid: only?.sid, adopted: true });
     expect(await rowOf(id)).toMatchObject({ status: 'placed', call_sid: only?.sid });
+  });
+
+  it('places no second call when the run that gave up was still waiting on Twilio’s answer', async () => {
+    const clock = manualClock();
+    const { id, phoneNumber } = await scheduledCall();
+    // The sandbox holds the create a second; the run's client gives up after 100 ms, as a run that
+    // crashed mid-request would, while Twilio still places the call.
+    const impatient = createTwilioCallPlacer(createTwilioClient(stack.config.twilio, { timeoutMs: 100 }), placer.from);
+    stack.sandbox.setTwilioMode({ latencyMs: 1_000, times: 1 });
+    await expect(
+      placeCall(deps({ placer: impatient, now: clock.now }), { outboundCallId: id, attempt: 1 }),
+    ).rejects.toThrow('Twilio did not place the call');
+    expect(await rowOf(id)).toMatchObject({ status: 'placing', call_sid: null });
+    await waitFor('Twilio to place the held call', () => callsTo(phoneNumber).length === 1);
+
+    clock.advance(LEASE_MS + 1);
+    const retry = await placeCall(deps({ now: clock.now }), { outboundCallId: id, attempt: 1 });
+    expect(retry).toEqual({ outcome: 'placed', callSid: callsTo(phoneNumber)[0]?.sid, adopted: true });
+    expect(callsTo(phoneNumber)).toHaveLength(1);
   });
 
   it('places the call once when the run that crashed never reached Twilio', async () => {

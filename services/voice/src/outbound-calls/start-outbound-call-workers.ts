@@ -23,9 +23,12 @@ export interface OutboundCallWorkersOptions {
   placer?: CallPlacer;
   /** Default: the system clock. */
   now?: () => Date;
-  /** How long a placing run holds its claim, in ms. Default 60,000 (a Twilio request times out well before). */
+  /** How long a placing run holds its claim, in ms. Default 60,000 (a Twilio request times out after 10 s). */
   leaseMs?: number;
 }
+
+/** How long a request to Twilio may take, in ms: well within a placing run's lease, so a slow answer never outlives it. */
+const TWILIO_TIMEOUT_MS = 10_000;
 
 export interface OutboundCallWorkers {
   close(): Promise<void>;
@@ -46,7 +49,9 @@ export async function startOutboundCallWorkers(
     logger.error('TWILIO_FROM_NUMBER is unset: outbound calls wait until it is set');
     return { close: async () => {} };
   }
-  const placer = options.placer ?? createTwilioCallPlacer(createTwilioClient(config.twilio), from ?? '');
+  const placer =
+    options.placer ??
+    createTwilioCallPlacer(createTwilioClient(config.twilio, { timeoutMs: TWILIO_TIMEOUT_MS }), from ?? '');
   const now = options.now ?? (() => new Date());
   const connection = createRedisConnection(config.redis, 'worker');
   connection.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error'));
