@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { freePort } from '@series-killer/shared/testing';
 import { type IngressHarness, startIngressHarness } from '../testing/ingress-harness.ts';
 
 const TOKEN = 'internal-token-0123456789';
@@ -175,5 +176,32 @@ describe('the outbound calls API', () => {
     });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ errors: { timeZone: 'must be an IANA time zone such as Europe/Paris' } });
+  });
+});
+
+describe('the outbound calls API while Redis is down', () => {
+  let h: IngressHarness;
+  beforeAll(async () => {
+    h = await startIngressHarness({ INTERNAL_API_TOKEN: TOKEN, REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('answers 503, and leaves a call no one can retry canceled, one with a key for its retry', async () => {
+    const { userId } = await newUser(h);
+    expect((await request(h, 'POST', '/api/calls', { userId })).status).toBe(503);
+    const keyed = await request(h, 'POST', '/api/calls', { userId, idempotencyKey: `retry-${userId}` });
+    expect(keyed.status).toBe(503);
+    const rows = await h.testDb.db
+      .selectFrom('outbound_calls')
+      .select(['status', 'idempotency_key'])
+      .where('user_id', '=', userId)
+      .orderBy('created_at')
+      .execute();
+    expect(rows).toEqual([
+      { status: 'canceled', idempotency_key: null },
+      { status: 'scheduled', idempotency_key: `retry-${userId}` },
+    ]);
   });
 });

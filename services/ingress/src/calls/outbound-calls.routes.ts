@@ -72,9 +72,13 @@ export function outboundCallRoutes(options: OutboundCallRoutesOptions): Router {
     // Again for a repeated request: its first enqueue may have failed after the row was written.
     if (call.status === 'scheduled') {
       const delay = Math.max(0, call.notBefore.getTime() - now.getTime());
-      await options.batcher.enqueue(
-        prepareJob('place-call', { outboundCallId: call.id, attempt: call.attempt }, { delay }),
-      );
+      const job = prepareJob('place-call', { outboundCallId: call.id, attempt: call.attempt }, { delay });
+      await options.batcher.enqueue(job).catch(async (error: unknown) => {
+        // Without a key the client's retry is a new call: this one must not ring as well, should
+        // its job have reached Redis after all. With a key the retry finds it and enqueues again.
+        if (!request.idempotencyKey) await cancelOutboundCall(options.db, call.id, new Date());
+        throw error;
+      });
     }
     res.status(202).json({ id: call.id, status: call.status, notBefore: call.notBefore.toISOString() });
   });
