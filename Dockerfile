@@ -16,6 +16,7 @@ COPY services/ingress/package.json services/ingress/
 COPY services/sms/package.json services/sms/
 COPY services/onboarding/package.json services/onboarding/
 COPY services/summarizer/package.json services/summarizer/
+COPY services/voice/package.json services/voice/
 RUN if [ -f /tmp/build-ca/ca.crt ]; then export NODE_EXTRA_CA_CERTS=/tmp/build-ca/ca.crt; fi \
   && npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
@@ -44,6 +45,7 @@ COPY --from=build /app/services/ingress/dist services/ingress/dist
 COPY --from=build /app/services/sms/dist services/sms/dist
 COPY --from=build /app/services/onboarding/dist services/onboarding/dist
 COPY --from=build /app/services/summarizer/dist services/summarizer/dist
+COPY --from=build /app/services/voice/dist services/voice/dist
 USER node
-EXPOSE 3000 3100
+EXPOSE 3000 3100 3200
 CMD ["node", "services/ingress/dist/main.js"]

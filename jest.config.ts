@@ -7,6 +7,7 @@ const workspaces = [
   'services/sms',
   'services/onboarding',
   'services/summarizer',
+  'services/voice',
 ];
 
 /** TypeScript is compiled by swc, keeping ES modules: the code runs as it does under Node. */

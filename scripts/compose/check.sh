@@ -26,7 +26,7 @@ export SANDBOX=1 LOG_LEVEL=info
 INTERNAL_API_TOKEN=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 export INTERNAL_API_TOKEN
 project=series-killer-check
-app_services=(migrate ingress sms onboarding summarizer sandbox)
+app_services=(migrate ingress voice sms onboarding summarizer sandbox)
 
 if docker compose version >/dev/null 2>&1; then compose_bin=(docker compose); else compose_bin=(docker-compose); fi
 compose() {
@@ -78,7 +78,7 @@ fail_with_culprit() {
   local culprit
   culprit=$(failing_service)
   if [ -n "$culprit" ]; then fail "${culprit%% *}" "container ${culprit#* }"; fi
-  for service in ingress sms onboarding summarizer sandbox; do show_logs "$service"; done
+  for service in ingress voice sms onboarding summarizer sandbox; do show_logs "$service"; done
   echo "compose:check FAILED at step '$step': $*" >&2
   exit 1
 }
@@ -147,7 +147,7 @@ echo "built series-killer:local in $((SECONDS - build_started)) s"
 log "up (sandbox profile)"
 up_log=$(mktemp)
 compose up -d --no-build >"$up_log" 2>&1 || { tail -5 "$up_log" >&2; fail_with_culprit "docker compose up did not bring every service up"; }
-for service in postgres redis ingress sandbox sms onboarding summarizer; do wait_ready "$service" 120; done
+for service in postgres redis ingress voice sandbox sms onboarding summarizer; do wait_ready "$service" 120; done
 [ "$(docker inspect -f '{{.State.ExitCode}}' "$(compose ps -q migrate)")" = 0 ] || fail migrate "migration failed"
 echo "every service is up"
 

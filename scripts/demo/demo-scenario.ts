@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { type Config, type Db, VERIFICATION_CODE_IN_TEXT } from '@series-killer/shared';
 import { sql } from 'kysely';
+import { playOutboundCall } from './outbound-call-step.ts';
 import { formatTable } from './print-table.ts';
 import { waitUntil } from './wait-until.ts';
 
@@ -41,7 +42,7 @@ export async function playDemo({ config, db, internalApiToken, say }: DemoContex
   const ingress = config.http.publicBaseUrl;
   const control = `${config.sandbox.baseUrl}/sandbox`;
   const phone = `+1555${randomInt(1_000_000, 9_999_999)}`;
-  const step = (n: number, text: string) => say(`\n[${n}/7] ${text}`);
+  const step = (n: number, text: string) => say(`\n[${n}/8] ${text}`);
   const messagesTo = async () => (await http<SandboxMessage[]>(`${control}/messages`)).filter((m) => m.to === phone);
 
   step(1, `A new user signs up: POST /api/users for Ada Lovelace, ${phone}`);
@@ -120,7 +121,10 @@ export async function playDemo({ config, db, internalApiToken, say }: DemoContex
   );
   say(`      summary: ${summary}`);
 
-  step(7, 'What the database now holds for Ada');
+  step(7, "Series Killer calls Ada back about Friday's episode: POST /api/calls, placed by the voice service");
+  await playOutboundCall({ ingress, control, internalApiToken, userId, phone, http, waitUntil, say });
+
+  step(8, 'What the database now holds for Ada');
   await printRows(db, userId, say);
 }
 
@@ -145,6 +149,7 @@ async function printRows(db: Db, userId: string, say: (line: string) => void): P
     ['call_history', ['call_sid', 'call_status', 'duration', 'transcript', 'summary']],
     ['call_transcript_segments', ['track', 'sequence', 'text', 'confidence']],
     ['call_analyses', ['model', 'total_tokens', 'sentiment', 'follow_up_needed', 'topics', 'action_items']],
+    ['outbound_calls', ['status', 'attempt', 'purpose', 'call_sid', 'answered_by', 'not_before']],
   ] as const;
   for (const [table, columns] of tables) {
     // Status events are keyed by message; the user's are those of the user's messages.

@@ -126,7 +126,16 @@ describe('the stack on a Redis Cluster with two replicas of every worker', () =>
     expect(board.status).toBe(200);
     const { queues } = (await board.json()) as { queues: { name: string }[] };
     expect(queues.map((queue) => queue.name).sort()).toEqual(
-      ['calls', 'onboarding', 'sms-inbound', 'sms-outbound', 'sms-status', 'summaries'].sort(),
+      [
+        'calls',
+        'onboarding',
+        'outbound-call-outcomes',
+        'outbound-calls',
+        'sms-inbound',
+        'sms-outbound',
+        'sms-status',
+        'summaries',
+      ].sort(),
     );
   });
 

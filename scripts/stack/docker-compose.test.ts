@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { configVariables, loadConfig, loadConfigSections, SERVICE_CONFIG_SECTIONS } from '@series-killer/shared';
 import { parse } from 'yaml';
-import { INGRESS_NODE_FLAGS, WORKER_NODE_FLAGS } from './stack-processes.ts';
+import { INGRESS_NODE_FLAGS, VOICE_NODE_FLAGS, WORKER_NODE_FLAGS } from './stack-processes.ts';
 
 const root = new URL('../../', import.meta.url);
 const read = (path: string) => readFileSync(new URL(path, root), 'utf8');
@@ -21,7 +21,7 @@ interface ComposeService {
 const parseCompose = (path: string) =>
   parse(read(path), { merge: true }) as { services: Record<string, ComposeService> };
 const services = parseCompose('docker-compose.yml').services;
-const APP_SERVICES = ['migrate', 'ingress', 'sms', 'onboarding', 'summarizer', 'sandbox'];
+const APP_SERVICES = ['migrate', 'ingress', 'voice', 'sms', 'onboarding', 'summarizer', 'sandbox'];
 
 /** Docker Compose's `${VAR:-default}` and `${VAR:?error}` interpolation against a given host environment. */
 function interpolate(value: string, host: Record<string, string>): string {
@@ -50,18 +50,19 @@ const REQUIRED_HOST_ENV = {
   POSTGRES_PASSWORD: 'a-postgres-password',
   REDIS_PASSWORD: 'a-redis-password',
   PUBLIC_BASE_URL: 'https://sk.example.com',
+  VOICE_BOT_PUBLIC_URL: 'wss://voice.sk.example.com/voice/relay',
 };
 
 /** Secrets and the only services that read them: no other container may receive them. */
 const SECRET_READERS: Record<string, string[]> = {
-  TWILIO_AUTH_TOKEN: ['ingress', 'sms'],
-  OPENAI_API_KEY: ['summarizer'],
+  TWILIO_AUTH_TOKEN: ['ingress', 'sms', 'voice'],
+  OPENAI_API_KEY: ['summarizer', 'voice'],
   VERIFICATION_CODE_SECRET: ['onboarding'],
   SUPABASE_SERVICE_ROLE_KEY: ['ingress'],
   INTERNAL_API_TOKEN: ['ingress'],
   DASHBOARD_PASSWORD: ['ingress'],
   METRICS_TOKEN: ['ingress'],
-  TWILIO_WEBHOOK_SHARED_KEY: ['ingress'],
+  TWILIO_WEBHOOK_SHARED_KEY: ['ingress', 'voice'],
 };
 
 /** Production settings each service reads, passed through from the host. */
@@ -82,6 +83,12 @@ const PRODUCTION_SETTINGS: Record<string, Record<string, string>> = {
   },
   onboarding: { VERIFICATION_CODE_SECRET: 'a-long-verification-secret' },
   summarizer: { OPENAI_API_KEY: 'sk-live' },
+  voice: {
+    TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}`,
+    TWILIO_AUTH_TOKEN: 'auth-token',
+    OPENAI_API_KEY: 'sk-live',
+    VOICE_BOT_PUBLIC_URL: 'wss://voice.example.com/voice/relay',
+  },
 };
 
 describe('docker-compose.yml', () => {
@@ -117,7 +124,7 @@ describe('docker-compose.yml', () => {
     for (const [key, value] of Object.entries(settings)) expect(env[key]).toBe(value);
   });
 
-  it.each(['ingress', 'sms', 'onboarding', 'summarizer'] as const)(
+  it.each(['ingress', 'voice', 'sms', 'onboarding', 'summarizer'] as const)(
     '%s starts outside sandbox mode with what it is given from the host',
     (name) => {
       const host = Object.assign({ ...REQUIRED_HOST_ENV }, ...Object.values(PRODUCTION_SETTINGS));
@@ -132,7 +139,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('keeps sandbox mode off unless the host sets SANDBOX=1, except in the sandbox itself', () => {
-    for (const name of ['ingress', 'sms', 'onboarding', 'summarizer']) {
+    for (const name of ['ingress', 'voice', 'sms', 'onboarding', 'summarizer']) {
       expect(environmentOf(name, REQUIRED_HOST_ENV).SANDBOX).toBe('0');
       expect(environmentOf(name, SANDBOX_HOST_ENV).SANDBOX).toBe('1');
     }
@@ -175,6 +182,18 @@ describe('docker-compose.yml', () => {
     expect(services.ingress?.healthcheck?.test.join(' ')).toContain(`127.0.0.1:${config.http.port}/readyz`);
   });
 
+  it('publishes the voice service where the ingress sends Twilio, and checks its readiness', () => {
+    const ingress = loadConfig(environmentOf('ingress', SANDBOX_HOST_ENV));
+    const voice = loadConfig(environmentOf('voice', SANDBOX_HOST_ENV));
+    expect(voice.voice.botPublicUrl).toBe(ingress.voice.botPublicUrl);
+    const relay = new URL(ingress.voice.botPublicUrl);
+    expect(relay.hostname).toBe('voice');
+    expect(Number(relay.port)).toBe(voice.voiceBot.port);
+    expect(voice.openai.baseUrl).toBe('http://sandbox:3100/v1');
+    expect(services.voice?.ports).toContain(`\${VOICE_HOST_PORT:-${voice.voiceBot.port}}:${voice.voiceBot.port}`);
+    expect(services.voice?.healthcheck?.test.join(' ')).toContain(`127.0.0.1:${voice.voiceBot.port}/readyz`);
+  });
+
   it('runs the sandbox only under the sandbox profile, on the host and port the services expect', () => {
     const sandbox = services.sandbox;
     expect(sandbox?.profiles).toEqual(['sandbox']);
@@ -199,9 +218,10 @@ describe('docker-compose.yml', () => {
       }
     });
     const readers: Record<string, string[]> = {
-      POSTGRES_PASSWORD: ['postgres', 'migrate', 'ingress', 'sms', 'onboarding', 'summarizer', 'sandbox'],
-      REDIS_PASSWORD: ['redis', 'ingress', 'sms', 'onboarding', 'summarizer'],
-      PUBLIC_BASE_URL: ['ingress', 'sms'],
+      POSTGRES_PASSWORD: ['postgres', 'migrate', 'ingress', 'voice', 'sms', 'onboarding', 'summarizer', 'sandbox'],
+      REDIS_PASSWORD: ['redis', 'ingress', 'voice', 'sms', 'onboarding', 'summarizer'],
+      PUBLIC_BASE_URL: ['ingress', 'voice', 'sms'],
+      VOICE_BOT_PUBLIC_URL: ['ingress', 'voice'],
     };
     expect(refused.sort()).toEqual([...(readers[missing] ?? [])].sort());
   });
@@ -242,13 +262,17 @@ describe('docker-compose.yml', () => {
     expect(command.slice(1, -1)).toEqual(WORKER_NODE_FLAGS);
   });
 
+  it('runs the voice service with the Node flags npm start gives it', () => {
+    expect(services.voice?.command).toEqual(['node', ...VOICE_NODE_FLAGS, 'services/voice/dist/main.js']);
+  });
+
   it('runs the ingress with the Node flags npm start gives it', () => {
     expect(services.ingress?.command).toEqual(['node', ...INGRESS_NODE_FLAGS, 'services/ingress/dist/main.js']);
   });
 
   it('starts the services only after a successful migration and a healthy Redis', () => {
     expect(services.migrate?.depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
-    for (const name of ['ingress', 'sms', 'onboarding', 'summarizer']) {
+    for (const name of ['ingress', 'voice', 'sms', 'onboarding', 'summarizer']) {
       expect(services[name]?.depends_on).toEqual({
         migrate: { condition: 'service_completed_successfully' },
         redis: { condition: 'service_healthy' },

@@ -27,13 +27,30 @@ function ownSettings(service: ServiceName, shared: Record<string, string>): Reco
   const { DATABASE_URL, QUEUE_PREFIX, REDIS_URL, PORT } = shared as Record<string, string>;
   switch (service) {
     case 'ingress':
-      return { DATABASE_URL, REDIS_URL, QUEUE_PREFIX, PORT, ...TWILIO };
+      return {
+        DATABASE_URL,
+        REDIS_URL,
+        QUEUE_PREFIX,
+        PORT,
+        ...TWILIO,
+        VOICE_BOT_PUBLIC_URL: 'wss://voice.example.com/voice/relay',
+      };
     case 'sms':
       return { DATABASE_URL, REDIS_URL, QUEUE_PREFIX, ...TWILIO, TWILIO_FROM_NUMBER: '+15551234567' };
     case 'onboarding':
       return { DATABASE_URL, REDIS_URL, QUEUE_PREFIX, VERIFICATION_CODE_SECRET: 'a-long-verification-secret' };
     case 'summarizer':
       return { DATABASE_URL, REDIS_URL, QUEUE_PREFIX, OPENAI_API_KEY: 'sk-live' };
+    case 'voice':
+      return {
+        DATABASE_URL,
+        REDIS_URL,
+        QUEUE_PREFIX,
+        VOICE_PORT: PORT,
+        ...TWILIO,
+        OPENAI_API_KEY: 'sk-live',
+        VOICE_BOT_PUBLIC_URL: 'wss://voice.example.com/voice/relay',
+      };
     case 'db:migrate':
       return { DATABASE_URL };
     case 'sandbox':
@@ -43,10 +60,11 @@ function ownSettings(service: ServiceName, shared: Record<string, string>): Reco
 
 /** The variables that a process must be given (no default); each is named when it is missing. */
 const REQUIRED: Record<Exclude<ServiceName, 'db:migrate' | 'sandbox'>, string[]> = {
-  ingress: ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN'],
+  ingress: ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'VOICE_BOT_PUBLIC_URL'],
   sms: ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM_NUMBER'],
   onboarding: ['VERIFICATION_CODE_SECRET'],
   summarizer: ['OPENAI_API_KEY'],
+  voice: ['TWILIO_AUTH_TOKEN', 'OPENAI_API_KEY', 'VOICE_BOT_PUBLIC_URL'],
 };
 
 interface Run {
@@ -112,7 +130,7 @@ describe('each entry point with exactly its own settings', () => {
     await testDb.drop();
   });
 
-  it.each(['ingress', 'sms', 'onboarding', 'summarizer', 'sandbox'] as const)(
+  it.each(['ingress', 'sms', 'onboarding', 'summarizer', 'voice', 'sandbox'] as const)(
     '%s starts in production on its own settings alone, and stops on SIGTERM with exit code 0',
     async (service) => {
       const settings = ownSettings(service, shared);

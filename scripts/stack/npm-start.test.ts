@@ -86,9 +86,9 @@ describe('npm start', () => {
     expect((await fetch(`${stack.publicBaseUrl}/metrics`)).status).toBe(404);
 
     const pid = child.pid as number;
-    const started = await waitFor('sandbox, ingress and three workers', () => {
+    const started = await waitFor('sandbox, ingress, three workers and the voice bot', () => {
       const pids = childPids(pid);
-      return pids.length === 5 && pids;
+      return pids.length === 6 && pids;
     });
 
     // A worker that dies is reported and started again.
@@ -96,7 +96,7 @@ describe('npm start', () => {
     process.kill(victim, 'SIGKILL');
     const processes = await waitFor('the killed process to be replaced', () => {
       const pids = childPids(pid);
-      return pids.length === 5 && !pids.includes(victim) && pids;
+      return pids.length === 6 && !pids.includes(victim) && pids;
     });
     expect(output).toMatch(/exited \(SIGKILL\); restarting in 1s/);
 
@@ -108,7 +108,7 @@ describe('npm start', () => {
   }, 90_000);
 });
 
-/** Starts `npm start` on a stack of its own and waits until it answers /readyz with all five processes up. */
+/** Starts `npm start` on a stack of its own and waits until it answers /readyz with all six processes up. */
 async function startStack(stack: IsolatedStack): Promise<{ child: ChildProcess; pids: number[] }> {
   const child = spawn(process.execPath, [START], {
     env: { ...process.env, ...stack.env },
@@ -121,9 +121,9 @@ async function startStack(stack: IsolatedStack): Promise<{ child: ChildProcess; 
     async () => (await fetch(`${stack.publicBaseUrl}/readyz`).catch(() => undefined))?.ok,
     { timeoutMs: 60_000, intervalMs: 200 },
   );
-  const pids = await waitFor('sandbox, ingress and three workers', () => {
+  const pids = await waitFor('sandbox, ingress, three workers and the voice bot', () => {
     const found = childPids(child.pid as number);
-    return found.length === 5 && found;
+    return found.length === 6 && found;
   });
   return { child, pids };
 }

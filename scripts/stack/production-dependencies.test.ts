@@ -62,12 +62,14 @@ const ENTRY_POINTS = [
   'scripts/start.ts',
   'scripts/jobs.ts',
   'scripts/users.ts',
+  'scripts/calls.ts',
   'packages/sandbox/src/main.ts',
   'services/ingress/src/main.ts',
   'services/sms/src/main.ts',
   'services/onboarding/src/main.ts',
   'services/summarizer/src/main.ts',
   'services/summarizer/src/cli/summarize.ts',
+  'services/voice/src/main.ts',
 ];
 
 describe('the production image', () => {

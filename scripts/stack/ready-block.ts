@@ -33,7 +33,12 @@ export function readyBlock(config: Config, secrets: Record<string, string>): str
     lines.push(
       `  curl -X POST ${ingress}/api/users -H 'Authorization: Bearer ${token}' -H 'Content-Type: application/json' -d '{"phone":"+14155550100","firstName":"Ada","lastName":"Lovelace"}'`,
     );
-  if (config.sandbox.enabled) lines.push(`  curl ${config.sandbox.baseUrl}/sandbox/messages`);
+  if (config.sandbox.enabled) {
+    lines.push(`  curl ${config.sandbox.baseUrl}/sandbox/messages`);
+    lines.push(
+      `  curl -X POST ${config.sandbox.baseUrl}/sandbox/calls -H 'Content-Type: application/json' -d '{"from":"+14155550100","to":"${config.twilio.fromNumber ?? '+15005550006'}","lines":["Hello, what can you do?","Goodbye"]}'`,
+    );
+  }
   lines.push('Stop it with Ctrl-C, or kill -TERM the npm process.');
   return lines;
 }

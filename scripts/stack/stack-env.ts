@@ -19,6 +19,7 @@ export async function isolatedStackEnv(extra: Record<string, string> = {}): Prom
   const prefix = createTestQueuePrefix();
   const port = await freePort();
   const sandboxPort = await freePort();
+  const voicePort = await freePort();
   const publicBaseUrl = `http://127.0.0.1:${port}`;
   return {
     env: {
@@ -27,6 +28,7 @@ export async function isolatedStackEnv(extra: Record<string, string> = {}): Prom
       PORT: String(port),
       PUBLIC_BASE_URL: publicBaseUrl,
       SANDBOX_PORT: String(sandboxPort),
+      VOICE_PORT: String(voicePort),
       LOG_LEVEL: 'warn',
       NO_COLOR: '1',
       ...extra,

@@ -14,6 +14,7 @@ const PRODUCTION = {
   TWILIO_FROM_NUMBER: '+15551234567',
   OPENAI_API_KEY: 'sk-test',
   VERIFICATION_CODE_SECRET: 's'.repeat(32),
+  VOICE_BOT_PUBLIC_URL: 'wss://voice.sk.example.com/voice/relay',
 };
 
 describe('localSecrets', () => {

@@ -13,6 +13,7 @@ export const ENTRY_POINTS = {
   sms: entry('services/sms/src/main.ts'),
   onboarding: entry('services/onboarding/src/main.ts'),
   summarizer: entry('services/summarizer/src/main.ts'),
+  voice: entry('services/voice/src/main.ts'),
 } as const;
 
 /** The same entry points compiled by `npm run build`: what `npm start` and production run. */
@@ -22,6 +23,7 @@ export const COMPILED_ENTRY_POINTS = {
   sms: entry('services/sms/dist/main.js'),
   onboarding: entry('services/onboarding/dist/main.js'),
   summarizer: entry('services/summarizer/dist/main.js'),
+  voice: entry('services/voice/dist/main.js'),
 } as const;
 
 /**
@@ -59,6 +61,12 @@ export const WORKER_NODE_FLAGS = ['--optimize-for-size', '--v8-pool-size=1'];
 export const INGRESS_NODE_FLAGS = ['--max-semi-space-size=6', '--max-old-space-size=512', '--v8-pool-size=1'];
 
 /**
+ * Node flags of the voice service: one V8 helper thread instead of four, as the ingress (on two
+ * cores the others only wait for a core the event loop needs, and each holds memory of its own).
+ */
+export const VOICE_NODE_FLAGS = ['--v8-pool-size=1'];
+
+/**
  * Settings `npm start` fills in for local use when they are unset, in sandbox mode only, from the
  * credentials kept between starts. Outside it, unset means disabled: nothing is served that the
  * operator did not set up.
@@ -78,7 +86,7 @@ export function localSecrets(
   return generated;
 }
 
-/** Every process of the stack, compiled (see buildServices): the sandbox in sandbox mode, the ingress, and each worker × replicas. */
+/** Every process of the stack, compiled (see buildServices): the sandbox in sandbox mode, the ingress, the voice bot when on, and each worker × replicas. */
 export function stackProcesses(config: Config, stackEnv: Record<string, string>): ProcessSpec[] {
   const env = { ...stackEnv, NODE_OPTIONS: serviceNodeOptions() };
   const specs: ProcessSpec[] = [];
@@ -104,13 +112,23 @@ export function stackProcesses(config: Config, stackEnv: Record<string, string>)
       });
     }
   }
+  // One voice process: a live call stays with the process that holds its socket.
+  if (config.voice.bot && !config.voice.botWsUrl)
+    specs.push({
+      name: 'voice',
+      entry: COMPILED_ENTRY_POINTS.voice,
+      nodeArgs: VOICE_NODE_FLAGS,
+      env: { ...env, ...ownMetrics() },
+    });
   return specs;
 }
 
-/** The ports the stack's processes listen on: the ingress, the sandbox in sandbox mode, each process's metrics. */
+/** The ports the stack's processes listen on: the ingress, the sandbox in sandbox mode, the voice bot, each process's metrics. */
 export function stackPorts(config: Config, processes: ProcessSpec[]): StackPort[] {
   const ports: StackPort[] = [{ port: config.http.port, what: 'the ingress (PORT)' }];
   if (config.sandbox.enabled) ports.push({ port: config.sandbox.port, what: 'the sandbox (SANDBOX_PORT)' });
+  if (processes.some((spec) => spec.name === 'voice'))
+    ports.push({ port: config.voiceBot.port, what: 'the voice bot (VOICE_PORT)' });
   for (const spec of processes) {
     const metricsPort = spec.env?.METRICS_PORT;
     if (metricsPort) ports.push({ port: Number(metricsPort), what: `the metrics of ${spec.name} (METRICS_PORT)` });

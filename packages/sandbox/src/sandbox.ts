@@ -12,9 +12,11 @@ import { adminUsersRouter, authWithoutDatabaseRouter } from './supabase-auth/adm
 import { FailureSwitch } from './switches/failure-switch.ts';
 import { type CallMode, CallModes } from './twilio/calls/call-mode.ts';
 import { CallStore, type SandboxCall } from './twilio/calls/call-store.ts';
+import { callWebhookParams } from './twilio/calls/call-webhook-params.ts';
 import { OutboundCalls } from './twilio/calls/play-outbound-call.ts';
 import {
   conversationRelayCall,
+  playAnsweredCallRelay,
   type RelayCallInput,
   type RelayCallResult,
 } from './twilio/drivers/conversation-relay-call.ts';
@@ -156,8 +158,30 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const db: Db | undefined = options.databaseUrl
     ? createDb({ url: options.databaseUrl, poolSize: 2 }, 'series-killer-sandbox')
     : undefined;
-  const outboundCalls = new OutboundCalls({ calls, modes: callModes, sender, logger });
   const driverDeps = { accountSid: options.accountSid, sender, ingressBaseUrl: options.ingressBaseUrl };
+  const outboundCalls = new OutboundCalls({
+    calls,
+    modes: callModes,
+    sender,
+    logger,
+    playTwiml: async (call, twiml, hangUp) => {
+      const played = await playAnsweredCallRelay(driverDeps, {
+        base: callWebhookParams(call.accountSid, call.sid, call, 'outbound-api'),
+        twiml,
+        documentUrl: call.url ?? '',
+        lines: callModes.resolve(call.to).lines,
+        hangUp,
+      });
+      if (!played) return false;
+      call.relaySession = {
+        sessionId: played.sessionId,
+        dialogue: played.dialogue,
+        endedBy: played.endedBy,
+        error: played.error,
+      };
+      return true;
+    },
+  });
 
   let url = '';
   const control: SandboxControl = {

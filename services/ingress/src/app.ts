@@ -1,5 +1,6 @@
 import type { Db, Logger, Queues, RedisConnection } from '@series-killer/shared';
 import express, { type Express } from 'express';
+import { outboundCallRoutes } from './calls/outbound-calls.routes.ts';
 import { DASHBOARD_PATH, dashboardRoutes } from './dashboard/dashboard.ts';
 import { createJobBatcher } from './enqueue/job-batcher.ts';
 import { healthRoutes } from './health/health.routes.ts';
@@ -11,6 +12,7 @@ import type { IngressConfig } from './start-ingress.ts';
 import { twilioWebhookGate } from './twilio/twilio-webhook.ts';
 import type { AuthUsers } from './users/auth-users.ts';
 import { userRoutes } from './users/users.routes.ts';
+import { outboundCallWebhookRoutes } from './voice/outbound-call-webhooks.ts';
 import { voiceWebhookRoutes } from './voice/voice-webhooks.ts';
 
 export interface AppDeps {
@@ -36,10 +38,14 @@ const ROUTES = [
   '/twilio/sms/status',
   '/twilio/voice',
   '/twilio/voice/recorded',
+  '/twilio/voice/relay-ended',
   '/twilio/voice/status',
   '/twilio/voice/transcription',
+  '/twilio/voice/outbound',
+  '/twilio/voice/outbound/status',
   '/hooks/user-profiles',
   '/api/users',
+  '/api/calls',
   '/healthz',
   '/readyz',
   '/metrics',
@@ -76,7 +82,19 @@ export function createApp(deps: AppDeps): Express {
       publicBaseUrl: config.http.publicBaseUrl,
       callbackOverrides: config.twilio.callbackOverrides,
       voiceBotWsUrl: config.voice.botWsUrl,
+      relayUrl: config.voice.bot ? config.voice.botPublicUrl : undefined,
+      transferNumber: config.voice.transferNumber,
       callerLookupTimeoutMs: deps.callerLookupTimeoutMs,
+    }),
+  );
+  app.use(
+    outboundCallWebhookRoutes({
+      db: deps.db,
+      batcher,
+      logger,
+      publicBaseUrl: config.http.publicBaseUrl,
+      callbackOverrides: config.twilio.callbackOverrides,
+      relayUrl: config.voice.botWsUrl ?? (config.voice.bot ? config.voice.botPublicUrl : undefined),
     }),
   );
   app.use(
@@ -86,6 +104,16 @@ export function createApp(deps: AppDeps): Express {
       batcher,
       queues: deps.queues,
       logger,
+      internalApiToken: config.internalApi.token,
+    }),
+  );
+  app.use(
+    outboundCallRoutes({
+      db: deps.db,
+      batcher,
+      queues: deps.queues,
+      hours: config.outboundCalls.hours,
+      defaultTimeZone: config.outboundCalls.defaultTimeZone,
       internalApiToken: config.internalApi.token,
     }),
   );

@@ -17,7 +17,16 @@ import { authUsersFor } from './users/auth-users.ts';
 
 /** The configuration sections the ingress reads. */
 export type IngressConfig = ConfigOf<
-  'database' | 'redis' | 'http' | 'twilio' | 'supabase' | 'internalApi' | 'dashboard' | 'voice' | 'metrics'
+  | 'database'
+  | 'redis'
+  | 'http'
+  | 'twilio'
+  | 'supabase'
+  | 'internalApi'
+  | 'dashboard'
+  | 'voice'
+  | 'metrics'
+  | 'outboundCalls'
 >;
 
 export interface StartIngressOptions {

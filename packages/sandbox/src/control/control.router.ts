@@ -13,15 +13,6 @@ const callbackMode = z.strictObject({
   enabled: z.boolean().optional(),
 });
 
-const callMode = z.strictObject({
-  outcome: z.enum(['answered', 'busy', 'no-answer', 'failed']).optional(),
-  answeredBy: z
-    .enum(['human', 'machine_start', 'machine_end_beep', 'machine_end_silence', 'machine_end_other', 'fax', 'unknown'])
-    .optional(),
-  ringMs: z.number().int().min(0).optional(),
-  talkMs: z.number().int().min(0).optional(),
-});
-
 const twilioMode = z.strictObject({
   failWith: z.union([z.literal(429), z.literal(500), z.literal(503)]).optional(),
   latencyMs: z.number().int().min(0).max(600_000).optional(),
@@ -78,6 +69,16 @@ const callerLine = z.union([
   z.strictObject({ digits: z.string().regex(/^[0-9*#]+$/, 'digits are 0-9, * and #') }),
   z.strictObject({ silence: z.literal(true) }),
 ]);
+
+const callMode = z.strictObject({
+  outcome: z.enum(['answered', 'busy', 'no-answer', 'failed']).optional(),
+  answeredBy: z
+    .enum(['human', 'machine_start', 'machine_end_beep', 'machine_end_silence', 'machine_end_other', 'fax', 'unknown'])
+    .optional(),
+  ringMs: z.number().int().min(0).optional(),
+  talkMs: z.number().int().min(0).optional(),
+  lines: z.array(callerLine).max(200).optional(),
+});
 
 const relayCall = z.strictObject({
   from: phone,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isTimeZone, parseCallingHours } from '../calling-hours/calling-hours.ts';
 import { E164_PATTERN, twilioSidPattern } from '../formats/formats.ts';
 import { parseDuration } from './parse-duration.ts';
 
@@ -16,6 +17,17 @@ const duration = z.string().transform((value, ctx) => {
   }
   return ms;
 });
+
+const callingHours = z.string().transform((value, ctx) => {
+  const hours = parseCallingHours(value);
+  if (hours === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'must be a daily window such as 09:00-20:00' });
+    return z.NEVER;
+  }
+  return hours;
+});
+
+const timeZone = z.string().refine(isTimeZone, { message: 'must be an IANA time zone such as Europe/Paris' });
 
 const clusterNodes = z.string().transform((value, ctx) => {
   const nodes = value
@@ -177,6 +189,32 @@ export const configVariables = {
     default: '1',
     description: 'Outbound SMS per second per sender (a Twilio long code sends 1 segment/s)',
   },
+  CALLS_MAX_PER_SECOND: {
+    schema: z.coerce.number().positive(),
+    default: '1',
+    description: 'Outbound calls placed per second, across every replica (Twilio’s default account limit is 1)',
+  },
+  OUTBOUND_CALL_HOURS: {
+    schema: callingHours,
+    default: '09:00-20:00',
+    description:
+      'When outbound calls may ring, in the user’s time zone (`HH:MM-HH:MM`; a call asked for outside waits)',
+  },
+  OUTBOUND_CALL_TIMEZONE: {
+    schema: timeZone,
+    default: 'UTC',
+    description: 'The time zone of `OUTBOUND_CALL_HOURS` for users whose own zone is not known (an IANA name)',
+  },
+  OUTBOUND_CALL_RETRIES: {
+    schema: z.coerce.number().int().min(0).max(10),
+    default: '1',
+    description: 'How many more times an outbound call that was busy, unanswered or failed is tried',
+  },
+  OUTBOUND_CALL_RETRY_AFTER: {
+    schema: duration,
+    default: '10m',
+    description: 'How long after a busy, unanswered or failed outbound call it is tried again',
+  },
   WORKER_CONCURRENCY: {
     schema: positiveInt,
     default: '10',
@@ -285,6 +323,63 @@ export const configVariables = {
       .optional(),
     default: undefined,
     description: 'When set, incoming calls are connected to this ConversationRelay voice bot',
+  },
+  VOICE_BOT: {
+    schema: z.enum(['on', 'off']).transform((value) => value === 'on'),
+    default: 'on',
+    description:
+      'Our live voice bot answers incoming calls (`on`); `off`: callers leave a message (`<Record>`). `VOICE_BOT_WS_URL` overrides both',
+  },
+  VOICE_BOT_PUBLIC_URL: {
+    schema: z
+      .string()
+      .regex(/^wss?:\/\//, 'must be a ws:// or wss:// URL')
+      .optional(),
+    default: undefined,
+    description:
+      'The `wss://` URL Twilio reaches the voice service at (path `/voice/relay`); upgrade signatures are checked against it. Required with the bot on outside sandbox mode (sandbox mode: the local voice service)',
+  },
+  VOICE_PORT: {
+    schema: positiveInt.max(65535),
+    default: '3200',
+    description: 'The voice service’s port',
+  },
+  VOICE_BOT_MODEL: {
+    schema: z.string().min(1),
+    default: 'gpt-4o-mini',
+    description: 'Chat model of the voice bot (any OpenAI-compatible server that streams)',
+  },
+  VOICE_BOT_INSTRUCTIONS: {
+    schema: z.string().min(1).optional(),
+    default: undefined,
+    description:
+      'The voice bot’s instructions (unset: `VOICE_BOT_INSTRUCTIONS_FILE`, else a default Series Killer persona)',
+  },
+  VOICE_BOT_INSTRUCTIONS_FILE: {
+    schema: z.string().min(1).optional(),
+    default: undefined,
+    description: 'A file holding the voice bot’s instructions, read once at start',
+  },
+  VOICE_BOT_TRANSFER_NUMBER: {
+    schema: z.string().regex(E164_PATTERN, 'must be an E.164 number such as +15551234567').optional(),
+    default: undefined,
+    description: 'Where a caller who asks for a human is dialled (unset: no transfers)',
+  },
+  VOICE_BOT_IDLE_AFTER: {
+    schema: duration,
+    default: '8s',
+    description:
+      'Caller silence after the bot finished before it asks whether they are still there (twice: it ends the call)',
+  },
+  VOICE_BOT_MAX_CALL: {
+    schema: duration,
+    default: '15m',
+    description: 'Call length at which the bot wraps the call up',
+  },
+  VOICE_BOT_FIRST_TOKEN_TIMEOUT: {
+    schema: duration,
+    default: '4s',
+    description: 'No first token from the model by then: the caller hears a short apology and the turn is retried once',
   },
   LOG_LEVEL: {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),

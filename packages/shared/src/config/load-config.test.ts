@@ -68,8 +68,26 @@ describe('loadConfig', () => {
       'TWILIO_AUTH_TOKEN is required outside sandbox mode',
       'TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID is required outside sandbox mode',
       'OPENAI_API_KEY is required outside sandbox mode',
+      'VOICE_BOT_PUBLIC_URL is required with VOICE_BOT=on outside sandbox mode (the wss:// URL Twilio reaches)',
       'VERIFICATION_CODE_SECRET is required outside sandbox mode (at least 16 characters)',
     ]);
+  });
+
+  it('points the voice bot at the local voice service in sandbox mode, and needs no public URL without our bot', () => {
+    expect(loadConfig({ SANDBOX: '1', VOICE_PORT: '3999' }).voice).toEqual({
+      bot: true,
+      botPublicUrl: 'ws://127.0.0.1:3999/voice/relay',
+    });
+    const production = {
+      TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}`,
+      TWILIO_AUTH_TOKEN: 'token',
+      TWILIO_FROM_NUMBER: '+15551234567',
+      OPENAI_API_KEY: 'sk-test',
+      VERIFICATION_CODE_SECRET: 's'.repeat(32),
+    };
+    expect(problemsOf({ ...production, VOICE_BOT: 'off' })).toEqual([]);
+    expect(problemsOf({ ...production, VOICE_BOT_WS_URL: 'wss://bot.example.com/relay' })).toEqual([]);
+    expect(problemsOf({ ...production, VOICE_BOT: 'maybe' })[0]).toMatch(/^VOICE_BOT /);
   });
 
   it('accepts a complete production configuration and never points it at the sandbox', () => {
@@ -79,6 +97,7 @@ describe('loadConfig', () => {
       TWILIO_MESSAGING_SERVICE_SID: `MG${'b'.repeat(32)}`,
       OPENAI_API_KEY: 'sk-test',
       VERIFICATION_CODE_SECRET: 's'.repeat(32),
+      VOICE_BOT_PUBLIC_URL: 'wss://voice.example.com/voice/relay',
       DATABASE_URL: 'postgres://u:p@pooler:6543/postgres',
       DATABASE_URL_DIRECT: 'postgres://u:p@db:5432/postgres',
       REDIS_CLUSTER_NODES: '10.0.0.1:7000, 10.0.0.2:7001',
@@ -122,6 +141,7 @@ describe('loadConfig', () => {
       TWILIO_FROM_NUMBER: '+15551234567',
       OPENAI_API_KEY: 'sk-test',
       VERIFICATION_CODE_SECRET: 's'.repeat(32),
+      VOICE_BOT_PUBLIC_URL: 'wss://voice.example.com/voice/relay',
     };
     expect(problemsOf({ ...real, SANDBOX: '1' })).toEqual([
       'SANDBOX=1 cannot be combined with TWILIO_ACCOUNT_SID: the sandbox accepts only its own credentials',

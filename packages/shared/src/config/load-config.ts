@@ -50,6 +50,39 @@ export interface OpenAIConfig {
   model: string;
 }
 
+/** The path the voice service serves ConversationRelay's WebSocket at. */
+export const VOICE_RELAY_PATH = '/voice/relay';
+
+/** `voice`: how incoming calls are answered. */
+export interface VoiceConfig {
+  /** `VOICE_BOT_WS_URL`: an external ConversationRelay bot; when set it answers instead of ours. */
+  botWsUrl?: string;
+  /** `VOICE_BOT`: our voice bot answers calls. Default on. */
+  bot: boolean;
+  /** `VOICE_BOT_PUBLIC_URL`: the ws(s):// URL Twilio reaches our bot at; the local service in sandbox mode. */
+  botPublicUrl: string;
+  /** `VOICE_BOT_TRANSFER_NUMBER`: where a caller asking for a human is dialled; unset: no transfers. */
+  transferNumber?: string;
+}
+
+/** `voiceBot`: the voice service itself. */
+export interface VoiceBotConfig {
+  /** `VOICE_PORT`. Default 3200. */
+  port: number;
+  /** `VOICE_BOT_MODEL`. Default `gpt-4o-mini`. */
+  model: string;
+  /** `VOICE_BOT_INSTRUCTIONS`; unset: the file, else the default persona. */
+  instructions?: string;
+  /** `VOICE_BOT_INSTRUCTIONS_FILE`, read once at start. */
+  instructionsFile?: string;
+  /** `VOICE_BOT_IDLE_AFTER` in milliseconds. Default 8 s. */
+  idleAfterMs: number;
+  /** `VOICE_BOT_MAX_CALL` in milliseconds. Default 15 min. */
+  maxCallMs: number;
+  /** `VOICE_BOT_FIRST_TOKEN_TIMEOUT` in milliseconds. Default 4 s. */
+  firstTokenTimeoutMs: number;
+}
+
 /** A section may read only the variables it lists: the builder's `r` holds nothing else. */
 function section<const V extends ConfigVariableName, T>(
   variables: readonly V[],
@@ -148,6 +181,29 @@ export const configSections = {
     },
   ),
 
+  /** Outbound calls: their rate, the hours they may ring at, and their retries. */
+  outboundCalls: section(
+    [
+      'CALLS_MAX_PER_SECOND',
+      'OUTBOUND_CALL_HOURS',
+      'OUTBOUND_CALL_TIMEZONE',
+      'OUTBOUND_CALL_RETRIES',
+      'OUTBOUND_CALL_RETRY_AFTER',
+    ],
+    (r) => ({
+      /** `CALLS_MAX_PER_SECOND`: calls placed per second, across every replica. Default 1. */
+      maxPerSecond: r.CALLS_MAX_PER_SECOND,
+      /** `OUTBOUND_CALL_HOURS`: the daily window calls may ring in. Default 09:00–20:00. */
+      hours: r.OUTBOUND_CALL_HOURS,
+      /** `OUTBOUND_CALL_TIMEZONE`: the window's zone for users whose own is not known. Default UTC. */
+      defaultTimeZone: r.OUTBOUND_CALL_TIMEZONE,
+      /** `OUTBOUND_CALL_RETRIES`: further attempts after busy, no-answer or failed. Default 1. */
+      retries: r.OUTBOUND_CALL_RETRIES,
+      /** `OUTBOUND_CALL_RETRY_AFTER` in milliseconds: the wait before such an attempt. Default 10 min. */
+      retryAfterMs: r.OUTBOUND_CALL_RETRY_AFTER,
+    }),
+  ),
+
   workers: section(['WORKER_CONCURRENCY'], (r) => ({
     /** `WORKER_CONCURRENCY`: jobs each worker process runs at once. Default 10. */
     concurrency: r.WORKER_CONCURRENCY,
@@ -210,10 +266,45 @@ export const configSections = {
     gapGraceMs: r.TRANSCRIPT_GAP_GRACE,
   })),
 
-  voice: section(['VOICE_BOT_WS_URL'], (r) => ({
-    /** ConversationRelay voice bot for incoming calls; unset means record-and-goodbye. */
-    botWsUrl: r.VOICE_BOT_WS_URL,
-  })),
+  /** How incoming calls are answered: our voice bot, an external one, or a recorded message. */
+  voice: section(
+    ['VOICE_BOT_WS_URL', 'VOICE_BOT', 'VOICE_BOT_PUBLIC_URL', 'VOICE_PORT', 'VOICE_BOT_TRANSFER_NUMBER'],
+    (r, { sandbox, problem }): VoiceConfig => {
+      const botOn = r.VOICE_BOT && r.VOICE_BOT_WS_URL === undefined;
+      if (botOn && !sandbox && r.VOICE_BOT_PUBLIC_URL === undefined)
+        problem(
+          'VOICE_BOT_PUBLIC_URL is required with VOICE_BOT=on outside sandbox mode (the wss:// URL Twilio reaches)',
+        );
+      return {
+        botWsUrl: r.VOICE_BOT_WS_URL,
+        bot: r.VOICE_BOT,
+        botPublicUrl: r.VOICE_BOT_PUBLIC_URL ?? (sandbox ? `ws://127.0.0.1:${r.VOICE_PORT}${VOICE_RELAY_PATH}` : ''),
+        transferNumber: r.VOICE_BOT_TRANSFER_NUMBER,
+      };
+    },
+  ),
+
+  /** The voice service: its port and the bot's model, instructions and timings. */
+  voiceBot: section(
+    [
+      'VOICE_PORT',
+      'VOICE_BOT_MODEL',
+      'VOICE_BOT_INSTRUCTIONS',
+      'VOICE_BOT_INSTRUCTIONS_FILE',
+      'VOICE_BOT_IDLE_AFTER',
+      'VOICE_BOT_MAX_CALL',
+      'VOICE_BOT_FIRST_TOKEN_TIMEOUT',
+    ],
+    (r): VoiceBotConfig => ({
+      port: r.VOICE_PORT,
+      model: r.VOICE_BOT_MODEL,
+      instructions: r.VOICE_BOT_INSTRUCTIONS,
+      instructionsFile: r.VOICE_BOT_INSTRUCTIONS_FILE,
+      idleAfterMs: r.VOICE_BOT_IDLE_AFTER,
+      maxCallMs: r.VOICE_BOT_MAX_CALL,
+      firstTokenTimeoutMs: r.VOICE_BOT_FIRST_TOKEN_TIMEOUT,
+    }),
+  ),
 
   onboarding: section(
     [

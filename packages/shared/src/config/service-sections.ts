@@ -6,10 +6,22 @@ import type { ConfigSectionName } from './load-config.ts';
  * beside each variable, the processes whose sections read it.
  */
 export const SERVICE_CONFIG_SECTIONS = {
-  ingress: ['database', 'redis', 'http', 'twilio', 'supabase', 'internalApi', 'dashboard', 'voice', 'metrics'],
+  ingress: [
+    'database',
+    'redis',
+    'http',
+    'twilio',
+    'supabase',
+    'internalApi',
+    'dashboard',
+    'voice',
+    'metrics',
+    'outboundCalls',
+  ],
   sms: ['database', 'redis', 'http', 'twilio', 'sms', 'workers', 'metrics', 'retention'],
   onboarding: ['database', 'redis', 'onboarding', 'workers', 'metrics'],
   summarizer: ['database', 'redis', 'openai', 'workers', 'metrics', 'transcripts'],
+  voice: ['database', 'redis', 'http', 'twilio', 'openai', 'voice', 'voiceBot', 'metrics', 'outboundCalls', 'workers'],
   sandbox: ['database', 'http', 'twilio', 'supabase'],
   'db:migrate': ['database'],
 } as const satisfies Record<string, readonly ConfigSectionName[]>;

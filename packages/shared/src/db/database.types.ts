@@ -144,6 +144,28 @@ export interface OnboardingMessages {
   user_id: string;
 }
 
+export interface OutboundCalls {
+  answered_by: string | null;
+  attempt: Generated<number>;
+  call_sid: string | null;
+  created_at: Generated<Timestamp>;
+  earlier_call_sids: Generated<string[]>;
+  finished_at: Timestamp | null;
+  id: Generated<string>;
+  idempotency_key: string | null;
+  last_error: string | null;
+  lease_expires_at: Timestamp | null;
+  lease_owner: string | null;
+  lease_taken_at: Timestamp | null;
+  not_before: Timestamp;
+  phone_number: string;
+  placed_at: Timestamp | null;
+  purpose: string | null;
+  status: Generated<string>;
+  updated_at: Generated<Timestamp>;
+  user_id: string;
+}
+
 export interface PhoneLinks {
   created_at: Generated<Timestamp>;
   id: Generated<number>;
@@ -273,6 +295,13 @@ export interface UserProfiles {
   user_id: string;
 }
 
+export interface UserTimeZones {
+  created_at: Generated<Timestamp>;
+  time_zone: string;
+  updated_at: Generated<Timestamp>;
+  user_id: string;
+}
+
 export interface VerificationCodeChecks {
   checked_at: Generated<Timestamp>;
   message_sid: string;
@@ -288,6 +317,7 @@ export interface DB {
   call_transcriptions: CallTranscriptions;
   erased_sids: ErasedSids;
   onboarding_messages: OnboardingMessages;
+  outbound_calls: OutboundCalls;
   phone_links: PhoneLinks;
   phone_verifications: PhoneVerifications;
   preferences: Preferences;
@@ -299,5 +329,6 @@ export interface DB {
   twilio_redactions: TwilioRedactions;
   user_erasures: UserErasures;
   user_profiles: UserProfiles;
+  user_time_zones: UserTimeZones;
   verification_code_checks: VerificationCodeChecks;
 }

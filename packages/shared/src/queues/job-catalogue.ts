@@ -6,8 +6,17 @@ import {
   VERIFICATION_CODE_PATTERN,
 } from '../formats/formats.ts';
 
-/** The six queues; every job belongs to exactly one. */
-export const QUEUE_NAMES = ['onboarding', 'sms-outbound', 'sms-inbound', 'sms-status', 'calls', 'summaries'] as const;
+/** The queues; every job belongs to exactly one. */
+export const QUEUE_NAMES = [
+  'onboarding',
+  'sms-outbound',
+  'sms-inbound',
+  'sms-status',
+  'calls',
+  'summaries',
+  'outbound-calls',
+  'outbound-call-outcomes',
+] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 const e164 = z.string().regex(E164_PATTERN, 'must be an E.164 phone number');
@@ -74,6 +83,13 @@ export const CALL_STATUSES = [
 export type CallStatus = (typeof CALL_STATUSES)[number];
 
 export const TRANSCRIPTION_TRACKS = ['inbound_track', 'outbound_track'] as const;
+
+/** Longest text one side of a voice-bot turn may carry, in characters. */
+export const MAX_TURN_TEXT = 8_000;
+
+/** The tools the voice bot may use, as a turn records them. */
+export const BOT_ACTIONS = ['end_call', 'transfer_to_human', 'text_caller'] as const;
+export type BotAction = (typeof BOT_ACTIONS)[number];
 
 /**
  * Payload schema of every job, by job name. Producers and consumers both validate against
@@ -183,13 +199,67 @@ export const jobSchemas = {
   }),
 
   /**
+   * One finished turn of a live voice-bot conversation: what the caller said (or keyed) and what
+   * the bot said, cut where the caller interrupted it. Turns are numbered from 1 per call.
+   */
+  'bot-turn': z.object({
+    callSid,
+    /** ConversationRelay's session id (VX…). */
+    sessionId: z.string().min(1).max(64),
+    turn: z.number().int().positive(),
+    /** The caller's final prompt; empty when the turn began with digits or silence. */
+    callerText: z.string().max(MAX_TURN_TEXT),
+    /** DTMF digits the caller pressed during the turn. */
+    digits: z
+      .string()
+      .regex(/^[0-9*#wW]*$/, 'must be DTMF digits')
+      .max(64),
+    /** What the caller heard of the bot's reply. */
+    botText: z.string().max(MAX_TURN_TEXT),
+    /** Whether the caller cut the reply off. */
+    interrupted: z.boolean(),
+    /** The tools the bot used in this turn, in order. */
+    actions: z.array(z.enum(BOT_ACTIONS)).max(8),
+    endedAt: isoTime,
+  }),
+  /** A ConversationRelay session ended (`<Connect action>` callback). */
+  'relay-session-ended': z.object({
+    callSid,
+    sessionId: z.string().min(1).max(64),
+    /** Twilio's `SessionStatus` (`completed`, `ended`, `failed`, …). */
+    sessionStatus: z.string().min(1).max(32),
+    /** Turns the bot reported in its hand-off; null when the session ended without one (a failure). */
+    turns: z.number().int().min(0).nullable(),
+    receivedAt: isoTime,
+  }),
+
+  /**
    * Assemble the call's transcript with whatever arrived, gaps marked: run once the grace
-   * period after the transcription stopped, or after the call completed, has passed.
+   * period after the transcription stopped, the call completed or the voice-bot session ended
+   * has passed.
    */
   'assemble-transcript': z.object({
     callSid,
     /** What started the grace period; each trigger runs once. */
-    trigger: z.enum(['transcription-stopped', 'call-completed']),
+    trigger: z.enum(['transcription-stopped', 'call-completed', 'session-ended']),
+  }),
+
+  /**
+   * Place one attempt of an outbound call (a row of `outbound_calls`). The only job that calls
+   * Twilio's Calls API.
+   */
+  'place-call': z.object({
+    outboundCallId: uuid,
+    /** 1 for the first attempt; a retry after busy / no-answer / failed counts up. */
+    attempt: z.number().int().positive(),
+  }),
+  /** What Twilio reported of a placed outbound call: its end, or who answered. */
+  'outbound-call-outcome': z.object({
+    outboundCallId: uuid,
+    callSid,
+    callStatus: z.enum(CALL_STATUSES),
+    /** Answering-machine detection's verdict (`human`, `machine_end_beep`, …), when Twilio sent one. */
+    answeredBy: z.string().max(32).nullable(),
   }),
 
   /** Summarise one call's assembled transcript. */
@@ -217,8 +287,12 @@ export const queueOfJob = {
   'call-status': 'calls',
   'transcription-event': 'calls',
   'legacy-transcription': 'calls',
+  'bot-turn': 'calls',
+  'relay-session-ended': 'calls',
   'assemble-transcript': 'calls',
   'summarize-call': 'summaries',
+  'place-call': 'outbound-calls',
+  'outbound-call-outcome': 'outbound-call-outcomes',
 } as const satisfies Record<JobName, QueueName>;
 
 /** The job names a queue carries. */

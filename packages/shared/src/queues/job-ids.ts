@@ -30,8 +30,12 @@ export const jobIdFor: { [N in JobName]: (data: JobData<N>) => string | undefine
   'call-status': (d) => `call-status.${d.callSid}.${d.callStatus}.${d.sequenceNumber ?? ''}`,
   'transcription-event': (d) => `transcription.${d.transcriptionSid}.${d.sequenceId}`,
   'legacy-transcription': (d) => `legacy-transcription.${d.transcriptionSid}`,
+  'bot-turn': (d) => `bot-turn.${d.callSid}.${d.turn}`,
+  'relay-session-ended': (d) => `relay-ended.${d.callSid}.${d.sessionId}`,
   'assemble-transcript': (d) => `assemble-transcript.${d.callSid}.${d.trigger}`,
   'summarize-call': (d) => `summary.${d.callSid}`,
+  'place-call': (d) => `place-call.${d.outboundCallId}.${d.attempt}`,
+  'outbound-call-outcome': (d) => `outbound-call-outcome.${d.callSid}.${d.callStatus}`,
 };
 
 /**
@@ -47,4 +51,6 @@ export const sendKeyFor = {
   wrongCode: (inboundMessageSid: string) => `wrong-code.${inboundMessageSid}`,
   /** "Your code is void": once per code, the latest code message (0: none yet). */
   codeVoid: (userId: string, codeMessageId: number | undefined) => `code-void.${userId}.${codeMessageId ?? 0}`,
+  /** What the voice bot promised to text during a call: once per call and turn. */
+  voiceBotText: (callSid: string, turn: number) => `voice-bot.${callSid}.${turn}`,
 };

@@ -29,6 +29,10 @@ export const defaultJobOptions: Record<QueueName, DefaultJobOptions> = {
   'sms-status': { ...retention, attempts: 10, backoff: backoff(500) },
   calls: { ...retention, attempts: 10, backoff: backoff(500) },
   summaries: { ...retention, attempts: 8, backoff: backoff(5_000) },
+  // A call waiting for its hours or for a live claim waits as a delayed job, not on its attempts.
+  'outbound-calls': { ...retention, attempts: 8, backoff: backoff(2_000) },
+  // Apart from the placing, whose rate limit holds for every job of its queue.
+  'outbound-call-outcomes': { ...retention, attempts: 10, backoff: backoff(500) },
 };
 
 /** How a job waits out a dependency that cannot be reached (see isDependencyUnavailable). */

@@ -80,6 +80,17 @@ const payloads: { [N in JobName]?: JobData<N> } = {
     receivedAt: now,
   },
   'legacy-transcription': { callSid, transcriptionSid: 'TR1', transcriptionText: TRANSCRIPT, receivedAt: now },
+  'bot-turn': {
+    callSid,
+    sessionId: 'VX1',
+    turn: 1,
+    callerText: TRANSCRIPT,
+    digits: '',
+    botText: TRANSCRIPT,
+    interrupted: false,
+    actions: [],
+    endedAt: now,
+  },
   'summarize-call': { callSid },
 };
 

@@ -66,8 +66,13 @@ export const jobRedactions: { [N in JobName]: JobRedaction<N> } = {
   'legacy-transcription': {
     completed: ({ callSid, transcriptionSid, receivedAt }) => ({ callSid, transcriptionSid, receivedAt }),
   },
+  // What the caller and the bot said lives in the transcript; the finished job keeps its place in the call.
+  'bot-turn': { completed: ({ callerText: _caller, botText: _bot, digits: _digits, ...rest }) => rest },
+  'relay-session-ended': { completed: unchanged },
   'assemble-transcript': { completed: unchanged },
   'summarize-call': { completed: unchanged },
+  'place-call': { completed: unchanged },
+  'outbound-call-outcome': { completed: unchanged },
 };
 
 /** A finished job's payload as it may stay in Redis (`name` as the job carries it: unknown names keep theirs). */

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 /** The two-letter prefixes of the Twilio SIDs tests make up (message, call, account, service, …). */
-export type SidPrefix = 'AC' | 'CA' | 'GT' | 'MG' | 'RE' | 'SM' | 'TR';
+export type SidPrefix = 'AC' | 'CA' | 'GT' | 'MG' | 'RE' | 'SM' | 'TR' | 'VX';
 
 /** A Twilio-shaped SID: the prefix and 32 random hex digits. */
 export function fakeSid(prefix: SidPrefix): string {

@@ -24,6 +24,8 @@ const TOKEN = 'internal-token-0123456789';
 
 /** What erasing a user made by `newUser` removes, per table. */
 const REMOVED_EVERYWHERE = {
+  outbound_calls: 1,
+  user_time_zones: 1,
   call_analyses: 1,
   call_status_sequences: 1,
   call_transcript_segments: 2,

@@ -54,6 +54,8 @@ const optOuts: ErasureStep = {
  * finds such tables in the catalog and fails until it has one.
  */
 export const ERASURE_STEPS: readonly ErasureStep[] = [
+  deleting('outbound_calls', ownRows),
+  deleting('user_time_zones', ownRows),
   deleting('call_analyses', rowsOfTheirCalls),
   deleting('call_status_sequences', (s) => sql<boolean>`call_sid = ${anyOf(s.callSids)}`),
   deleting('call_transcript_segments', rowsOfTheirCalls),

@@ -1,8 +1,17 @@
-import { type SignatureAlgorithm, type TwilioParams, type WebhookSigner, webhookSigner } from '@series-killer/shared';
+import {
+  cachedSignedUrlForms,
+  isTwilioSignature,
+  SIGNATURE_SETTINGS_HEADER,
+  signerOf,
+  signersOf,
+  type TwilioParams,
+  TwilioSignatureRefusedError,
+  type TwilioSigningKeys,
+  type WebhookSigner,
+} from '@series-killer/shared';
 import express, { type Request, type RequestHandler } from 'express';
 import { HttpError } from '../http/http-errors.ts';
 import { assertNoNulCharacters } from '../http/refuse-nul-characters.ts';
-import { cachedSignedUrlForms, isTwilioSignature } from './twilio-signature.ts';
 
 /** Largest webhook body accepted, in bytes; larger bodies are refused with 413 before they are parsed. */
 export const TWILIO_BODY_LIMIT_BYTES = 64 * 1024;
@@ -36,66 +45,20 @@ function toParams(form: string): TwilioParams {
   return params;
 }
 
-/** The signing key a Twilio Webhook Rule names in `X-Twilio-Webhooks-Signature-Settings`. */
-export interface WebhookSharedKey {
-  /** The key's secret. */
-  secret: string;
-  /** The key's id as the header names it; unset accepts any id. */
-  id?: string;
+function refusedAs403(choose: () => WebhookSigner): WebhookSigner {
+  try {
+    return choose();
+  } catch (error) {
+    if (error instanceof TwilioSignatureRefusedError) throw new HttpError(403, error.message, {}, { cause: error });
+    throw error;
+  }
 }
 
-export interface TwilioSignatureOptions {
-  /** The account's auth token: the key of signatures made without a Webhook Rule. */
-  authToken: string;
+export interface TwilioSignatureOptions extends TwilioSigningKeys {
   /** The URL Twilio calls, without a trailing slash; the path and query are appended. */
   publicBaseUrl: string;
   /** Connection overrides the services append as a `#fragment` to the URLs they give Twilio; empty: none. */
   callbackOverrides?: string;
-  /** The shared key of a Webhook Rule; unset refuses webhooks signed under one. */
-  sharedKey?: WebhookSharedKey;
-}
-
-const SIGNATURE_SETTINGS_HEADER = 'X-Twilio-Webhooks-Signature-Settings';
-const SHARED_KEY_ALGORITHMS: readonly SignatureAlgorithm[] = ['HMAC_SHA1', 'HMAC_SHA256'];
-
-/** The signers of the configured keys, made once. */
-interface Signers {
-  /** The auth token's: signatures made without a Webhook Rule. */
-  authToken: WebhookSigner;
-  /** A Webhook Rule's shared key: its id (unset accepts any) and its signer in each algorithm. */
-  sharedKey?: { id?: string; byAlgorithm: Record<SignatureAlgorithm, WebhookSigner> };
-}
-
-function signersOf({ authToken, sharedKey }: TwilioSignatureOptions): Signers {
-  return {
-    authToken: webhookSigner('HMAC_SHA1', authToken),
-    sharedKey: sharedKey && {
-      id: sharedKey.id,
-      byAlgorithm: {
-        HMAC_SHA1: webhookSigner('HMAC_SHA1', sharedKey.secret),
-        HMAC_SHA256: webhookSigner('HMAC_SHA256', sharedKey.secret),
-      },
-    },
-  };
-}
-
-/** The signer to check a request with: the auth token's, or that of the shared key its header names. */
-function signerOf(header: string | undefined, signers: Signers): WebhookSigner {
-  if (header === undefined) return signers.authToken;
-  const settings = new Map(
-    header.split(',').map((part) => {
-      const [name = '', ...value] = part.trim().split('=');
-      return [name.trim(), value.join('=').trim()] as const;
-    }),
-  );
-  const algorithm = settings.get('algorithm') ?? '';
-  if (!SHARED_KEY_ALGORITHMS.includes(algorithm as SignatureAlgorithm))
-    throw new HttpError(403, `unsupported webhook signature algorithm "${algorithm}"`);
-  const { sharedKey } = signers;
-  if (!sharedKey) throw new HttpError(403, 'webhook signed with a shared key, and none is configured');
-  if (sharedKey.id !== undefined && settings.get('key') !== sharedKey.id)
-    throw new HttpError(403, 'webhook signed with an unknown shared key');
-  return sharedKey.byAlgorithm[algorithm as SignatureAlgorithm];
 }
 
 /**
@@ -110,7 +73,7 @@ function twilioSignatureCheck(options: TwilioSignatureOptions): (req: Request) =
   return (req) => {
     const given = req.get('X-Twilio-Signature');
     if (!given) throw new HttpError(403, 'missing X-Twilio-Signature');
-    const sign = signerOf(req.get(SIGNATURE_SETTINGS_HEADER), signers);
+    const sign = refusedAs403(() => signerOf(req.get(SIGNATURE_SETTINGS_HEADER), signers));
     const url = options.publicBaseUrl + req.originalUrl;
     if (!isTwilioSignature(given, sign, [url], req.body, formsOf))
       throw new HttpError(403, 'invalid X-Twilio-Signature');

@@ -1,4 +1,4 @@
-import { toE164 } from '@series-killer/shared';
+import { isTimeZone, toE164 } from '@series-killer/shared';
 import { z } from 'zod';
 
 const name = z.string().trim().min(1, 'is required').max(100, 'must be at most 100 characters');
@@ -21,6 +21,8 @@ export const newUserSchema = z.object({
     .string()
     .regex(/^[A-Za-z][\w.-]{0,63}$/, 'must be a Twilio voice name such as Polly.Joanna')
     .optional(),
+  /** Where outbound calls find the user's calling hours (unset: OUTBOUND_CALL_TIMEZONE). */
+  timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Paris').optional(),
 });
 
 /** A validated new user; `phone` is E.164. */

@@ -1,7 +1,7 @@
 import { type Db, toAuthPhone } from '@series-killer/shared';
 import type { NewUser } from './new-user.ts';
 
-/** The public rows of a new user: pending profile, unverified phone link, preferences. */
+/** The public rows of a new user: pending profile, unverified phone link, preferences, time zone when given. */
 export async function insertUserRows(db: Db, userId: string, user: NewUser): Promise<void> {
   await db
     .insertInto('user_profiles')
@@ -18,6 +18,8 @@ export async function insertUserRows(db: Db, userId: string, user: NewUser): Pro
     .insertInto('preferences')
     .values({ user_id: userId, voice_preference: user.voicePreference ?? null })
     .execute();
+  if (user.timeZone)
+    await db.insertInto('user_time_zones').values({ user_id: userId, time_zone: user.timeZone }).execute();
 }
 
 /**

@@ -3,6 +3,7 @@ import { WITHHELD_CALLER_IDS } from '@series-killer/shared';
 import { fakeSid } from '@series-killer/shared/testing';
 import { type IngressHarness, startIngressHarness } from '../testing/ingress-harness.ts';
 import { incomingCallTwiml } from './incoming-call-twiml.ts';
+import { relayVoiceFor } from './relay-voice.ts';
 
 const ACCOUNT_SID = `AC${'0'.repeat(32)}`;
 const KNOWN_CALLER = '+19713364433';
@@ -100,10 +101,10 @@ function elementSequence(xml: string): string[] {
   );
 }
 
-describe('voice webhooks', () => {
+describe('voice webhooks with the voice bot off', () => {
   let h: IngressHarness;
   beforeAll(async () => {
-    h = await startIngressHarness();
+    h = await startIngressHarness({ VOICE_BOT: 'off' });
     const userId = crypto.randomUUID();
     await h.testDb.db
       .insertInto('auth.users')
@@ -338,6 +339,147 @@ describe('incoming call with a voice bot configured', () => {
       '/Response',
     ]);
     expect(attribute(xml, 'ConversationRelay', 'url')).toBe('wss://bot.example.com/relay?tenant=a&amp;b=1');
+  });
+});
+
+describe('incoming call with our voice bot on', () => {
+  let h: IngressHarness;
+  const transferNumber = '+15005550010';
+  beforeAll(async () => {
+    h = await startIngressHarness({
+      VOICE_BOT_PUBLIC_URL: 'wss://voice.series-killer.example/voice/relay',
+      VOICE_BOT_TRANSFER_NUMBER: transferNumber,
+    });
+    const userId = crypto.randomUUID();
+    await h.testDb.db
+      .insertInto('auth.users')
+      .values({ id: userId, phone: KNOWN_CALLER.slice(1) })
+      .execute();
+    await h.testDb.db
+      .insertInto('user_profiles')
+      .values({ user_id: userId, first_name: 'Ada', last_name: 'Lovelace' })
+      .execute();
+    await h.testDb.db.insertInto('phone_links').values({ user_id: userId, phone_number: KNOWN_CALLER }).execute();
+    await h.testDb.db.insertInto('preferences').values({ user_id: userId, voice_preference: 'Polly.Amy' }).execute();
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('connects a known caller to the bot, greeted by name in their voice, without a second transcription', async () => {
+    const callSid = fakeSid('CA');
+    const response = await h.postSigned('/twilio/voice', incomingCall(callSid, KNOWN_CALLER));
+    expect(response.status).toBe(200);
+    const xml = await response.text();
+    expect(elementSequence(xml)).toEqual([
+      'Response',
+      'Connect',
+      'ConversationRelay',
+      'Parameter',
+      '/Parameter',
+      '/ConversationRelay',
+      '/Connect',
+      '/Response',
+    ]);
+    expect(attribute(xml, 'Connect', 'action')).toBe(`${h.config.http.publicBaseUrl}/twilio/voice/relay-ended`);
+    expect(attribute(xml, 'ConversationRelay', 'url')).toBe('wss://voice.series-killer.example/voice/relay');
+    expect(attribute(xml, 'ConversationRelay', 'welcomeGreeting')).toBe('Hi Ada, thanks for calling Series Killer.');
+    expect(attribute(xml, 'ConversationRelay', 'ttsProvider')).toBe('Amazon');
+    expect(attribute(xml, 'ConversationRelay', 'voice')).toBe('Amy-Neural');
+    expect(attribute(xml, 'ConversationRelay', 'language')).toBe('en-GB');
+    expect(attribute(xml, 'ConversationRelay', 'interruptible')).toBe('any');
+    expect(attribute(xml, 'ConversationRelay', 'dtmfDetection')).toBe('true');
+    expect(attribute(xml, 'ConversationRelay', 'applicationReconnect')).toBe('true');
+    expect((await h.queues.calls.getJob(`call-started.${callSid}`))?.name).toBe('call-started');
+  });
+
+  it('greets an unknown caller generically in the default voice', async () => {
+    const xml = await (await h.postSigned('/twilio/voice', incomingCall(fakeSid('CA'), '+14155550199'))).text();
+    expect(attribute(xml, 'ConversationRelay', 'welcomeGreeting')).toBe('Hi, thanks for calling Series Killer.');
+    expect(attribute(xml, 'ConversationRelay', 'ttsProvider')).toBeUndefined();
+    expect(attribute(xml, 'ConversationRelay', 'voice')).toBeUndefined();
+    expect(attribute(xml, 'ConversationRelay', 'language')).toBe('en-US');
+  });
+
+  /** The `<Connect action>` callback Twilio posts when the session ends. */
+  function relayEnded(callSid: string, status: string, handoffData?: string): Record<string, string> {
+    return {
+      AccountSid: ACCOUNT_SID,
+      CallSid: callSid,
+      CallStatus: 'in-progress',
+      From: KNOWN_CALLER,
+      To: '+15005550006',
+      Direction: 'inbound',
+      ApiVersion: '2010-04-01',
+      SessionId: 'VX0123456789abcdef0123456789abcdef',
+      SessionStatus: status,
+      SessionDuration: '42',
+      ...(handoffData === undefined ? {} : { HandoffData: handoffData }),
+    };
+  }
+
+  it('dials a person for a transfer hand-off and records the session end with its turns', async () => {
+    const callSid = fakeSid('CA');
+    const response = await h.postSigned(
+      '/twilio/voice/relay-ended',
+      relayEnded(callSid, 'completed', '{"reason":"transfer","turns":3}'),
+    );
+    expect(response.status).toBe(200);
+    const xml = await response.text();
+    expect(xml).toContain(`<Dial>${transferNumber}</Dial>`);
+    const job = await h.queues.calls.getJob(`relay-ended.${callSid}.VX0123456789abcdef0123456789abcdef`);
+    expect(job?.data).toEqual({
+      callSid,
+      sessionId: 'VX0123456789abcdef0123456789abcdef',
+      sessionStatus: 'completed',
+      turns: 3,
+      receivedAt: expect.any(String),
+    });
+  });
+
+  it('apologises for a failed session and hangs up after a goodbye', async () => {
+    const failed = await h.postSigned('/twilio/voice/relay-ended', relayEnded(fakeSid('CA'), 'failed'));
+    expect(elementSequence(await failed.text())).toEqual(['Response', 'Say', '/Say', 'Hangup', '/Hangup', '/Response']);
+
+    const callSid = fakeSid('CA');
+    const done = await h.postSigned(
+      '/twilio/voice/relay-ended',
+      relayEnded(callSid, 'completed', '{"reason":"goodbye","turns":2}'),
+    );
+    expect(elementSequence(await done.text())).toEqual(['Response', 'Hangup', '/Hangup', '/Response']);
+    // A hand-off that is not ours still ends the call, and the transcript waits for its grace period.
+    const foreign = await h.postSigned('/twilio/voice/relay-ended', relayEnded(fakeSid('CA'), 'ended', 'not json'));
+    expect(elementSequence(await foreign.text())).toEqual(['Response', 'Hangup', '/Hangup', '/Response']);
+  });
+
+  it('refuses an unsigned session end with 403 and a malformed one with 400', async () => {
+    const unsigned = await fetch(`${h.ingress.url}/twilio/voice/relay-ended`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(relayEnded(fakeSid('CA'), 'completed')).toString(),
+    });
+    expect(unsigned.status).toBe(403);
+    const { SessionStatus: _status, ...withoutStatus } = relayEnded(fakeSid('CA'), 'completed');
+    const malformed = await h.postSigned('/twilio/voice/relay-ended', withoutStatus);
+    expect(malformed.status).toBe(400);
+  });
+});
+
+describe('relayVoiceFor', () => {
+  it.each([
+    ['Polly.Joanna', { ttsProvider: 'Amazon', voice: 'Joanna-Neural', language: 'en-US' }],
+    ['Polly.Matthew-Generative', { ttsProvider: 'Amazon', voice: 'Matthew-Generative', language: 'en-US' }],
+    ['Google.en-GB-Standard-A', { ttsProvider: 'Google', voice: 'en-GB-Standard-A', language: 'en-GB' }],
+    [
+      'ElevenLabs.UgBBYS2sOqTuMpoF3BR0',
+      { ttsProvider: 'ElevenLabs', voice: 'UgBBYS2sOqTuMpoF3BR0', language: 'en-US' },
+    ],
+    ['alice', { language: 'en-US' }],
+    ['Polly.Hans', { language: 'en-US' }],
+    ['"><Hangup/>', { language: 'en-US' }],
+    [null, { language: 'en-US' }],
+  ])('maps %p to %p', (preference, expected) => {
+    expect(relayVoiceFor(preference)).toEqual(expected);
   });
 });
 

@@ -4,6 +4,7 @@ import {
   type Db,
   type Logger,
   type PreparedJob,
+  parseRelayHandoff,
   prepareJob,
   TRANSCRIPTION_TRACKS,
 } from '@series-killer/shared';
@@ -14,7 +15,12 @@ import { parseRequest } from '../http/parse-request.ts';
 import { withTimeout } from '../http/with-timeout.ts';
 import { formBoolean, formInt, twilioSid } from '../twilio/twilio-params.ts';
 import { findCaller, type KnownCaller } from './caller.repository.ts';
-import { incomingCallTwiml, recordingDoneTwiml } from './incoming-call-twiml.ts';
+import {
+  incomingCallTwiml,
+  type RelayEndedOutcome,
+  recordingDoneTwiml,
+  relayEndedTwiml,
+} from './incoming-call-twiml.ts';
 
 const callSid = twilioSid(['CA'], 'Call SID');
 
@@ -72,6 +78,38 @@ const legacyTranscriptionParams = z.object({
   TranscriptionSid: z.string().min(1),
   TranscriptionText: z.string().default(''),
 });
+
+const relayEndedParams = z.object({
+  CallSid: callSid,
+  SessionId: z.string().min(1).max(64).optional(),
+  SessionStatus: z.string().min(1).max(32),
+  HandoffData: z.string().max(10_000).optional(),
+});
+
+/**
+ * The `<Connect action>` callback of a ConversationRelay session: its `relay-session-ended` job, and
+ * what to answer. The session's turn count comes from our bot's hand-off; a failed session has none.
+ */
+export function relayEnded(
+  params: unknown,
+  receivedAt: string,
+  transferNumber: string | undefined,
+): { job: PreparedJob<'relay-session-ended'>; outcome: RelayEndedOutcome } {
+  const p = parseRequest(relayEndedParams, params);
+  const handoff = parseRelayHandoff(p.HandoffData);
+  const job = prepareJob('relay-session-ended', {
+    callSid: p.CallSid,
+    sessionId: p.SessionId ?? p.CallSid,
+    sessionStatus: p.SessionStatus,
+    turns: handoff?.turns ?? null,
+    receivedAt,
+  });
+  if (handoff?.reason === 'transfer' && transferNumber)
+    return { job, outcome: { kind: 'dial', number: transferNumber } };
+  if (p.SessionStatus === 'failed' || handoff?.reason === 'model-failed')
+    return { job, outcome: { kind: 'apologise' } };
+  return { job, outcome: { kind: 'hang-up' } };
+}
 
 /** The `call-started` job of an incoming call. */
 export function callStartedJob(params: unknown, receivedAt: string): PreparedJob<'call-started'> {
@@ -148,6 +186,10 @@ export interface VoiceWebhookOptions {
   /** `TWILIO_CALLBACK_OVERRIDES`: connection overrides of the transcription callback URL. */
   callbackOverrides: string;
   voiceBotWsUrl?: string;
+  /** Our voice bot's public WebSocket URL; unset when `VOICE_BOT=off`. */
+  relayUrl?: string;
+  /** `VOICE_BOT_TRANSFER_NUMBER`: where a hand-off to a person is dialled. */
+  transferNumber?: string;
   /** Milliseconds the caller lookup may take before the generic greeting is used. Default 300. */
   callerLookupTimeoutMs?: number;
 }
@@ -174,6 +216,12 @@ export function voiceWebhookRoutes(options: VoiceWebhookOptions): Router {
     const job = callStartedJob(req.body, new Date().toISOString());
     const [caller] = await Promise.all([lookUpCaller(options, job.data.from), options.batcher.enqueue(job)]);
     res.type('text/xml').send(incomingCallTwiml({ ...options, caller }));
+  });
+
+  router.post('/twilio/voice/relay-ended', async (req, res) => {
+    const { job, outcome } = relayEnded(req.body, new Date().toISOString(), options.transferNumber);
+    await options.batcher.enqueue(job);
+    res.type('text/xml').send(relayEndedTwiml(outcome));
   });
 
   router.post('/twilio/voice/recorded', (_req, res) => {

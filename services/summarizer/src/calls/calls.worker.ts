@@ -1,4 +1,5 @@
 import { type Db, isErasedSid, type JobHandlers, type Queues } from '@series-killer/shared';
+import { recordBotTurn, recordRelaySessionEnded } from '../bot-turns/record-bot-turn.ts';
 import { applyCallStatus } from '../call-status/apply-call-status.ts';
 import { enqueueSummaryWhenReady } from '../summary-trigger/enqueue-summary-when-ready.ts';
 import { assembleTranscript } from '../transcripts/assemble-transcript.ts';
@@ -16,9 +17,10 @@ export interface CallsHandlersOptions {
 export const ERASED_CALL = { outcome: 'skipped', reason: 'call of an erased user' } as const;
 
 /**
- * The `calls` queue: call lifecycle and transcripts. Every handler ends by checking whether
- * the call is ready for its summary, so the last of status and transcript queues it. A job of
- * an erased user's call (a late callback, a job running while the erasure ran) is skipped.
+ * The `calls` queue: call lifecycle, transcripts and the voice bot's turns. Every handler ends by
+ * checking whether the call is ready for its summary, so the last of status and transcript queues
+ * it. A job of an erased user's call (a late callback, a job running while the erasure ran) is
+ * skipped.
  */
 export function callsHandlers({
   db,
@@ -66,6 +68,24 @@ export function callsHandlers({
     'legacy-transcription': unlessErased(async (data) => {
       const recorded = await recordLegacyTranscription(db, data);
       return { ...recorded, summary: await enqueueSummaryWhenReady(db, queues, data.callSid) };
+    }),
+    'bot-turn': unlessErased(async (data) => {
+      const transcript = await recordBotTurn(db, data);
+      return { transcript, summary: await enqueueSummaryWhenReady(db, queues, data.callSid) };
+    }),
+    'relay-session-ended': unlessErased(async (data) => {
+      const transcript = await recordRelaySessionEnded(db, data);
+      const gaps = await scheduleGapAssembly(
+        queues,
+        transcript,
+        { callSid: data.callSid, trigger: 'session-ended' },
+        graceMs,
+      );
+      return {
+        transcript,
+        ...(gaps ? { gaps } : {}),
+        summary: await enqueueSummaryWhenReady(db, queues, data.callSid),
+      };
     }),
     'assemble-transcript': unlessErased(async (data) => {
       await acceptTranscriptGaps(db, data.callSid);

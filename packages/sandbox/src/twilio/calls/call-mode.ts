@@ -1,4 +1,5 @@
 import { ModesByNumber } from '../../switches/modes-by-number.ts';
+import type { CallerLine } from '../drivers/conversation-relay-call.ts';
 import type { AnsweredBy } from './call-store.ts';
 
 /** How the sandbox plays a call it places: who answers, after how long, for how long. */
@@ -11,6 +12,11 @@ export interface CallMode {
   ringMs?: number;
   /** How long an answered call whose TwiML holds no live session lasts, in ms. Default 0. */
   talkMs?: number;
+  /**
+   * What the person who answers says when the call's TwiML connects a ConversationRelay
+   * session, as in `POST /sandbox/calls`. Default none: they hear the greeting and hang up.
+   */
+  lines?: CallerLine[];
 }
 
 /** The global call mode plus rules for single `To` numbers, which override it field by field. */
@@ -23,6 +29,7 @@ export class CallModes extends ModesByNumber<CallMode> {
       answeredBy: mode.answeredBy ?? 'human',
       ringMs: mode.ringMs ?? 0,
       talkMs: mode.talkMs ?? 0,
+      lines: mode.lines ?? [],
     };
   }
 }

@@ -1,3 +1,4 @@
+import type { DialogueTurn, SessionEnd } from '../drivers/conversation-relay-call.ts';
 /** Twilio's call statuses. */
 export type CallStatus =
   | 'queued'
@@ -24,6 +25,14 @@ export type AnsweredBy =
 export type CallProgressEvent = 'initiated' | 'ringing' | 'answered' | 'completed';
 
 /** A call placed through the sandbox's Calls API. Times are ms since the epoch. */
+/** What an answered call's ConversationRelay session sounded like. */
+export interface PlayedRelaySession {
+  sessionId: string;
+  dialogue: DialogueTurn[];
+  endedBy: SessionEnd;
+  error: string | null;
+}
+
 export interface SandboxCall {
   sid: string;
   accountSid: string;
@@ -49,6 +58,8 @@ export interface SandboxCall {
   durationSeconds: number | null;
   /** Status callbacks sent so far: the next one's `SequenceNumber`. */
   callbacksSent: number;
+  /** The ConversationRelay session its TwiML connected, once played; null when none. */
+  relaySession: PlayedRelaySession | null;
 }
 
 const FINAL: readonly CallStatus[] = ['completed', 'busy', 'failed', 'no-answer', 'canceled'];

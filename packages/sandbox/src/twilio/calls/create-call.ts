@@ -113,6 +113,7 @@ export function createCall(
       endTime: null,
       durationSeconds: null,
       callbacksSent: 0,
+      relaySession: null,
     },
   };
 }

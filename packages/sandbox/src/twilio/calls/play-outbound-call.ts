@@ -8,16 +8,17 @@ import { callWebhookParams } from './call-webhook-params.ts';
 
 /**
  * Plays an answered call's TwiML, e.g. a ConversationRelay session, and resolves when the call
- * hangs up; `signal` aborts when the call is ended through the API.
+ * hangs up, with whether it held a live session; `signal` aborts when the call is ended through
+ * the API.
  */
-export type TwimlPlayer = (call: SandboxCall, twiml: string, signal: AbortSignal) => Promise<void>;
+export type TwimlPlayer = (call: SandboxCall, twiml: string, signal: AbortSignal) => Promise<boolean>;
 
 export interface CallPlayerDeps {
   calls: CallStore;
   modes: CallModes;
   sender: WebhookSender;
   logger: Logger;
-  /** Default: the call stays up for the mode's `talkMs`, whatever its TwiML says. */
+  /** Plays live sessions; without one (or for TwiML with none), the call stays up for the mode's `talkMs`. */
   playTwiml?: TwimlPlayer;
 }
 
@@ -83,7 +84,8 @@ export class OutboundCalls {
     const twiml = call.twiml ?? (await this.#fetchTwiml(call));
     if (call.machineDetection && call.asyncAmdStatusCallback) await this.#reportAnsweredBy(call);
     if (hangUp.aborted) return;
-    await (this.#deps.playTwiml ?? ((_call, _twiml, signal) => this.#wait(mode.talkMs, signal)))(call, twiml, hangUp);
+    const live = (await this.#deps.playTwiml?.(call, twiml, hangUp)) ?? false;
+    if (!live) await this.#wait(mode.talkMs, hangUp);
     await step('completed');
   }
 

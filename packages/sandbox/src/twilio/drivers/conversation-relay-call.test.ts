@@ -2,6 +2,8 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { SANDBOX_DEFAULTS, twilioSignature } from '@series-killer/shared';
+import { waitFor } from '@series-killer/shared/testing';
+import { createTwilioClient } from '@series-killer/shared/twilio';
 import twilio from 'twilio';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { type Sandbox, startSandbox } from '../../sandbox.ts';
@@ -314,5 +316,52 @@ describe('ConversationRelay call driver', () => {
     const refused = await post({ from: caller, to: ourNumber, lines: [{ digits: 'x' }] });
     expect(refused.status).toBe(400);
     expect(JSON.stringify(await refused.json())).toContain('lines.0');
+  });
+});
+
+describe('a placed call answered with ConversationRelay', () => {
+  it('plays the session with the call mode’s lines, as an outbound call, and keeps its dialogue', async () => {
+    const callee = '+14155550177';
+    sandbox.setCallModeFor(callee, { lines: ['Hello?', 'OK, bye'] });
+    const client = createTwilioClient({ accountSid, authToken, apiBaseUrl: sandbox.url });
+    const placed = await client.calls.create({
+      to: callee,
+      from: ourNumber,
+      url: `${ingress.url}/twilio/voice`,
+      statusCallback: `${ingress.url}/twilio/voice/status`,
+      statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
+      machineDetection: 'DetectMessageEnd',
+    });
+
+    const call = await waitFor('the call to end', () =>
+      sandbox.calls().find((c) => c.sid === placed.sid && c.status === 'completed'),
+    );
+    expect(bot.sessions[0]?.setup).toMatchObject({
+      callSid: placed.sid,
+      from: ourNumber,
+      to: callee,
+      direction: 'outbound-api',
+      customParameters: { userId: 'u-1', firstName: 'Ada & co' },
+    });
+    expect(call.relaySession).toMatchObject({
+      endedBy: 'bot',
+      dialogue: [
+        { speaker: 'bot', text: 'Hi Ada, thanks for calling Series Killer.' },
+        { speaker: 'caller', text: 'Hello?' },
+        { speaker: 'bot', text: 'You said Hello? Tell me more about it, I am listening carefully.' },
+        { speaker: 'caller', text: 'OK, bye' },
+        { speaker: 'bot', text: 'Thanks for calling, goodbye!' },
+      ],
+    });
+    const action = ingress.received.find((w) => w.path === '/twilio/voice/relay-ended');
+    expect(action?.params).toMatchObject({
+      CallSid: placed.sid,
+      Direction: 'outbound-api',
+      SessionStatus: 'completed',
+    });
+    const statuses = () =>
+      ingress.received.filter((w) => w.path === '/twilio/voice/status').map((w) => w.params.CallStatus);
+    await waitFor('the completed callback', () => statuses().includes('completed'));
+    expect(statuses()).toEqual(['initiated', 'ringing', 'in-progress', 'completed']);
   });
 });

@@ -305,7 +305,7 @@ export async function conversationRelayCall(deps: DriverDeps, input: RelayCallIn
   };
 }
 
-interface SessionOutcome {
+export interface SessionOutcome {
   sessionId: string;
   dialogue: DialogueTurn[];
   endedBy: SessionEnd;
@@ -321,6 +321,7 @@ async function runSession(
   base: Record<string, string>,
   relay: ConversationRelayTwiml,
   send: (request: WebhookRequest) => Promise<{ status: number; body: string }>,
+  hangUp?: AbortSignal,
 ): Promise<SessionOutcome> {
   const sessionId = newSid('VX');
   const url = relay.attributes.url ?? '';
@@ -335,10 +336,12 @@ async function runSession(
   }
   if (session) {
     // The sandbox closing hangs up live calls rather than leaving them waiting for the bot.
-    const hangUp = () => session?.close();
-    deps.sender.signal.addEventListener('abort', hangUp, { once: true });
+    // Or the call being ended through the API.
+    const ended = hangUp ? AbortSignal.any([deps.sender.signal, hangUp]) : deps.sender.signal;
+    const close = () => session?.close();
+    ended.addEventListener('abort', close, { once: true });
     await converse(session, setupMessage(deps.accountSid, sessionId, base, relay), relay, input);
-    deps.sender.signal.removeEventListener('abort', hangUp);
+    ended.removeEventListener('abort', close);
     session.close();
   }
   const endedBy = session?.endedBy ?? 'socket';
@@ -389,9 +392,37 @@ function setupMessage(
     to: base.To,
     forwardedFrom: base.To,
     callerName: '',
-    direction: 'inbound',
+    direction: base.Direction,
     callType: 'PSTN',
     callStatus: 'RINGING',
     customParameters: relay.parameters,
   };
+}
+
+/** A placed call, answered, whose TwiML may connect a ConversationRelay session. */
+export interface AnsweredCallTwiml {
+  /** The call's webhook parameters (`callWebhookParams`). */
+  base: Record<string, string>;
+  twiml: string;
+  /** Where the TwiML came from, for its relative URLs. */
+  documentUrl: string;
+  /** What the person who answered says. */
+  lines: CallerLine[];
+  /** Aborts when the call is ended through the API. */
+  hangUp: AbortSignal;
+}
+
+/**
+ * Plays the ConversationRelay session an answered placed call's TwiML connects, as for an
+ * incoming call (setup, the lines, the bot's end, the action callback); undefined when the
+ * TwiML connects none.
+ */
+export async function playAnsweredCallRelay(
+  deps: DriverDeps,
+  answered: AnsweredCallTwiml,
+): Promise<SessionOutcome | undefined> {
+  const relay = readConversationRelay(answered.twiml, answered.documentUrl);
+  if (!relay) return undefined;
+  const input = { from: answered.base.From ?? '', to: answered.base.To ?? '', lines: answered.lines };
+  return runSession(deps, input, answered.base, relay, (request) => deps.sender.send(request), answered.hangUp);
 }

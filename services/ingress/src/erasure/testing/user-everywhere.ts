@@ -106,6 +106,11 @@ export async function addRowsEverywhere(db: Db, userId: string, phone: string): 
       follow_up_needed: false,
     })
     .execute();
+  await db
+    .insertInto('outbound_calls')
+    .values({ user_id: userId, phone_number: phone, purpose: 'Friday’s episode', not_before: new Date() })
+    .execute();
+  await db.insertInto('user_time_zones').values({ user_id: userId, time_zone: 'Europe/Paris' }).execute();
   return { userId, phone, messageSids: [outbound, inbound, unlinked], callSids: [call, unlinkedCall] };
 }
 

@@ -1,11 +1,12 @@
 import { timingSafeEqual } from 'node:crypto';
 import { parse as parseLegacyQuery, stringify as stringifyLegacyQuery } from 'node:querystring';
-import { signedParams, type TwilioParams, twilioCallbackUrl, type WebhookSigner } from '@series-killer/shared';
+import { twilioCallbackUrl } from './callback-url.ts';
+import { signedParams, type TwilioParams, type WebhookSigner } from './twilio-signature.ts';
 
 /** `url` with the scheme's default port written out (`https://host:443/…`), or as given when it names one. */
 function withPort(url: URL): string {
   if (url.port) return url.toString();
-  const port = url.protocol === 'https:' ? '443' : '80';
+  const port = url.protocol === 'https:' || url.protocol === 'wss:' ? '443' : '80';
   const credentials = url.username ? `${url.username}${url.password ? `:${url.password}` : ''}@` : '';
   return `${url.protocol}//${credentials}${url.hostname}:${port}${url.pathname}${url.search}${url.hash}`;
 }

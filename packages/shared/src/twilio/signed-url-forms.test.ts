@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { webhookSigner } from '@series-killer/shared';
 import twilio from 'twilio';
-import { cachedSignedUrlForms, isTwilioSignature, signedUrlForms } from './twilio-signature.ts';
+import { cachedSignedUrlForms, isTwilioSignature, signedUrlForms } from './signed-url-forms.ts';
+import { webhookSigner } from './twilio-signature.ts';
 
 // Known answers: twilio-node's own test vectors (spec/validation.spec.js), the example of
 // Twilio's "Webhooks security" documentation (auth token 12345, this URL and these parameters).

@@ -1,0 +1,1 @@
+export { type RunningVoice, type StartVoiceOptions, startVoice, type VoiceServiceConfig } from './start-voice.ts';
