@@ -8,6 +8,7 @@ export * from './db/create-db.ts';
 export type * from './db/database.types.ts';
 export * from './errors/errors.ts';
 export * from './formats/formats.ts';
+export * from './formats/json-text.ts';
 export * from './logging/logger.ts';
 export * from './migrations/run-migrations.ts';
 export * from './phone/caller-id.ts';
