@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** Text holding JSON, parsed; the issue names the parse error. Pipe it into the schema of what it holds. */
+/** Text holding JSON, parsed (a parse failure is reported with its reason); pipe it into the schema of what it holds. */
 export const jsonText = z.string().transform((value, ctx) => {
   try {
     return JSON.parse(value) as unknown;
