@@ -16,7 +16,11 @@ const CALLS = Number(process.env.BENCH_VOICE_CALLS ?? 500);
 const FIRST_TOKEN_MS = 300;
 const INTER_TOKEN_MS = 20;
 const PUBLIC_URL = 'wss://voice.bench.example/voice/relay';
-const PROMPT = 'What should I watch tonight on a rainy evening?';
+/** Echoed back by the sandbox's model: a reply of about 50 tokens, a second at 20 ms a token. */
+const PROMPT =
+  'I finished the last season of my favourite detective series yesterday and I would like something similar to watch tonight, ideally with short episodes, a clever plot, good characters and not too much violence, what would you suggest?';
+/** Calls interrupted one after another, each once the previous stream's abort was seen. */
+const INTERRUPTS = 20;
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Epoch milliseconds with sub-millisecond precision, the clock the sandbox stamps aborts with. */
@@ -180,12 +184,32 @@ async function voice(): Promise<BenchResult> {
 
     // The measured round: every call asks at once; half interrupt, one call every 10 ms, once their reply has begun.
     const asked = await askAll(calls);
+    // Interrupts one at a time, each once the sandbox has seen the previous stream aborted, so every
+    // abort pairs with its interrupt.
     const interruptedAt = new Map<number, number>();
-    for (let n = 1; n < CALLS; n += 2) {
+    const abortAfterInterrupt: number[] = [];
+    const abortedAtOf = new Map<number, number>();
+    for (let n = 1; n < CALLS && interruptedAt.size < INTERRUPTS; n += 2) {
       const call = calls[n] as Call;
-      interruptedAt.set(n, now());
+      if (call.texts.some((text) => text.last)) continue;
+      const before = (await sandbox.streams()).aborted;
+      const at = now();
+      interruptedAt.set(n, at);
       call.ws.send(JSON.stringify({ type: 'interrupt', utteranceUntilInterrupt: call.texts[0]?.token ?? '' }));
-      await pause(10);
+      // A reply that ended meanwhile has no stream left to abort: that interrupt is not counted.
+      const deadline = Date.now() + 2_000;
+      let streams = await sandbox.streams();
+      while (streams.aborted === before && Date.now() < deadline) {
+        await pause(2);
+        streams = await sandbox.streams();
+      }
+      if (streams.aborted === before) {
+        interruptedAt.delete(n);
+        continue;
+      }
+      const abortedAt = streams.aborts.at(-1)?.abortedAt ?? at;
+      abortedAtOf.set(n, abortedAt);
+      abortAfterInterrupt.push(abortedAt - at);
     }
     await until(
       () => calls.every((call, n) => interruptedAt.has(n) || call.texts.some((text) => text.last)),
@@ -195,20 +219,13 @@ async function voice(): Promise<BenchResult> {
     const liveRss = await rssMb(proc.pid);
 
     const firstTextLatency = calls.map((call, n) => (call.texts[0]?.at ?? 0) - (asked[n] ?? 0) - FIRST_TOKEN_MS);
-    // A token that arrived more than 5 ms after the interrupt was sent was sent after it was processed.
-    const lateTokens = [...interruptedAt].reduce(
-      (sum, [n, at]) => sum + (calls[n]?.texts.filter((text) => text.at > at + 5).length ?? 0),
+    // The service aborts the model's stream when it processes the interrupt: a token that reached the
+    // caller more than 5 ms after the model saw that abort was sent after the interrupt was processed.
+    const lateTokens = [...abortedAtOf].reduce(
+      (sum, [n, abortedAt]) => sum + (calls[n]?.texts.filter((text) => text.at > abortedAt + 5).length ?? 0),
       0,
     );
     const streams = await sandbox.streams();
-    // Interrupts are 10 ms apart, so the n-th abort the sandbox saw belongs to the n-th interrupt.
-    const aborts = streams.aborts
-      .map((abort) => abort.abortedAt)
-      .sort((a, b) => a - b)
-      .slice(-interruptedAt.size);
-    const interruptTimes = [...interruptedAt.values()];
-    const abortAfterInterrupt = aborts.map((abortedAt, i) => abortedAt - (interruptTimes[i] ?? abortedAt));
-
     const forwardP99 = await forwardSecondsP99(metricsPort);
     for (const call of calls) call.ws.close();
     await pause(1_000);

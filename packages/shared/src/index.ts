@@ -12,6 +12,7 @@ export * from './db/erased-sids.ts';
 export * from './db/message-sid-locks.ts';
 export * from './errors/errors.ts';
 export * from './formats/formats.ts';
+export * from './formats/json-text.ts';
 export * from './logging/logger.ts';
 export * from './migrations/run-migrations.ts';
 export * from './outbound-calls/callee.repository.ts';

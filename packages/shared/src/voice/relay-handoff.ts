@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { jsonText } from '../formats/json-text.ts';
 
 /** Why the voice bot ended a ConversationRelay session. */
 export const HANDOFF_REASONS = ['goodbye', 'transfer', 'idle', 'max-call', 'model-failed'] as const;
@@ -21,17 +22,7 @@ export function encodeRelayHandoff(handoff: RelayHandoff): string {
   return JSON.stringify(handoff);
 }
 
-const handoffData = z
-  .string()
-  .transform((value, ctx) => {
-    try {
-      return JSON.parse(value) as unknown;
-    } catch (error) {
-      ctx.addIssue({ code: 'custom', message: `must be JSON (${(error as Error).message})` });
-      return z.NEVER;
-    }
-  })
-  .pipe(handoffSchema);
+const handoffData = jsonText.pipe(handoffSchema);
 
 /** The hand-off in `HandoffData`; undefined when it is absent or not one our bot wrote. */
 export function parseRelayHandoff(data: string | undefined): RelayHandoff | undefined {

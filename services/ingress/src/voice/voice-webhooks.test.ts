@@ -101,21 +101,24 @@ function elementSequence(xml: string): string[] {
   );
 }
 
+/** The user KNOWN_CALLER's number is linked to, with a first name and a preferred voice. */
+async function insertKnownCaller(h: IngressHarness, firstName: string, voicePreference: string): Promise<void> {
+  const userId = crypto.randomUUID();
+  const { db } = h.testDb;
+  await db
+    .insertInto('auth.users')
+    .values({ id: userId, phone: KNOWN_CALLER.slice(1) })
+    .execute();
+  await db.insertInto('user_profiles').values({ user_id: userId, first_name: firstName, last_name: 'Doe' }).execute();
+  await db.insertInto('phone_links').values({ user_id: userId, phone_number: KNOWN_CALLER }).execute();
+  await db.insertInto('preferences').values({ user_id: userId, voice_preference: voicePreference }).execute();
+}
+
 describe('voice webhooks with the voice bot off', () => {
   let h: IngressHarness;
   beforeAll(async () => {
     h = await startIngressHarness({ VOICE_BOT: 'off' });
-    const userId = crypto.randomUUID();
-    await h.testDb.db
-      .insertInto('auth.users')
-      .values({ id: userId, phone: KNOWN_CALLER.slice(1) })
-      .execute();
-    await h.testDb.db
-      .insertInto('user_profiles')
-      .values({ user_id: userId, first_name: 'Zoë <&> "Q"', last_name: 'Doe' })
-      .execute();
-    await h.testDb.db.insertInto('phone_links').values({ user_id: userId, phone_number: KNOWN_CALLER }).execute();
-    await h.testDb.db.insertInto('preferences').values({ user_id: userId, voice_preference: 'Polly.Joanna' }).execute();
+    await insertKnownCaller(h, 'Zoë <&> "Q"', 'Polly.Joanna');
   });
   afterAll(async () => {
     await h.close();
@@ -350,17 +353,7 @@ describe('incoming call with our voice bot on', () => {
       VOICE_BOT_PUBLIC_URL: 'wss://voice.series-killer.example/voice/relay',
       VOICE_BOT_TRANSFER_NUMBER: transferNumber,
     });
-    const userId = crypto.randomUUID();
-    await h.testDb.db
-      .insertInto('auth.users')
-      .values({ id: userId, phone: KNOWN_CALLER.slice(1) })
-      .execute();
-    await h.testDb.db
-      .insertInto('user_profiles')
-      .values({ user_id: userId, first_name: 'Ada', last_name: 'Lovelace' })
-      .execute();
-    await h.testDb.db.insertInto('phone_links').values({ user_id: userId, phone_number: KNOWN_CALLER }).execute();
-    await h.testDb.db.insertInto('preferences').values({ user_id: userId, voice_preference: 'Polly.Amy' }).execute();
+    await insertKnownCaller(h, 'Ada', 'Polly.Amy');
   });
   afterAll(async () => {
     await h.close();

@@ -2,6 +2,7 @@ import {
   CALL_STATUSES,
   callerPhoneNumber,
   type Db,
+  jsonText,
   type Logger,
   type PreparedJob,
   parseRelayHandoff,
@@ -42,17 +43,9 @@ const callStatusParams = z.object({
   SequenceNumber: formInt.optional(),
 });
 
-const transcriptionData = z
-  .string()
-  .transform((value, ctx) => {
-    try {
-      return JSON.parse(value) as unknown;
-    } catch (error) {
-      ctx.addIssue({ code: 'custom', message: `must be JSON (${(error as Error).message})` });
-      return z.NEVER;
-    }
-  })
-  .pipe(z.object({ transcript: z.string().default(''), confidence: z.number().min(0).max(1).optional() }));
+const transcriptionData = jsonText.pipe(
+  z.object({ transcript: z.string().default(''), confidence: z.number().min(0).max(1).optional() }),
+);
 
 const transcriptionEventParams = z.object({
   CallSid: callSid,

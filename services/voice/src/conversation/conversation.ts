@@ -220,7 +220,17 @@ export class Conversation {
   #startTurn(input: { callerText: string; digits: string }, userMessage: string): void {
     const open = this.#openTurn(input);
     this.#history.push({ role: 'user', content: userMessage });
-    void this.#respond(open, 0);
+    this.#respondSafely(open, 0);
+  }
+
+  /** `#respond`, with a fault of the bot's own ending the call politely rather than the process. */
+  #respondSafely(open: OpenTurn, attempt: number): void {
+    this.#respond(open, attempt).catch((error: unknown) => {
+      this.#deps.logger.error({ err: error, callSid: this.#call?.callSid }, 'reply failed unexpectedly');
+      this.#reply = undefined;
+      this.#say(SPOKEN.modelFailedGoodbye, open);
+      this.#end('model-failed');
+    });
   }
 
   /** Streams the model's reply to the socket, token by token; `attempt` 1 is the retry after a failure. */
@@ -285,7 +295,7 @@ export class Conversation {
   #modelFailed(open: OpenTurn, attempt: number): void {
     if (attempt === 0) {
       this.#say(SPOKEN.modelSlow, open);
-      void this.#respond(open, 1);
+      this.#respondSafely(open, 1);
       return;
     }
     if (this.#deps.settings.transferEnabled) {
