@@ -37,6 +37,37 @@ async function http<T>(url: string, init: RequestInit & { json?: unknown } = {})
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
+/** What Ada says to the bot: the second line cuts its first reply short, the third asks for a text, the last ends the call. */
+const ADA_SAYS = [
+  "Hi, what's good to watch this week?",
+  { say: 'Sorry, something slow-burning, a detective series set in Scandinavia?', interruptAfterTokens: 6 },
+  'Great, can you text me the details?',
+  'Thanks, goodbye!',
+];
+
+/** A call through the sandbox's ConversationRelay driver: the voice webhook, the bot's WebSocket, the call's end. */
+async function talkWithTheBot(control: string, from: string, to: string, say: (line: string) => void): Promise<string> {
+  // The model streams at a model's pace (300 ms to the first token, 20 ms between tokens), so Ada
+  // barges in while a reply is still coming.
+  await http(`${control}/openai/mode`, { method: 'PUT', json: { firstTokenMs: 300, interTokenMs: 20 } });
+  const call = await http<{ callSid: string; dialogue: { speaker: string; text: string; interrupted?: boolean }[] }>(
+    `${control}/calls`,
+    { method: 'POST', json: { from, to, lines: ADA_SAYS } },
+  ).finally(() => http(`${control}/openai/mode`, { method: 'PUT', json: {} }));
+  for (const turn of call.dialogue)
+    say(`      ${turn.speaker === 'bot' ? 'Bot' : 'Ada'}: ${turn.text}${turn.interrupted ? ' —' : ''}`);
+  return call.callSid;
+}
+
+/** A call whose transcript comes from Twilio's real-time transcription, when our bot is off. */
+async function simulateTranscribedCall(control: string, from: string, to: string): Promise<string> {
+  const { callSid } = await http<{ callSid: string }>(`${control}/calls`, {
+    method: 'POST',
+    json: { from, to, durationSeconds: 94, transcript: TRANSCRIPT, shuffle: true },
+  });
+  return callSid;
+}
+
 /** The whole product in one scenario, through real signed webhooks from the sandbox. */
 export async function playDemo({ config, db, internalApiToken, say }: DemoContext): Promise<void> {
   const ingress = config.http.publicBaseUrl;
@@ -90,17 +121,16 @@ export async function playDemo({ config, db, internalApiToken, say }: DemoContex
   const confirmation = await waitUntil('the confirmation SMS', async () => (await messagesTo())[2]);
   say(`      onboarding completed; confirmation: ${confirmation.body}`);
 
-  step(5, 'Ada calls: status callbacks and a real-time transcript arrive, shuffled as Twilio may send them');
-  const { callSid } = await http<{ callSid: string }>(`${control}/calls`, {
-    method: 'POST',
-    json: {
-      from: phone,
-      to: config.twilio.fromNumber ?? '+15005550006',
-      durationSeconds: 94,
-      transcript: TRANSCRIPT,
-      shuffle: true,
-    },
-  });
+  const botAnswers = config.voice.bot && !config.voice.botWsUrl;
+  step(
+    5,
+    botAnswers
+      ? 'Ada calls and talks with the voice bot, live (ConversationRelay): she cuts a reply short, asks for a text, says goodbye'
+      : 'Ada calls: status callbacks and a real-time transcript arrive, shuffled as Twilio may send them',
+  );
+  const callSid = botAnswers
+    ? await talkWithTheBot(control, phone, config.twilio.fromNumber ?? '+15005550006', say)
+    : await simulateTranscribedCall(control, phone, config.twilio.fromNumber ?? '+15005550006');
   await waitUntil('the call to be completed with its transcript', async () => {
     const row = await db
       .selectFrom('call_history')

@@ -67,6 +67,20 @@ export class BotInbox {
     }
   }
 
+  /**
+   * Drops the rest of a reply that had already arrived (its text up to its `last` token): what
+   * the bot sent before the caller barged in, which Twilio stops playing. Answers how many tokens.
+   */
+  dropArrivedReply(): number {
+    let dropped = 0;
+    for (let next = this.#queue[0]; next?.type === 'text'; next = this.#queue[0]) {
+      this.#queue.shift();
+      if (next.token !== '') dropped += 1;
+      if (next.last) break;
+    }
+    return dropped;
+  }
+
   /** Whether the bot has said something not read yet, once the messages already received are in. */
   async hasPending(): Promise<boolean> {
     await new Promise((resolve) => setImmediate(resolve));

@@ -165,10 +165,14 @@ class RelaySession {
   }
 
   /**
-   * Barges into the reply being heard: Twilio's `interrupt` with what was heard so far, then the
-   * caller speaks for `speakingMs`, while any token that still arrives is dropped and counted.
+   * Barges into the reply being heard: the rest of the reply that had already arrived goes unheard,
+   * Twilio's `interrupt` carries what was heard so far, then the caller speaks for `speakingMs`,
+   * while any token that still arrives is dropped and counted.
    */
   async interrupt(heard: Heard, speakingMs: number): Promise<void> {
+    // What had arrived of the reply by the barge-in was sent before it: unheard, not late.
+    await this.#inbox.hasPending();
+    this.#inbox.dropArrivedReply();
     this.send({ type: 'interrupt', utteranceUntilInterrupt: heard.text, durationUntilInterruptMs: heard.spokenMs });
     await this.#inbox.hasPending();
     const deadline = Date.now() + speakingMs;
