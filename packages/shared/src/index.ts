@@ -6,6 +6,7 @@ export * from './config/load-config.ts';
 export * from './config/parse-duration.ts';
 export * from './config/sandbox-defaults.ts';
 export * from './config/service-sections.ts';
+export * from './db/call-transcript-segments.ts';
 export * from './db/create-db.ts';
 export type * from './db/database.types.ts';
 export * from './db/erased-sids.ts';

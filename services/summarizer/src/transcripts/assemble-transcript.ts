@@ -1,12 +1,7 @@
-import type { Db } from '@series-killer/shared';
+import { type Db, listTranscriptSegments } from '@series-killer/shared';
 import { findSkippedCallReason } from '../call-status/skipped-calls.repository.ts';
 import { lockCallForTranscript, writeTranscriptOnce } from './call-transcript.repository.ts';
-import {
-  listTranscriptSegments,
-  lockTranscription,
-  markTranscriptionAssembled,
-  type TranscriptTrack,
-} from './transcription.repository.ts';
+import { lockTranscription, markTranscriptionAssembled, type TranscriptTrack } from './transcription.repository.ts';
 
 /** Twilio numbers a transcription's events from 1 when the `started` event has not been seen. */
 const FIRST_SEQUENCE = 1;

@@ -85,16 +85,6 @@ export async function lockTranscription(db: Db, callSid: string) {
     .executeTakeFirst();
 }
 
-export async function listTranscriptSegments(db: Db, callSid: string) {
-  return db
-    .selectFrom('call_transcript_segments')
-    .select(['track', 'sequence', 'text'])
-    .where('call_sid', '=', callSid)
-    .orderBy('sequence')
-    .orderBy('track')
-    .execute();
-}
-
 /** Marks the transcription assembled, with the pieces it lacks, and gives it and its pieces the call's user. */
 export async function markTranscriptionAssembled(
   db: Db,

@@ -36,14 +36,3 @@ export async function listRecentCallAnalyses(db: Db, userId: string, limit: numb
     .limit(limit)
     .execute();
 }
-
-/** The turns of this call already stored (a reconnected session continues from them). */
-export async function listStoredTurns(db: Db, callSid: string) {
-  return db
-    .selectFrom('call_transcript_segments')
-    .select(['track', 'sequence', 'text'])
-    .where('call_sid', '=', callSid)
-    .orderBy('sequence')
-    .orderBy('track')
-    .execute();
-}

@@ -1,10 +1,5 @@
-import { callerPhoneNumber, type Db, type Logger } from '@series-killer/shared';
-import {
-  findCallerProfile,
-  isSmsOptedOut,
-  listRecentCallAnalyses,
-  listStoredTurns,
-} from './caller-context.repository.ts';
+import { callerPhoneNumber, type Db, type Logger, listTranscriptSegments } from '@series-killer/shared';
+import { findCallerProfile, isSmsOptedOut, listRecentCallAnalyses } from './caller-context.repository.ts';
 
 /** How many earlier calls the bot remembers. */
 const REMEMBERED_CALLS = 3;
@@ -62,7 +57,7 @@ async function readContext(db: Db, callSid: string, phoneNumber: string | undefi
   const [profile, smsOptedOut, segments] = await Promise.all([
     phoneNumber ? findCallerProfile(db, phoneNumber) : undefined,
     phoneNumber ? isSmsOptedOut(db, phoneNumber) : false,
-    listStoredTurns(db, callSid),
+    listTranscriptSegments(db, callSid),
   ]);
   const analyses = profile ? await listRecentCallAnalyses(db, profile.userId, REMEMBERED_CALLS) : [];
   return {
