@@ -65,7 +65,7 @@ describe('npm start', () => {
       async () => (await fetch(`${stack.publicBaseUrl}/readyz`).catch(() => undefined))?.ok,
       { timeoutMs: 60_000, intervalMs: 200 },
     );
-    // Said once, by npm start, not again by each of its five processes.
+    // Said once, by npm start, not again by each of its six processes.
     expect(output.split('SANDBOX MODE').length - 1).toBe(1);
     // Last comes the ready block, with the credentials kept between starts.
     await waitFor('the ready block', () => output.includes('Series Killer is ready'));
@@ -216,7 +216,7 @@ describe('npm start, signalled through npm', () => {
   });
 
   // Process managers, `timeout` and scripts signal npm, not the whole process group as Ctrl-C does.
-  it.each(['SIGTERM', 'SIGINT'] as const)(
+  it.each(['SIGTERM', 'SIGINT', 'SIGKILL'] as const)(
     'stops every process when npm gets %s',
     async (signal) => {
       npm = spawn('npm', ['start', '--silent'], {
@@ -228,11 +228,11 @@ describe('npm start, signalled through npm', () => {
       npm.stderr?.resume();
       const npmPid = npm.pid as number;
       const tree = await waitFor(
-        'npm start to run its five processes',
+        'npm start to run its six processes',
         () => {
           const supervisor = childPids(npmPid);
           const services = supervisor.flatMap(childPids);
-          return services.length === 5 && [...supervisor, ...services];
+          return services.length === 6 && [...supervisor, ...services];
         },
         { timeoutMs: 60_000, intervalMs: 200 },
       );
