@@ -1,7 +1,9 @@
-// npm run docs:config — rewrites the README's configuration table from the config schema.
-import { readFile, writeFile } from 'node:fs/promises';
-import { replaceConfigTable } from '@series-killer/shared';
+// npm run docs:config — writes docs/configuration.md and .env.example from the config schema.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { CONFIG_DOCS_PATH, ENV_EXAMPLE_PATH, renderConfigDocs, renderEnvExample } from '@series-killer/shared';
 
-const readmeUrl = new URL('../README.md', import.meta.url);
-await writeFile(readmeUrl, replaceConfigTable(await readFile(readmeUrl, 'utf8')));
-console.log('README configuration table updated');
+const root = new URL('../', import.meta.url);
+await mkdir(new URL('docs/', root), { recursive: true });
+await writeFile(new URL(CONFIG_DOCS_PATH, root), renderConfigDocs());
+await writeFile(new URL(ENV_EXAMPLE_PATH, root), renderEnvExample());
+console.log(`${CONFIG_DOCS_PATH} and ${ENV_EXAMPLE_PATH} updated`);

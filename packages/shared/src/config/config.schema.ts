@@ -47,8 +47,10 @@ const clusterNodes = z.string().transform((value, ctx) => {
 
 /**
  * Every environment variable the services read, with its default and meaning.
- * `description` feeds the README's configuration table; a test keeps the two in agreement.
- * A default of `undefined` means unset; sandbox-mode fallbacks are applied in `loadConfig`.
+ * `description` feeds docs/configuration.md and .env.example (`npm run docs:config`); a test keeps
+ * them in agreement. A default of `undefined` means unset; sandbox-mode fallbacks are applied in
+ * `loadConfig`. Which variables production requires is found by loading each process's sections;
+ * `requiredCondition` states, for the few it requires only sometimes, when.
  */
 export const configVariables = {
   DATABASE_URL: {
@@ -125,6 +127,7 @@ export const configVariables = {
     schema: z.string().regex(E164_PATTERN, 'must be an E.164 number such as +15551234567').optional(),
     default: undefined,
     description: 'Sender number (sandbox number in sandbox mode); or set `TWILIO_MESSAGING_SERVICE_SID`',
+    requiredCondition: 'unless `TWILIO_MESSAGING_SERVICE_SID` is set',
   },
   TWILIO_MESSAGING_SERVICE_SID: {
     schema: z.string().regex(twilioSidPattern('MG'), 'must be MG followed by 32 hex digits').optional(),
@@ -338,6 +341,7 @@ export const configVariables = {
     default: undefined,
     description:
       'The `wss://` URL Twilio reaches the voice service at (path `/voice/relay`); upgrade signatures are checked against it. Required with the bot on outside sandbox mode (sandbox mode: the local voice service)',
+    requiredCondition: 'while `VOICE_BOT=on` and `VOICE_BOT_WS_URL` is unset',
   },
   VOICE_PORT: {
     schema: positiveInt.max(65535),

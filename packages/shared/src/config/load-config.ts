@@ -20,7 +20,7 @@ interface SectionContext {
 }
 
 interface ConfigSection<V extends ConfigVariableName, T> {
-  /** The variables the section reads: only these are validated, and the README lists its readers beside them. */
+  /** The variables the section reads: only these are validated, and docs/configuration.md lists its readers beside them. */
   variables: readonly V[];
   build(r: Pick<Raw, V>, context: SectionContext): T;
 }
@@ -417,7 +417,7 @@ export function loadConfigSections<S extends ConfigSectionName>(
   const chosen = sections.map((name) => ({ name, definition: configSections[name] as ConfigSection<never, unknown> }));
   const names = new Set<ConfigVariableName>(baseSection.variables);
   for (const { definition } of chosen) for (const name of definition.variables) names.add(name);
-  // Schema order, so the lines come out as the README lists the variables.
+  // Schema order, so the lines come out in the order the configuration reference lists the variables.
   const ordered = (Object.keys(configVariables) as ConfigVariableName[]).filter((name) => names.has(name));
   const { raw, problems } = readRaw(ordered, env);
   const warnings: string[] = [];

@@ -2,8 +2,8 @@ import type { ConfigSectionName } from './load-config.ts';
 
 /**
  * The configuration sections each process reads: its entry point loads exactly these, so it
- * needs (and is handed) no other setting or secret. The README's configuration table lists,
- * beside each variable, the processes whose sections read it.
+ * needs (and is handed) no other setting or secret. docs/configuration.md lists, beside each
+ * variable, the processes whose sections read it and those that require it outside sandbox mode.
  */
 export const SERVICE_CONFIG_SECTIONS = {
   ingress: [
