@@ -111,7 +111,8 @@ export const configVariables = {
   PUBLIC_BASE_URL: {
     schema: url('https://…'),
     default: 'http://127.0.0.1:3000',
-    description: 'The URL Twilio calls; signatures are checked against it and callback URLs are built from it',
+    description:
+      'The URL Twilio calls; signatures are checked against it and callback URLs are built from it (where sandbox mode is set for you on a developer machine, an unset one follows `PORT`: `http://127.0.0.1:$PORT`)',
   },
   TWILIO_ACCOUNT_SID: {
     schema: z.string().regex(twilioSidPattern('AC'), 'must be AC followed by 32 hex digits').optional(),
@@ -155,7 +156,7 @@ export const configVariables = {
     schema: flag.optional(),
     default: undefined,
     description:
-      'Sandbox mode: `npm start` also runs the sandbox and the Twilio and OpenAI SDKs are pointed at it. `npm start` and `npm run demo` set it when `TWILIO_ACCOUNT_SID` is unset and `NODE_ENV` is not `production`; any other process without it needs real credentials and refuses to start without them',
+      'Sandbox mode: `npm start` also runs the sandbox and the Twilio and OpenAI SDKs are pointed at it. `npm start`, `npm run demo` and the `users`, `jobs` and `summarize` commands set it when `TWILIO_ACCOUNT_SID` is unset and `NODE_ENV` is not `production`; any other process without it needs real credentials and refuses to start without them',
   },
   SANDBOX_HOST: {
     schema: z.string().min(1),
@@ -257,7 +258,8 @@ export const configVariables = {
   INTERNAL_API_TOKEN: {
     schema: z.string().min(16, 'must be at least 16 characters').optional(),
     default: undefined,
-    description: 'Bearer token for `/api/*` and `/hooks/*` (unset: both disabled)',
+    description:
+      'Bearer token for `/api/*` and `/hooks/*` (unset: both disabled; in sandbox mode `npm start` uses the one kept in `.local/credentials.env`)',
   },
   METRICS_TOKEN: {
     schema: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -268,12 +270,14 @@ export const configVariables = {
   DASHBOARD_USER: {
     schema: z.string().min(1).optional(),
     default: undefined,
-    description: 'Basic-auth user for `/admin/queues` (unset: dashboard disabled)',
+    description:
+      'Basic-auth user for `/admin/queues` (unset: dashboard disabled; in sandbox mode `npm start` uses the one kept in `.local/credentials.env`)',
   },
   DASHBOARD_PASSWORD: {
     schema: z.string().min(8, 'must be at least 8 characters').optional(),
     default: undefined,
-    description: 'Basic-auth password for `/admin/queues`; `npm start` generates and prints one in sandbox mode only',
+    description:
+      'Basic-auth password for `/admin/queues`; in sandbox mode `npm start` generates one once, keeps it in `.local/credentials.env` and prints it',
   },
   ONBOARDING_REMINDER_DELAY: {
     schema: duration,
