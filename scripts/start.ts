@@ -1,6 +1,7 @@
 // npm start — validates config, checks Postgres and Redis, migrates, compiles the services (when
 // their sources changed), then runs the sandbox (in sandbox mode), the ingress and every worker
 // as supervised child processes.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CONFIG_SECTION_NAMES, loadConfigOrExit, runMigrations, withDeveloperSandbox } from '@series-killer/shared';
 import { buildServices } from './stack/build-services.ts';
 import { busyPorts, PORTS_HINT } from './stack/busy-ports.ts';
@@ -50,9 +51,13 @@ stopOnSignals(async (reason) => {
 });
 
 // The URLs, credentials and first commands come last, once the stack answers, where a reader looks.
-const ready = await waitUntilReady(`${localIngressUrl(config)}/readyz`, READY_WITHIN_MS);
+const everyProcessStarted = await Promise.race([
+  supervisor.allStarted().then(() => true),
+  sleep(READY_WITHIN_MS).then(() => false),
+]);
+const ready = everyProcessStarted && (await waitUntilReady(`${localIngressUrl(config)}/readyz`, READY_WITHIN_MS));
 if (ready) for (const line of readyBlock(config, secrets)) say(line);
 else
   say(
-    `The stack did not answer ${localIngressUrl(config)}/readyz within ${READY_WITHIN_MS / 1000} s: see the lines above.`,
+    `The stack did not start and answer ${localIngressUrl(config)}/readyz within ${READY_WITHIN_MS / 1000} s: see the lines above.`,
   );

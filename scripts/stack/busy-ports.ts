@@ -19,16 +19,34 @@ function isFree(port: number): Promise<boolean> {
   });
 }
 
-/** "node (pid 123: node scripts/start.ts)" for the process listening on `port`, when `ss` can tell. */
+/** A process's command line, at most 120 characters; empty when it cannot be read. */
+async function commandLineOf(pid: string): Promise<string> {
+  const text = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  return text.split('\0').filter(Boolean).join(' ').slice(0, 120);
+}
+
+/** The parent of a process, from /proc; undefined when it cannot be read. */
+async function parentOf(pid: string): Promise<string | undefined> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  // Fields after the command (which may hold spaces, in parentheses): state, then the parent's pid.
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1];
+}
+
+/**
+ * Who listens on `port`, when `ss` can tell: "pid 123 (node scripts/start.ts)", or the stack a
+ * service belongs to, since a service killed alone is only restarted by its supervisor.
+ */
 async function holderOf(port: number): Promise<string | undefined> {
   try {
     const { stdout } = await promisify(execFile)('ss', ['-Hltnp', `sport = :${port}`], { timeout: 2_000 });
-    const match = /users:\(\("([^"]+)",pid=(\d+)/.exec(stdout);
-    if (!match) return undefined;
-    const [, name, pid] = match;
-    const commandLine = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-    const command = commandLine.split('\0').filter(Boolean).join(' ').slice(0, 120);
-    return `${name} (pid ${pid}${command ? `: ${command}` : ''})`;
+    const pid = /users:\(\("[^"]*",pid=(\d+)/.exec(stdout)?.[1];
+    if (!pid) return undefined;
+    const parent = await parentOf(pid);
+    const parentCommand = parent ? await commandLineOf(parent) : '';
+    if (/scripts\/(start|demo)\.ts/.test(parentCommand))
+      return `a stack started by npm (its supervisor is pid ${parent}: ${parentCommand})`;
+    const command = await commandLineOf(pid);
+    return `pid ${pid}${command ? ` (${command})` : ''}`;
   } catch {
     return undefined;
   }
@@ -51,4 +69,4 @@ export async function busyPorts(ports: StackPort[]): Promise<string[]> {
 
 /** What to do about a busy port, printed after the lines. */
 export const PORTS_HINT =
-  'Stop what holds it (a stack started with `npm start` stops on Ctrl-C or `kill -TERM <pid>`), or run this one on other ports: PORT=3001 SANDBOX_PORT=3101 npm start';
+  'Stop what holds it (a stack started with `npm start` stops on Ctrl-C, or `kill -TERM` of its supervisor or npm), or run this one on other ports: PORT=3001 SANDBOX_PORT=3101 VOICE_PORT=3201 npm start';

@@ -26,6 +26,7 @@ export function readyBlock(config: Config, secrets: Record<string, string>): str
     lines.push(
       `  Internal API token: ${secrets.INTERNAL_API_TOKEN}  (kept in ${relative(process.cwd(), LOCAL_CREDENTIALS_FILE)})`,
     );
+  if (config.voice.bot && !config.voice.botWsUrl) lines.push(`  Voice bot: ${config.voice.botPublicUrl}`);
   if (config.sandbox.enabled)
     lines.push(`  Sandbox: ${config.sandbox.baseUrl}/sandbox/  (what was texted, drivers, switches)`);
   lines.push('Try:', '  npm run demo');

@@ -25,9 +25,13 @@ interface Supervised {
   startedAt: number;
   restartDelayMs: number;
   restartTimer?: NodeJS.Timeout;
+  /** Whether the running child has said it started (runService's `started` message). */
+  started: boolean;
 }
 
 export interface Supervisor {
+  /** Resolves once every process has said it started (each restart says so again). */
+  allStarted(): Promise<void>;
   /** Sends SIGTERM to every process, waits for all to exit (SIGKILL after 12 s). */
   stop(): Promise<void>;
 }
@@ -44,7 +48,12 @@ export function superviseProcesses(specs: ProcessSpec[], log: (line: string) => 
     index,
     startedAt: 0,
     restartDelayMs: FIRST_RESTART_MS,
+    started: false,
   }));
+  const waiting: (() => void)[] = [];
+  const wakeIfAllStarted = () => {
+    if (processes.every((proc) => proc.started)) for (const wake of waiting.splice(0)) wake();
+  };
 
   const start = (proc: Supervised) => {
     const prefix = prefixFor(proc.spec.name, proc.index, width);
@@ -56,6 +65,12 @@ export function superviseProcesses(specs: ProcessSpec[], log: (line: string) => 
     });
     proc.child = child;
     proc.startedAt = Date.now();
+    proc.started = false;
+    child.on('message', (message: { type?: unknown }) => {
+      if (message?.type !== 'started') return;
+      proc.started = true;
+      wakeIfAllStarted();
+    });
     if (child.stdout) pipeWithPrefix(child.stdout, prefix, process.stdout);
     if (child.stderr) pipeWithPrefix(child.stderr, prefix, process.stderr);
     child.on('exit', (code, signal) => {
@@ -71,6 +86,12 @@ export function superviseProcesses(specs: ProcessSpec[], log: (line: string) => 
   for (const proc of processes) start(proc);
 
   return {
+    allStarted() {
+      return new Promise((resolve) => {
+        waiting.push(resolve);
+        wakeIfAllStarted();
+      });
+    },
     async stop() {
       stopping = true;
       await Promise.all(processes.map(stopOne));

@@ -40,6 +40,8 @@ export async function runService<S extends ConfigSectionName>(
       ? undefined
       : await serveMetrics({ port: metrics.port, host: metrics.host }, service.metrics);
   logger.info({ metricsPort: metrics?.port }, 'started');
+  // Its supervisor (npm start) waits for every process's word before it prints that the stack is ready.
+  process.send?.({ type: 'started' });
 
   let stopping = false;
   const shutdown = async (reason: string) => {
