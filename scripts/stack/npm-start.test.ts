@@ -195,8 +195,9 @@ describe('npm start on a port already taken', () => {
     });
     const [code] = (await once(child, 'exit')) as [number | null];
     expect(code).toBe(1);
-    expect(output).toContain(`Port ${stack.env.PORT}, for the ingress (PORT), is already in use by `);
-    expect(output).toContain(`(pid ${process.pid}`);
+    expect(output).toContain(
+      `Port ${stack.env.PORT}, for the ingress (PORT), is already in use by pid ${process.pid} (`,
+    );
     expect(output).not.toContain('EADDRINUSE');
     expect(output).not.toContain('[migrate]');
   }, 30_000);
