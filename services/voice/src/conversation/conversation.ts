@@ -36,7 +36,8 @@ export interface ConversationSettings {
 
 export interface ConversationDeps {
   db: Db;
-  openai: OpenAI;
+  /** The model's client, loaded on first use. */
+  openai: () => Promise<OpenAI>;
   turns: TurnSink;
   texts: CallerTexter;
   logger: Logger;
@@ -246,8 +247,9 @@ export class Conversation {
     };
     let toolCalls: Extract<ReplyEvent, { type: 'tool-calls' }>['calls'] | undefined;
     let forwarded = false;
+    const streamClosed = this.#timeAbort(controller.signal);
     try {
-      for await (const event of streamReply(openai, request, controller.signal)) {
+      for await (const event of streamReply(await openai(), request, controller.signal)) {
         if (controller.signal.aborted) return;
         if (event.type === 'tool-calls') {
           toolCalls = event.calls;
@@ -264,11 +266,26 @@ export class Conversation {
       metrics.modelFailures.inc();
       this.#deps.logger.warn({ err: error, callSid: this.#call?.callSid, attempt }, 'model reply failed');
       return this.#modelFailed(open, attempt);
+    } finally {
+      streamClosed();
     }
     if (controller.signal.aborted) return;
     this.#reply = undefined;
     if (toolCalls) return this.#useTools(open, toolCalls, attempt);
     this.#finishReply(open);
+  }
+
+  /** Times a cancelled reply from its abort until the returned function is called, once its model stream has closed. */
+  #timeAbort(signal: AbortSignal): () => void {
+    let stop: (() => number) | undefined;
+    const start = () => {
+      stop = this.#deps.metrics.replyAbortSeconds.startTimer();
+    };
+    signal.addEventListener('abort', start, { once: true });
+    return () => {
+      signal.removeEventListener('abort', start);
+      stop?.();
+    };
   }
 
   /** Sends one token unless the reply was cancelled: nothing after an interrupt reaches the socket. */
