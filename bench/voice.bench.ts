@@ -187,34 +187,62 @@ async function askAll(calls: Call[]): Promise<number[]> {
   return asked;
 }
 
-/** Interrupts calls mid-reply, one every INTERRUPT_SPACING_MS; resolves with when each interrupted call's was sent. */
-async function interruptSome(calls: Call[]): Promise<Map<number, number>> {
-  const interruptedAt = new Map<number, number>();
-  for (let n = 1; n < calls.length && interruptedAt.size < INTERRUPTS; n += 2) {
-    const call = calls[n] as Call;
+/** Interrupts each call whose reply still streams, one every INTERRUPT_SPACING_MS; resolves with when each was sent. */
+async function interruptEach(candidates: Call[]): Promise<Map<Call, number>> {
+  const interruptedAt = new Map<Call, number>();
+  for (const call of candidates) {
     // A reply that already ended has no stream left to abort.
     if (call.texts.some((text) => text.last)) continue;
-    interruptedAt.set(n, now());
+    interruptedAt.set(call, now());
     call.ws.send(JSON.stringify({ type: 'interrupt', utteranceUntilInterrupt: call.texts[0]?.token ?? '' }));
     await pause(INTERRUPT_SPACING_MS);
   }
   return interruptedAt;
 }
 
+interface InterruptFigures {
+  interrupted: number;
+  /** From the interrupt sent to its stream's close seen by the sandbox, in ms; empty when not paired. */
+  abortSeenMs: number[];
+  /** Tokens that reached a caller more than 5 ms after the sandbox saw their stream aborted. */
+  lateTokens: number;
+}
+
 /**
  * Pairs each interrupt with the abort the sandbox saw, in order: interrupts are spaced further
- * apart than an abort takes. Undefined when the counts differ (an interrupt raced its reply's end).
+ * apart than an abort takes. Unpaired when the counts differ (an interrupt raced its reply's end).
  */
-function pairAborts(interruptedAt: Map<number, number>, aborts: { abortedAt: number }[]) {
+function interruptFigures(interruptedAt: Map<Call, number>, aborts: { abortedAt: number }[]): InterruptFigures {
   const since = Math.min(...interruptedAt.values());
   const seen = aborts
     .map((abort) => abort.abortedAt)
     .filter((at) => at >= since)
     .sort((a, b) => a - b);
-  if (seen.length !== interruptedAt.size) return undefined;
+  if (seen.length !== interruptedAt.size) return { interrupted: interruptedAt.size, abortSeenMs: [], lateTokens: 0 };
   const sent = [...interruptedAt].sort((a, b) => a[1] - b[1]);
-  return new Map(sent.map(([n, at], index) => [n, { sentAt: at, abortedAt: seen[index] as number }]));
+  const pairs = sent.map(([call, sentAt], index) => ({ call, sentAt, abortedAt: seen[index] as number }));
+  return {
+    interrupted: interruptedAt.size,
+    abortSeenMs: pairs.map(({ sentAt, abortedAt }) => abortedAt - sentAt),
+    // The service aborts the model's stream when it processes the interrupt: a token that reached the
+    // caller more than 5 ms after the model saw that abort was sent after the interrupt was processed.
+    lateTokens: pairs.reduce(
+      (sum, { call, abortedAt }) => sum + call.texts.filter((t) => t.at > abortedAt + 5).length,
+      0,
+    ),
+  };
 }
+
+const distribution = (values: number[]) =>
+  values.length === 0
+    ? undefined
+    : {
+        p50: round(percentile(values, 50)),
+        p90: round(percentile(values, 90)),
+        p99: round(percentile(values, 99)),
+        max: round(Math.max(...values)),
+        count: values.length,
+      };
 
 async function voice(): Promise<BenchResult> {
   await buildServices();
@@ -262,30 +290,34 @@ async function voice(): Promise<BenchResult> {
 
     // The measured round: every call asks at once; INTERRUPTS of them are interrupted mid-reply.
     const asked = await askAll(calls);
-    const interruptedAt = await interruptSome(calls);
-    await until(
-      () => calls.every((call, n) => interruptedAt.has(n) || call.texts.some((text) => text.last)),
-      'uninterrupted replies to end',
-    );
+    const interruptedAt = await interruptEach(calls.filter((_, n) => n % 2 === 1).slice(0, INTERRUPTS));
+    const replied = () => calls.every((call) => interruptedAt.has(call) || call.texts.some((text) => text.last));
+    await until(replied, 'uninterrupted replies to end');
     await pause(1_000);
     const liveRss = await rssMb(proc.pid);
     const liveHeap = await liveHeapMb(proc, metricsPort, snapshotDir);
-    const streams = await sandbox.streams();
-    const paired = pairAborts(interruptedAt, streams.aborts);
-    const abortAfterInterrupt = [...(paired?.values() ?? [])].map(({ sentAt, abortedAt }) => abortedAt - sentAt);
-
+    const loaded = interruptFigures(interruptedAt, (await sandbox.streams()).aborts);
     const firstTextLatency = calls.map((call, n) => (call.texts[0]?.at ?? 0) - (asked[n] ?? 0) - FIRST_TOKEN_MS);
-    // The service aborts the model's stream when it processes the interrupt: a token that reached the
-    // caller more than 5 ms after the model saw that abort was sent after the interrupt was processed.
-    const lateTokens = [...(paired ?? [])].reduce(
-      (sum, [n, { abortedAt }]) => sum + (calls[n]?.texts.filter((text) => text.at > abortedAt + 5).length ?? 0),
-      0,
+
+    // A light round: only the interrupted calls ask, and are interrupted again, the load generator
+    // (one process for every caller) no longer saturated by 500 streams.
+    const light = [...interruptedAt.keys()];
+    await askAll(light);
+    const lightInterruptedAt = await interruptEach(light);
+    await until(
+      () => light.every((call) => lightInterruptedAt.has(call) || call.texts.some((text) => text.last)),
+      'light round to end',
     );
+    await pause(500);
+    const streams = await sandbox.streams();
+    const unloaded = interruptFigures(lightInterruptedAt, streams.aborts);
+    const lateTokens = loaded.lateTokens + unloaded.lateTokens;
+    const paired = loaded.abortSeenMs.length > 0 && unloaded.abortSeenMs.length > 0;
     const forwardP99 = await forwardSecondsP99(metricsPort);
     const abortMs = async (quantile: string) =>
-      round((await metric(metricsPort, `voice_reply_abort_seconds{quantile="${quantile}"}`)) * 1_000, 3);
+      round((await metric(metricsPort, `voice_interrupt_abort_seconds{quantile="${quantile}"}`)) * 1_000, 3);
     const serviceAbort = { p50: await abortMs('0.5'), p99: await abortMs('0.99'), max: await abortMs('1') };
-    const serviceAborts = await metric(metricsPort, 'voice_reply_abort_seconds_count');
+    const serviceAborts = await metric(metricsPort, 'voice_interrupt_abort_seconds_count');
     for (const call of calls) call.ws.close();
     // The model's idle keep-alive connections close too before the heap is read without calls.
     await pause(6_000);
@@ -298,9 +330,12 @@ async function voice(): Promise<BenchResult> {
     const perCallKb = round(((liveRss - idleRss) * 1024) / CALLS, 1);
     const connectedKb = round(((connectedRss - idleRss) * 1024) / CALLS, 1);
     const heapPerCallKb = round(((liveHeap - heapAfterCalls) * 1024) / CALLS, 1);
-    const seenAbort = abortAfterInterrupt.length
-      ? { p50: round(percentile(abortAfterInterrupt, 50)), p99: round(percentile(abortAfterInterrupt, 99)) }
-      : undefined;
+    const seenLoaded = distribution(loaded.abortSeenMs);
+    const seenUnloaded = distribution(unloaded.abortSeenMs);
+    const seen = (figures: ReturnType<typeof distribution>, interrupts: number) =>
+      figures
+        ? `p50/p99 ${figures.p50}/${figures.p99} ms over ${figures.count}`
+        : `not paired (${interrupts} interrupts)`;
     return {
       name: 'voice',
       goals: [
@@ -312,11 +347,11 @@ async function voice(): Promise<BenchResult> {
         {
           goal: '0 tokens after an interrupt is processed',
           value: `${lateTokens} (sandbox: ${streams.tokensAfterAbort})`,
-          met: paired !== undefined && lateTokens === 0 && streams.tokensAfterAbort === 0,
+          met: paired && lateTokens === 0 && streams.tokensAfterAbort === 0,
         },
         {
           goal: 'model stream aborted within 5 ms of the interrupt being processed (p99)',
-          value: `${serviceAbort.p99} ms inside the service (${serviceAborts} aborts, max ${serviceAbort.max} ms); sent → the sandbox saw the stream close p50/p99 ${seenAbort ? `${seenAbort.p50}/${seenAbort.p99} ms over ${abortAfterInterrupt.length} interrupts` : `not paired (${interruptedAt.size} interrupts)`}`,
+          value: `${serviceAbort.p99} ms inside the service (p50 ${serviceAbort.p50}, max ${serviceAbort.max} ms, ${serviceAborts} interrupts); sent → the sandbox saw the stream close: at ${CALLS} calls ${seen(seenLoaded, loaded.interrupted)}, at ${light.length} ${seen(seenUnloaded, unloaded.interrupted)}`,
           met: serviceAbort.p99 <= 5,
         },
         {
@@ -333,9 +368,9 @@ async function voice(): Promise<BenchResult> {
         firstTokenForwardP99Ms: forwardP99,
         firstTextAfterModelMs: { p50: round(percentile(firstTextLatency, 50)), p99: p99Voice },
         sandboxAloneMs: { p50: round(percentile(direct, 50)), p99: p99Direct },
-        replyAbortInServiceMs: { ...serviceAbort, count: serviceAborts },
-        abortSeenAfterInterruptMs: seenAbort && { ...seenAbort, count: abortAfterInterrupt.length },
-        interrupted: interruptedAt.size,
+        interruptAbortInServiceMs: { ...serviceAbort, count: serviceAborts },
+        abortSeenAfterInterruptMs: { loaded: seenLoaded, light: seenUnloaded },
+        interrupted: { loaded: loaded.interrupted, light: unloaded.interrupted },
         lateTokens,
         rssMb: { idle: round(idleRss, 1), connected: round(connectedRss, 1), live: round(liveRss, 1) },
         heapUsedMb: { live: round(liveHeap, 1), afterCalls: round(heapAfterCalls, 1) },

@@ -115,9 +115,11 @@ export class Conversation {
       case 'prompt':
         if (message.last) void this.#whenReady(() => this.#prompt(message.voicePrompt));
         return;
-      case 'interrupt':
-        void this.#whenReady(() => this.#interrupt(message.utteranceUntilInterrupt));
+      case 'interrupt': {
+        const receivedAt = performance.now();
+        void this.#whenReady(() => this.#interrupt(message.utteranceUntilInterrupt, receivedAt));
         return;
+      }
       case 'dtmf':
         void this.#whenReady(() => this.#digit(message.digit));
         return;
@@ -173,11 +175,16 @@ export class Conversation {
     this.#startTurn({ callerText: text, digits: '' }, text);
   }
 
-  #interrupt(heard: string): void {
+  /** `receivedAt`: when the interrupt's message was handed to the conversation (`performance.now()`). */
+  #interrupt(heard: string, receivedAt: number): void {
     this.#callerSpoke();
     const open = this.#open;
     if (!open) return;
-    this.#cancelReply();
+    if (this.#reply) {
+      // Aborting the request closes its connection to the model at once (the fetch's socket is destroyed).
+      this.#cancelReply();
+      this.#deps.metrics.interruptAbortSeconds.observe((performance.now() - receivedAt) / 1_000);
+    }
     open.botText = heard;
     open.interrupted = true;
     // The reply may have finished streaming while Twilio was still speaking it.
@@ -247,7 +254,6 @@ export class Conversation {
     };
     let toolCalls: Extract<ReplyEvent, { type: 'tool-calls' }>['calls'] | undefined;
     let forwarded = false;
-    const streamClosed = this.#timeAbort(controller.signal);
     try {
       for await (const event of streamReply(await openai(), request, controller.signal)) {
         if (controller.signal.aborted) return;
@@ -266,26 +272,11 @@ export class Conversation {
       metrics.modelFailures.inc();
       this.#deps.logger.warn({ err: error, callSid: this.#call?.callSid, attempt }, 'model reply failed');
       return this.#modelFailed(open, attempt);
-    } finally {
-      streamClosed();
     }
     if (controller.signal.aborted) return;
     this.#reply = undefined;
     if (toolCalls) return this.#useTools(open, toolCalls, attempt);
     this.#finishReply(open);
-  }
-
-  /** Times a cancelled reply from its abort until the returned function is called, once its model stream has closed. */
-  #timeAbort(signal: AbortSignal): () => void {
-    let stop: (() => number) | undefined;
-    const start = () => {
-      stop = this.#deps.metrics.replyAbortSeconds.startTimer();
-    };
-    signal.addEventListener('abort', start, { once: true });
-    return () => {
-      signal.removeEventListener('abort', start);
-      stop?.();
-    };
   }
 
   /** Sends one token unless the reply was cancelled: nothing after an interrupt reaches the socket. */

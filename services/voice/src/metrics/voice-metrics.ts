@@ -13,8 +13,8 @@ export interface VoiceMetrics {
   refusals: Counter<'reason'>;
   /** Seconds from a reply's first token leaving the model's stream to its `text` message handed to the socket. */
   firstTokenForwardSeconds: Summary;
-  /** Seconds from a reply's cancellation (an interrupt, a new prompt, a hang-up) to its model stream closed. */
-  replyAbortSeconds: Summary;
+  /** Seconds from an interrupt's message to the model request of the reply it cut aborted. */
+  interruptAbortSeconds: Summary;
 }
 
 export function createVoiceMetrics(): VoiceMetrics {
@@ -44,9 +44,9 @@ export function createVoiceMetrics(): VoiceMetrics {
       percentiles: [0.5, 0.99],
       registers: [registry],
     }),
-    replyAbortSeconds: new Summary({
-      name: 'voice_reply_abort_seconds',
-      help: "Time from a reply's cancellation to its model stream closed",
+    interruptAbortSeconds: new Summary({
+      name: 'voice_interrupt_abort_seconds',
+      help: "Time from an interrupt's message to the model request of the reply it cut aborted",
       percentiles: [0.5, 0.99, 1],
       registers: [registry],
     }),
