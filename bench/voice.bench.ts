@@ -88,6 +88,8 @@ interface Call {
   ws: WebSocket;
   /** Every text token with when it arrived. */
   texts: { token: string; last: boolean; at: number }[];
+  /** Texts received when the pong of the ping sent right after the last interrupt came back. */
+  textsAtPong?: number;
 }
 
 async function openCall(url: string, signature: string, n: number): Promise<Call> {
@@ -95,6 +97,9 @@ async function openCall(url: string, signature: string, n: number): Promise<Call
     headers: { 'X-Twilio-Signature': signature },
   });
   const call: Call = { ws, texts: [] };
+  ws.on('pong', () => {
+    call.textsAtPong = call.texts.length;
+  });
   ws.on('message', (data) => {
     const message = JSON.parse(data.toString()) as { type: string; token?: string; last?: boolean };
     if (message.type === 'text')
@@ -186,6 +191,7 @@ async function forwardSecondsP99(metricsPort: number): Promise<number> {
 async function askAll(calls: Call[]): Promise<number[]> {
   const asked = calls.map((call) => {
     call.texts.length = 0;
+    call.textsAtPong = undefined;
     const at = now();
     call.ws.send(JSON.stringify({ type: 'prompt', voicePrompt: PROMPT, lang: 'en-US', last: true }));
     return at;
@@ -194,6 +200,21 @@ async function askAll(calls: Call[]): Promise<number[]> {
   return asked;
 }
 
+/**
+ * Sends an interrupt, then a ping. The service handles the interrupt (and aborts the reply) before it
+ * reads the next frame, and `ws` answers a ping as it reads it: any text after the pong was sent
+ * after the interrupt was processed.
+ */
+function interrupt(call: Call): void {
+  call.textsAtPong = undefined;
+  call.ws.send(JSON.stringify({ type: 'interrupt', utteranceUntilInterrupt: call.texts[0]?.token ?? '' }));
+  call.ws.ping();
+}
+
+/** Texts of interrupted replies that arrived after their interrupt's pong (see `interrupt`); NaN if a pong is missing. */
+const textsAfterPong = (calls: Iterable<Call>) =>
+  [...calls].reduce((sum, call) => sum + call.texts.length - (call.textsAtPong ?? Number.NaN), 0);
+
 /** Interrupts each call whose reply still streams, one every INTERRUPT_SPACING_MS; resolves with when each was sent. */
 async function interruptEach(candidates: Call[]): Promise<Map<Call, number>> {
   const interruptedAt = new Map<Call, number>();
@@ -201,7 +222,7 @@ async function interruptEach(candidates: Call[]): Promise<Map<Call, number>> {
     // A reply that already ended has no stream left to abort.
     if (call.texts.some((text) => text.last)) continue;
     interruptedAt.set(call, now());
-    call.ws.send(JSON.stringify({ type: 'interrupt', utteranceUntilInterrupt: call.texts[0]?.token ?? '' }));
+    interrupt(call);
     await pause(INTERRUPT_SPACING_MS);
   }
   return interruptedAt;
@@ -209,10 +230,10 @@ async function interruptEach(candidates: Call[]): Promise<Map<Call, number>> {
 
 interface InterruptFigures {
   interrupted: number;
+  /** The calls interrupted mid-reply. */
+  calls: Call[];
   /** From the interrupt sent to its stream's close seen by the sandbox, in ms; empty when not paired. */
   abortSeenMs: number[];
-  /** Tokens that reached a caller more than 5 ms after the sandbox saw their stream aborted. */
-  lateTokens: number;
 }
 
 /**
@@ -226,18 +247,14 @@ function interruptFigures(interruptedAt: Map<Call, number>, aborts: { abortedAt:
     .map((abort) => abort.abortedAt)
     .filter((at) => at >= since)
     .sort((a, b) => a - b);
-  if (seen.length !== interruptedAt.size) return { interrupted: interruptedAt.size, abortSeenMs: [], lateTokens: 0 };
+  const calls = [...interruptedAt.keys()];
+  if (seen.length !== interruptedAt.size) return { interrupted: interruptedAt.size, calls, abortSeenMs: [] };
   const sent = [...interruptedAt].sort((a, b) => a[1] - b[1]);
   const pairs = sent.map(([call, sentAt], index) => ({ call, sentAt, abortedAt: seen[index] as number }));
   return {
     interrupted: interruptedAt.size,
+    calls,
     abortSeenMs: pairs.map(({ sentAt, abortedAt }) => abortedAt - sentAt),
-    // The service aborts the model's stream when it processes the interrupt: a token that reached the
-    // caller more than 5 ms after the model saw that abort was sent after the interrupt was processed.
-    lateTokens: pairs.reduce(
-      (sum, { call, abortedAt }) => sum + call.texts.filter((t) => t.at > abortedAt + 5).length,
-      0,
-    ),
   };
 }
 
@@ -250,7 +267,7 @@ const LIGHT_BATCH = 10;
  * generator (one process for every caller) is far from saturated.
  */
 async function lightRound(calls: Call[], streams: () => Promise<StreamStats>): Promise<InterruptFigures> {
-  const figures: InterruptFigures = { interrupted: 0, abortSeenMs: [], lateTokens: 0 };
+  const figures: InterruptFigures = { interrupted: 0, calls: [], abortSeenMs: [] };
   for (let start = 0; start < calls.length; start += LIGHT_BATCH) {
     const batch = calls.slice(start, start + LIGHT_BATCH);
     await askAll(batch);
@@ -258,7 +275,7 @@ async function lightRound(calls: Call[], streams: () => Promise<StreamStats>): P
       if (call.texts.some((text) => text.last)) continue;
       const before = (await streams()).aborted;
       const sentAt = now();
-      call.ws.send(JSON.stringify({ type: 'interrupt', utteranceUntilInterrupt: call.texts[0]?.token ?? '' }));
+      interrupt(call);
       let seen = await streams();
       const deadline = Date.now() + 2_000;
       while (seen.aborted === before && Date.now() < deadline) seen = await streams();
@@ -266,8 +283,8 @@ async function lightRound(calls: Call[], streams: () => Promise<StreamStats>): P
       const abortedAt = seen.aborted === before ? undefined : seen.aborts.at(-1)?.abortedAt;
       if (abortedAt === undefined) continue;
       figures.interrupted += 1;
+      figures.calls.push(call);
       figures.abortSeenMs.push(abortedAt - sentAt);
-      figures.lateTokens += call.texts.filter((text) => text.at > abortedAt + 5).length;
     }
   }
   return figures;
@@ -348,12 +365,12 @@ async function voice(): Promise<BenchResult> {
     const loaded = interruptFigures(interruptedAt, (await sandbox.streams()).aborts);
     const firstTextLatency = calls.map((call, n) => (call.texts[0]?.at ?? 0) - (asked[n] ?? 0) - FIRST_TOKEN_MS);
 
+    // Every interrupted reply has ended: nothing more can arrive after a pong.
+    const loadedLateTokens = textsAfterPong(interruptedAt.keys());
     const light = [...interruptedAt.keys()];
     const unloaded = await lightRound(light, sandbox.streams);
     const streams = await sandbox.streams();
-    // Exact pairs only: under load, interrupts paired in order may be paired with a neighbour's abort.
-    const lateTokens = unloaded.lateTokens;
-    const paired = unloaded.abortSeenMs.length > 0;
+    const lateTokens = { loaded: loadedLateTokens, light: textsAfterPong(unloaded.calls) };
     const forwardP99 = await forwardSecondsP99(metricsPort);
     const abortMs = async (quantile: string) =>
       round((await metric(metricsPort, `voice_interrupt_abort_seconds{quantile="${quantile}"}`)) * 1_000, 3);
@@ -387,8 +404,8 @@ async function voice(): Promise<BenchResult> {
         },
         {
           goal: '0 tokens after an interrupt is processed',
-          value: `${lateTokens} (sandbox: ${streams.tokensAfterAbort})`,
-          met: paired && lateTokens === 0 && streams.tokensAfterAbort === 0,
+          value: `${lateTokens.loaded} at ${CALLS} calls, ${lateTokens.light} in the light round (sandbox: ${streams.tokensAfterAbort} written after an abort)`,
+          met: lateTokens.loaded === 0 && lateTokens.light === 0 && streams.tokensAfterAbort === 0,
         },
         {
           goal: 'model stream aborted within 5 ms of the interrupt being processed (p99)',
@@ -413,7 +430,7 @@ async function voice(): Promise<BenchResult> {
         interruptAbortInServiceMs: { ...serviceAbort, count: serviceAborts },
         abortSeenAfterInterruptMs: { loaded: seenLoaded, light: seenUnloaded },
         interrupted: { loaded: loaded.interrupted, light: unloaded.interrupted },
-        lateTokens: { light: lateTokens, loadedPairedInOrder: loaded.lateTokens },
+        lateTokens,
         rssMb: { idle: round(idleRss, 1), connected: round(connectedRss, 1), live: round(liveRss, 1) },
         heapUsedMb: { live: round(liveHeap, 1), afterCalls: round(heapAfterCalls, 1) },
         liveBeforeCollectionMb: beforeCollection,
