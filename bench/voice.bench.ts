@@ -201,9 +201,9 @@ async function askAll(calls: Call[]): Promise<number[]> {
 }
 
 /**
- * Sends an interrupt, then a ping. The service handles the interrupt (and aborts the reply) before it
- * reads the next frame, and `ws` answers a ping as it reads it: any text after the pong was sent
- * after the interrupt was processed.
+ * Sends an interrupt, then a ping. `ws` answers the ping as it reads it, in the same turn of the
+ * service's event loop in which the interrupt aborts the reply (or in a later one), so no token can be
+ * forwarded in between: any text after the pong was sent after the interrupt was processed.
  */
 function interrupt(call: Call): void {
   call.textsAtPong = undefined;
