@@ -8,6 +8,7 @@ import {
   COMPILED_ENTRY_POINTS,
   INGRESS_NODE_FLAGS,
   serviceNodeOptions,
+  VOICE_NODE_FLAGS,
   WORKER_NODE_FLAGS,
 } from '../scripts/stack/stack-processes.ts';
 import { type RunningProcess, startProcess, waitForOutput } from './lib/processes.ts';
@@ -19,6 +20,7 @@ const PROCESSES = [
   { name: 'sms', entry: COMPILED_ENTRY_POINTS.sms, nodeArgs: WORKER_NODE_FLAGS, goalMb: 100 },
   { name: 'onboarding', entry: COMPILED_ENTRY_POINTS.onboarding, nodeArgs: WORKER_NODE_FLAGS, goalMb: 100 },
   { name: 'summarizer', entry: COMPILED_ENTRY_POINTS.summarizer, nodeArgs: WORKER_NODE_FLAGS, goalMb: 100 },
+  { name: 'voice', entry: COMPILED_ENTRY_POINTS.voice, nodeArgs: VOICE_NODE_FLAGS, goalMb: 100 },
 ] as const;
 
 /** Time an idle process is left after start-up before it is measured, in ms: lazy start-up work settles. */
@@ -72,6 +74,7 @@ async function memory(): Promise<BenchResult> {
     PORT: String(port),
     PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
     SANDBOX_PORT: String(await freePort()),
+    VOICE_PORT: String(await freePort()),
   };
   try {
     const figures: Record<string, Reading> = {};

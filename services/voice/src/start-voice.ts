@@ -14,8 +14,8 @@ import {
   type RedisConnection,
   VOICE_RELAY_PATH,
 } from '@series-killer/shared';
-import { createOpenAIClient } from '@series-killer/shared/openai';
 import { sql } from 'kysely';
+import type OpenAI from 'openai';
 import type { Registry } from 'prom-client';
 import { WebSocketServer } from 'ws';
 import { DEFAULT_INSTRUCTIONS } from './conversation/bot-instructions.ts';
@@ -99,8 +99,13 @@ export async function startVoice(config: VoiceServiceConfig, options: StartVoice
   const redis = createRedisConnection(config.redis, 'worker');
   redis.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error'));
   const queues = createQueues(redis, config.redis, logger);
-  // No retries inside the SDK: a failed reply is retried once by the conversation, with an apology first.
-  const openai = createOpenAIClient(config.openai, { maxRetries: 0 });
+  // The OpenAI SDK is loaded with the first call, while its caller is greeted: an idle voice service never
+  // holds it (about 5 MB). No retries inside the SDK: a failed reply is retried once by the conversation.
+  let openaiClient: Promise<OpenAI> | undefined;
+  const openai = () =>
+    (openaiClient ??= import('@series-killer/shared/openai').then(({ createOpenAIClient }) =>
+      createOpenAIClient(config.openai, { maxRetries: 0 }),
+    ));
   const metrics = createVoiceMetrics();
   const settings: ConversationSettings = {
     model: config.voiceBot.model,
@@ -136,6 +141,7 @@ export async function startVoice(config: VoiceServiceConfig, options: StartVoice
       metrics.refusals.inc({ reason: refusal.status === 403 ? 'signature' : 'path' });
       return refuseUpgrade(socket, refusal);
     }
+    openai().catch((error: unknown) => logger.error({ err: error }, 'the OpenAI SDK failed to load'));
     wss.handleUpgrade(req, socket, head, (ws) => {
       const conversation = new Conversation(relaySocket(ws), deps);
       serveRelayConnection(ws, conversation, { limits, logger, metrics });

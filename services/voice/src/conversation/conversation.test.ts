@@ -111,6 +111,12 @@ describe('a conversation', () => {
     const first = await call.next((m) => m.type === 'text');
     call.send({ type: 'interrupt', utteranceUntilInterrupt: String(first.token), durationUntilInterruptMs: '420' });
     await waitFor('model stream aborted', () => h.stack.sandbox.openaiStreams().aborted === 1);
+    // How long the service took to abort the model's stream is measured.
+    await waitFor('the abort timed', async () =>
+      (await h.voice.metrics.getSingleMetricAsString('voice_interrupt_abort_seconds')).includes(
+        'voice_interrupt_abort_seconds_count 1',
+      ),
+    );
     const interruptedAt = call.received.length;
     h.stack.sandbox.setOpenAIMode({});
 

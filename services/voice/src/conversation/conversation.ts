@@ -36,7 +36,8 @@ export interface ConversationSettings {
 
 export interface ConversationDeps {
   db: Db;
-  openai: OpenAI;
+  /** The model's client, loaded on first use. */
+  openai: () => Promise<OpenAI>;
   turns: TurnSink;
   texts: CallerTexter;
   logger: Logger;
@@ -114,9 +115,11 @@ export class Conversation {
       case 'prompt':
         if (message.last) void this.#whenReady(() => this.#prompt(message.voicePrompt));
         return;
-      case 'interrupt':
-        void this.#whenReady(() => this.#interrupt(message.utteranceUntilInterrupt));
+      case 'interrupt': {
+        const receivedAt = performance.now();
+        void this.#whenReady(() => this.#interrupt(message.utteranceUntilInterrupt, receivedAt));
         return;
+      }
       case 'dtmf':
         void this.#whenReady(() => this.#digit(message.digit));
         return;
@@ -172,11 +175,16 @@ export class Conversation {
     this.#startTurn({ callerText: text, digits: '' }, text);
   }
 
-  #interrupt(heard: string): void {
+  /** `receivedAt`: when the interrupt's message was handed to the conversation (`performance.now()`). */
+  #interrupt(heard: string, receivedAt: number): void {
     this.#callerSpoke();
     const open = this.#open;
     if (!open) return;
-    this.#cancelReply();
+    if (this.#reply) {
+      // Aborting the request closes its connection to the model at once (the fetch's socket is destroyed).
+      this.#cancelReply();
+      this.#deps.metrics.interruptAbortSeconds.observe((performance.now() - receivedAt) / 1_000);
+    }
     open.botText = heard;
     open.interrupted = true;
     // The reply may have finished streaming while Twilio was still speaking it.
@@ -247,7 +255,7 @@ export class Conversation {
     let toolCalls: Extract<ReplyEvent, { type: 'tool-calls' }>['calls'] | undefined;
     let forwarded = false;
     try {
-      for await (const event of streamReply(openai, request, controller.signal)) {
+      for await (const event of streamReply(await openai(), request, controller.signal)) {
         if (controller.signal.aborted) return;
         if (event.type === 'tool-calls') {
           toolCalls = event.calls;

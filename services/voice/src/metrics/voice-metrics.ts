@@ -13,6 +13,8 @@ export interface VoiceMetrics {
   refusals: Counter<'reason'>;
   /** Seconds from a reply's first token leaving the model's stream to its `text` message handed to the socket. */
   firstTokenForwardSeconds: Summary;
+  /** Seconds from an interrupt's message to the model request of the reply it cut aborted. */
+  interruptAbortSeconds: Summary;
 }
 
 export function createVoiceMetrics(): VoiceMetrics {
@@ -40,6 +42,12 @@ export function createVoiceMetrics(): VoiceMetrics {
       name: 'voice_first_token_forward_seconds',
       help: "Time from a reply's first token out of the model's stream to its text message on the socket",
       percentiles: [0.5, 0.99],
+      registers: [registry],
+    }),
+    interruptAbortSeconds: new Summary({
+      name: 'voice_interrupt_abort_seconds',
+      help: "Time from an interrupt's message to the model request of the reply it cut aborted",
+      percentiles: [0.5, 0.99, 1],
       registers: [registry],
     }),
   };

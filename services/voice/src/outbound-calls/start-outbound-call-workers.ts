@@ -6,9 +6,8 @@ import {
   type Logger,
   type Queues,
 } from '@series-killer/shared';
-import { createTwilioClient } from '@series-killer/shared/twilio';
 import type { Worker } from 'bullmq';
-import { type CallPlacer, createTwilioCallPlacer } from './call-placer.ts';
+import { type CallPlacer, lazyTwilioCallPlacer } from './call-placer.ts';
 import { outboundCallOutcomesHandlers, outboundCallsHandlers } from './outbound-calls.worker.ts';
 
 /** What placing calls reads of the configuration. */
@@ -49,9 +48,7 @@ export async function startOutboundCallWorkers(
     logger.error('TWILIO_FROM_NUMBER is unset: outbound calls wait until it is set');
     return { close: async () => {} };
   }
-  const placer =
-    options.placer ??
-    createTwilioCallPlacer(createTwilioClient(config.twilio, { timeoutMs: TWILIO_TIMEOUT_MS }), from ?? '');
+  const placer = options.placer ?? lazyTwilioCallPlacer(config.twilio, from ?? '', TWILIO_TIMEOUT_MS);
   const now = options.now ?? (() => new Date());
   const connection = createRedisConnection(config.redis, 'worker');
   connection.on('error', (error: Error) => logger.warn({ err: error }, 'redis connection error'));
