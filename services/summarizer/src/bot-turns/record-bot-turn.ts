@@ -35,8 +35,12 @@ export function botLine(turn: Pick<JobData<'bot-turn'>, 'botText' | 'interrupted
  */
 export async function recordBotTurn(db: Db, turn: JobData<'bot-turn'>): Promise<AssembleOutcome> {
   const call = { callSid: turn.callSid, sequence: turn.turn, confidence: null };
-  await insertTranscriptSegment(db, { ...call, track: 'inbound_track', text: callerLine(turn) });
-  await insertTranscriptSegment(db, { ...call, track: 'outbound_track', text: botLine(turn) });
+  // Both sides of the turn at once: an assembly running meanwhile (the grace period's) must never
+  // find the caller's line of the last turn without the bot's and call the transcript complete.
+  await db.transaction().execute(async (trx) => {
+    await insertTranscriptSegment(trx, { ...call, track: 'inbound_track', text: callerLine(turn) });
+    await insertTranscriptSegment(trx, { ...call, track: 'outbound_track', text: botLine(turn) });
+  });
   await recordTranscriptionBounds(db, {
     callSid: turn.callSid,
     transcriptionSid: turn.sessionId,
