@@ -40,7 +40,8 @@ beforeAll(async () => {
   databasePort = await unreachableDatabase(testDb.url);
   db = createDb({ url: databasePort.url, poolSize: 2 }, 'worker-test');
   const config = createTestConfig({ QUEUE_PREFIX: prefix });
-  producer = createRedisConnection(config.redis, 'producer');
+  // The test's own reads and adds wait out a slow moment of a loaded machine (the producer role gives up after 500 ms).
+  producer = createRedisConnection(config.redis, 'worker');
   queues = createQueues(producer, config.redis, createLogger('test', 'silent'));
   connection = createRedisConnection(config.redis, 'worker');
   const handlers: JobHandlers<'onboarding'> = {
