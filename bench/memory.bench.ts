@@ -9,6 +9,7 @@ import {
   INGRESS_NODE_FLAGS,
   serviceNodeOptions,
   VOICE_NODE_FLAGS,
+  VOICE_PROCESS_ENV,
   WORKER_NODE_FLAGS,
 } from '../scripts/stack/stack-processes.ts';
 import { type RunningProcess, startProcess, waitForOutput } from './lib/processes.ts';
@@ -20,7 +21,13 @@ const PROCESSES = [
   { name: 'sms', entry: COMPILED_ENTRY_POINTS.sms, nodeArgs: WORKER_NODE_FLAGS, goalMb: 100 },
   { name: 'onboarding', entry: COMPILED_ENTRY_POINTS.onboarding, nodeArgs: WORKER_NODE_FLAGS, goalMb: 100 },
   { name: 'summarizer', entry: COMPILED_ENTRY_POINTS.summarizer, nodeArgs: WORKER_NODE_FLAGS, goalMb: 100 },
-  { name: 'voice', entry: COMPILED_ENTRY_POINTS.voice, nodeArgs: VOICE_NODE_FLAGS, goalMb: 100 },
+  {
+    name: 'voice',
+    entry: COMPILED_ENTRY_POINTS.voice,
+    nodeArgs: VOICE_NODE_FLAGS,
+    processEnv: VOICE_PROCESS_ENV,
+    goalMb: 100,
+  },
 ] as const;
 
 /** Time an idle process is left after start-up before it is measured, in ms: lazy start-up work settles. */
@@ -79,7 +86,10 @@ async function memory(): Promise<BenchResult> {
   try {
     const figures: Record<string, Reading> = {};
     // One at a time, so that the processes do not compete while they start.
-    for (const { name, entry, nodeArgs } of PROCESSES) figures[name] = await idleMemory(entry, nodeArgs, env);
+    for (const spec of PROCESSES) {
+      const processEnv = 'processEnv' in spec ? spec.processEnv : {};
+      figures[spec.name] = await idleMemory(spec.entry, spec.nodeArgs, { ...env, ...processEnv });
+    }
     return {
       name: 'memory',
       goals: PROCESSES.map(({ name, goalMb }) => ({

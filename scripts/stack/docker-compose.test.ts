@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { configVariables, loadConfig, loadConfigSections, SERVICE_CONFIG_SECTIONS } from '@series-killer/shared';
 import { parse } from 'yaml';
-import { INGRESS_NODE_FLAGS, VOICE_NODE_FLAGS, WORKER_NODE_FLAGS } from './stack-processes.ts';
+import { INGRESS_NODE_FLAGS, VOICE_NODE_FLAGS, VOICE_PROCESS_ENV, WORKER_NODE_FLAGS } from './stack-processes.ts';
 
 const root = new URL('../../', import.meta.url);
 const read = (path: string) => readFileSync(new URL(path, root), 'utf8');
@@ -133,8 +133,10 @@ describe('docker-compose.yml', () => {
     },
   );
 
-  it.each(APP_SERVICES)('%s sets only variables the configuration knows', (name) => {
-    const unknown = Object.keys(services[name]?.environment ?? {}).filter((key) => !(key in configVariables));
+  it.each(APP_SERVICES)('%s sets only variables the configuration knows (and the voice process its own)', (name) => {
+    const unknown = Object.keys(services[name]?.environment ?? {}).filter(
+      (key) => !(key in configVariables) && !(name === 'voice' && key in VOICE_PROCESS_ENV),
+    );
     expect(unknown).toEqual([]);
   });
 
@@ -262,8 +264,9 @@ describe('docker-compose.yml', () => {
     expect(command.slice(1, -1)).toEqual(WORKER_NODE_FLAGS);
   });
 
-  it('runs the voice service with the Node flags npm start gives it', () => {
+  it('runs the voice service with the Node flags and the environment npm start gives it', () => {
     expect(services.voice?.command).toEqual(['node', ...VOICE_NODE_FLAGS, 'services/voice/dist/main.js']);
+    expect(services.voice?.environment).toMatchObject(VOICE_PROCESS_ENV);
   });
 
   it('runs the ingress with the Node flags npm start gives it', () => {

@@ -12,7 +12,7 @@ import type { ChatCompletionMessageParam } from 'openai/resources/chat/completio
 import { type CallerContext, loadCallerContext } from '../context/load-caller-context.ts';
 import type { VoiceMetrics } from '../metrics/voice-metrics.ts';
 import type { BotMessage, RelayMessage, SetupMessage } from '../relay-protocol/relay-messages.ts';
-import { type ReplyEvent, streamReply } from '../replies/stream-reply.ts';
+import { type ReplyToolCall, streamReply } from '../replies/stream-reply.ts';
 import { botTools, InvalidToolCallError, parseToolCall, type ToolCall } from '../tools/bot-tools.ts';
 import { type CallerTexter, textRecipient } from '../tools/text-caller.ts';
 import type { TurnSink } from '../turns/turn-jobs.ts';
@@ -252,20 +252,16 @@ export class Conversation {
       tools: botTools({ transferEnabled: settings.transferEnabled }),
       firstTokenTimeoutMs: settings.firstTokenTimeoutMs,
     };
-    let toolCalls: Extract<ReplyEvent, { type: 'tool-calls' }>['calls'] | undefined;
+    let toolCalls: ReplyToolCall[];
     let forwarded = false;
+    const forward = (token: string) => {
+      const stopTimer = forwarded ? undefined : metrics.firstTokenForwardSeconds.startTimer();
+      this.#sendToken(controller.signal, open, token);
+      stopTimer?.();
+      forwarded = true;
+    };
     try {
-      for await (const event of streamReply(await openai(), request, controller.signal)) {
-        if (controller.signal.aborted) return;
-        if (event.type === 'tool-calls') {
-          toolCalls = event.calls;
-          continue;
-        }
-        const stopTimer = forwarded ? undefined : metrics.firstTokenForwardSeconds.startTimer();
-        this.#sendToken(controller.signal, open, event.text);
-        stopTimer?.();
-        forwarded = true;
-      }
+      toolCalls = await streamReply(await openai(), request, controller.signal, forward);
     } catch (error) {
       if (controller.signal.aborted) return;
       this.#reply = undefined;
@@ -275,7 +271,7 @@ export class Conversation {
     }
     if (controller.signal.aborted) return;
     this.#reply = undefined;
-    if (toolCalls) return this.#useTools(open, toolCalls, attempt);
+    if (toolCalls.length > 0) return this.#useTools(open, toolCalls, attempt);
     this.#finishReply(open);
   }
 
@@ -316,7 +312,7 @@ export class Conversation {
     this.#end('model-failed');
   }
 
-  async #useTools(open: OpenTurn, rawCalls: { id: string; name: string; arguments: string }[], attempt: number) {
+  async #useTools(open: OpenTurn, rawCalls: ReplyToolCall[], attempt: number) {
     const calls: ToolCall[] = [];
     const results = new Map<string, string>();
     for (const raw of rawCalls) {
