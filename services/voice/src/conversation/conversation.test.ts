@@ -91,11 +91,13 @@ describe('a conversation', () => {
     expect(request.messages.slice(1).map((m) => m.role)).toEqual(['assistant', 'user']);
     expect(request.messages[1]?.content).toBe(greeting);
 
-    // The turn is stored once the next one begins (or the call ends).
+    // The greeting is the call's first turn, stored at once; the caller's turn once the next one
+    // begins (or the call ends).
+    expect(await turnJob(h, call.callSid, 1)).toMatchObject({ turn: 1, callerText: '', botText: greeting });
     call.close();
-    expect(await turnJob(h, call.callSid, 1)).toMatchObject({
+    expect(await turnJob(h, call.callSid, 2)).toMatchObject({
       callSid: call.callSid,
-      turn: 1,
+      turn: 2,
       callerText: 'What should I watch tonight?',
       botText: reply,
       interrupted: false,
@@ -255,9 +257,12 @@ describe('a conversation with a short patience', () => {
     const call = await h.call(STRANGER);
     call.send({ type: 'prompt', voicePrompt: 'Hi', last: true });
     const end = await call.next((m) => m.type === 'end');
-    expect(parseRelayHandoff(String(end.handoffData))).toEqual({ reason: 'idle', turns: 1 });
+    // Each line the bot said of its own accord is a turn of its own, in the transcript too.
+    expect(parseRelayHandoff(String(end.handoffData))).toEqual({ reason: 'idle', turns: 3 });
     const lines = call.received.filter((m) => m.type === 'text' && m.last && m.token !== '').map((m) => m.token);
     expect(lines).toEqual([SPOKEN.stillThere, SPOKEN.idleGoodbye]);
+    expect(await turnJob(h, call.callSid, 2)).toMatchObject({ callerText: '', botText: SPOKEN.stillThere });
+    expect(await turnJob(h, call.callSid, 3)).toMatchObject({ callerText: '', botText: SPOKEN.idleGoodbye });
     call.close();
   });
 
@@ -270,6 +275,24 @@ describe('a conversation with a short patience', () => {
     const said = call.received.filter((m) => m.type === 'text').map((m) => m.token);
     expect(said).toEqual([SPOKEN.modelSlow, SPOKEN.modelFailedGoodbye]);
     h.stack.sandbox.setOpenAIMode({});
+    call.close();
+  });
+});
+
+describe('a conversation at its maximum length', () => {
+  let h: VoiceHarness;
+  beforeAll(async () => {
+    h = await startVoiceHarness({ VOICE_BOT_MAX_CALL: '500ms' });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('wraps up, and the wrap-up is a turn of the transcript', async () => {
+    const call = await h.call(STRANGER);
+    const end = await call.next((m) => m.type === 'end');
+    expect(parseRelayHandoff(String(end.handoffData))).toEqual({ reason: 'max-call', turns: 1 });
+    expect(await turnJob(h, call.callSid, 1)).toMatchObject({ callerText: '', botText: SPOKEN.maxCall });
     call.close();
   });
 });

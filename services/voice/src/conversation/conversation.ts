@@ -150,14 +150,17 @@ export class Conversation {
         ? { purpose: message.customParameters[OUTBOUND_CALL_PARAMETERS.purpose] }
         : undefined;
       this.#history.push({ role: 'system', content: systemPrompt(settings.instructions, context, outbound) });
-      // Twilio spoke the greeting the ingress chose; the model should know it was said.
-      const greeting = message.customParameters.welcomeGreeting;
-      if (greeting && context.storedTurns.length === 0) this.#history.push({ role: 'assistant', content: greeting });
       // A reconnected session carries on from the turns already stored.
       for (const stored of context.storedTurns) {
         if (stored.caller) this.#history.push({ role: 'user', content: stored.caller });
         if (stored.bot) this.#history.push({ role: 'assistant', content: stored.bot });
         this.#turnCount = Math.max(this.#turnCount, stored.turn);
+      }
+      // Twilio spoke the greeting the ingress chose: the model should know it was said, and the transcript has it.
+      const greeting = message.customParameters.welcomeGreeting;
+      if (greeting && context.storedTurns.length === 0) {
+        this.#openTurn({ callerText: '', digits: '' }).botText = greeting;
+        this.#storeOpenTurn();
       }
       if (!this.#ended) this.#maxCallTimer = setTimeout(() => this.#wrapUp(), settings.maxCallMs);
     });
@@ -371,10 +374,17 @@ export class Conversation {
   }
 
   /** Says a line the bot knows without the model, as one whole reply. */
-  #say(line: string, open?: OpenTurn): void {
+  #say(line: string, open: OpenTurn): void {
     if (this.#ended) return;
     this.#socket.send({ type: 'text', token: line, last: true });
-    if (open) open.botText = open.botText ? `${open.botText} ${line}` : line;
+    open.botText = open.botText ? `${open.botText} ${line}` : line;
+  }
+
+  /** Says a line nobody asked for (a prompt after silence, a wrap-up) as a turn of its own, so the history and the transcript have it. */
+  #sayUnprompted(line: string): void {
+    if (this.#ended) return;
+    this.#say(line, this.#openTurn({ callerText: '', digits: '' }));
+    this.#storeOpenTurn();
   }
 
   #cancelReply(): void {
@@ -419,18 +429,18 @@ export class Conversation {
     if (this.#reply || this.#ended) return;
     this.#idlePrompts += 1;
     if (this.#idlePrompts >= 2) {
-      this.#say(SPOKEN.idleGoodbye);
+      this.#sayUnprompted(SPOKEN.idleGoodbye);
       this.#end('idle');
       return;
     }
-    this.#say(SPOKEN.stillThere);
+    this.#sayUnprompted(SPOKEN.stillThere);
     this.#startIdleTimer();
   }
 
   #wrapUp(): void {
     if (this.#ended) return;
     this.#storeOpenTurn();
-    this.#say(SPOKEN.maxCall);
+    this.#sayUnprompted(SPOKEN.maxCall);
     this.#end('max-call');
   }
 

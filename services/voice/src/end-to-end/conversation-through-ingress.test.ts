@@ -78,6 +78,7 @@ describe('a call answered by the voice bot, from the incoming-call webhook to th
     const lines = (call.transcript ?? '').split('\n');
     // The caller cut the first reply after two tokens: the transcript keeps what they heard.
     expect(lines).toEqual([
+      'Assistant: Hi Ada, thanks for calling Series Killer.',
       'Caller: Is there a new season of Dark Waters?',
       'Assistant: You said: [interrupted]',
       'Caller: Wait, actually',
