@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { loadConfig } from '@series-killer/shared';
-import { localSecrets } from './stack-processes.ts';
+import { localSecrets, stackProcesses } from './stack-processes.ts';
 
 const SAVED = () => ({
   INTERNAL_API_TOKEN: 'saved-token',
@@ -29,5 +29,16 @@ describe('localSecrets', () => {
   it('generates nothing the operator has set', () => {
     const config = loadConfig({ SANDBOX: '1', DASHBOARD_USER: 'ops', DASHBOARD_PASSWORD: 'p'.repeat(16) });
     expect(localSecrets(config, SAVED)).toEqual({ INTERNAL_API_TOKEN: 'saved-token' });
+  });
+});
+
+describe('stackProcesses', () => {
+  it.each([
+    ['on', {}],
+    ['off', { VOICE_BOT: 'off' }],
+    ['another bot', { VOICE_BOT_WS_URL: 'wss://bot.example.com/relay' }],
+  ])('runs the voice service, which places outbound calls, with our bot %s', (_, env) => {
+    const names = stackProcesses(loadConfig({ SANDBOX: '1', ...env }), {}).map((spec) => spec.name);
+    expect(names).toEqual(['sandbox', 'ingress', 'sms', 'onboarding', 'summarizer', 'voice']);
   });
 });

@@ -100,7 +100,7 @@ export function localSecrets(
   return generated;
 }
 
-/** Every process of the stack, compiled (see buildServices): the sandbox in sandbox mode, the ingress, the voice bot when on, and each worker × replicas. */
+/** Every process of the stack, compiled (see buildServices): the sandbox in sandbox mode, the ingress, each worker × replicas and the voice service. */
 export function stackProcesses(config: Config, stackEnv: Record<string, string>): ProcessSpec[] {
   const env = { ...stackEnv, NODE_OPTIONS: serviceNodeOptions() };
   const specs: ProcessSpec[] = [];
@@ -126,14 +126,14 @@ export function stackProcesses(config: Config, stackEnv: Record<string, string>)
       });
     }
   }
-  // One voice process: a live call stays with the process that holds its socket.
-  if (config.voice.bot && !config.voice.botWsUrl)
-    specs.push({
-      name: 'voice',
-      entry: COMPILED_ENTRY_POINTS.voice,
-      nodeArgs: VOICE_NODE_FLAGS,
-      env: { ...env, ...VOICE_PROCESS_ENV, ...ownMetrics() },
-    });
+  // One voice process: a live call stays with the process that holds its socket. It also places the
+  // outbound calls, so it runs when our bot is off too (its relay then serves nobody).
+  specs.push({
+    name: 'voice',
+    entry: COMPILED_ENTRY_POINTS.voice,
+    nodeArgs: VOICE_NODE_FLAGS,
+    env: { ...env, ...VOICE_PROCESS_ENV, ...ownMetrics() },
+  });
   return specs;
 }
 
