@@ -25,7 +25,7 @@ import { type OutboundCallsConfig, startOutboundCallWorkers } from './outbound-c
 import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS } from './relay-protocol/connection-limits.ts';
 import { relaySocket, serveRelayConnection } from './relay-protocol/relay-connection.ts';
 import { queueCallerTexts } from './tools/text-caller.ts';
-import { queueTurns } from './turns/turn-jobs.ts';
+import { lastQueuedTurns, queueTurns } from './turns/turn-jobs.ts';
 import { refuseUpgrade, upgradeCheck } from './upgrade/verify-upgrade.ts';
 
 /** The configuration sections the voice service reads. */
@@ -120,6 +120,7 @@ export async function startVoice(config: VoiceServiceConfig, options: StartVoice
     db,
     openai,
     turns: queueTurns(queues, logger),
+    lastTurn: lastQueuedTurns(queues, { budgetMs: settings.contextBudgetMs, logger }),
     texts: queueCallerTexts(queues),
     logger,
     metrics,

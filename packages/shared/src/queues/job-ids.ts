@@ -5,6 +5,11 @@ export function sendSmsJobId(sendKey: string): string {
   return `send.${sendKey}`;
 }
 
+/** The job id of a voice-bot conversation's turn. */
+export function botTurnJobId(callSid: string, turn: number): string {
+  return `bot-turn.${callSid}.${turn}`;
+}
+
 /**
  * The business key of each job, as its BullMQ job id: the same Twilio event or the same
  * onboarding step always maps to the same id, so retries and duplicates collapse into one
@@ -30,7 +35,7 @@ export const jobIdFor: { [N in JobName]: (data: JobData<N>) => string | undefine
   'call-status': (d) => `call-status.${d.callSid}.${d.callStatus}.${d.sequenceNumber ?? ''}`,
   'transcription-event': (d) => `transcription.${d.transcriptionSid}.${d.sequenceId}`,
   'legacy-transcription': (d) => `legacy-transcription.${d.transcriptionSid}`,
-  'bot-turn': (d) => `bot-turn.${d.callSid}.${d.turn}`,
+  'bot-turn': (d) => botTurnJobId(d.callSid, d.turn),
   'relay-session-ended': (d) => `relay-ended.${d.callSid}.${d.sessionId}`,
   'assemble-transcript': (d) => `assemble-transcript.${d.callSid}.${d.trigger}`,
   'summarize-call': (d) => `summary.${d.callSid}`,

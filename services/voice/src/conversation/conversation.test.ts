@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { type Db, type JobData, parseRelayHandoff } from '@series-killer/shared';
+import { addJob, type Db, type JobData, parseRelayHandoff } from '@series-killer/shared';
 import { waitFor } from '@series-killer/shared/testing';
 import { startVoiceHarness, type VoiceHarness } from '../testing/voice-harness.ts';
 import { SPOKEN } from './bot-instructions.ts';
@@ -241,6 +241,30 @@ describe('a conversation', () => {
     ]);
     call.close();
     expect(await turnJob(h, callSid, 2)).toMatchObject({ callerText: 'Great, thanks' });
+  });
+
+  it('numbers the turns of a reconnected call after those still queued, not yet stored by the summarizer', async () => {
+    const callSid = `CA${'8'.repeat(32)}`;
+    const queued = (turn: number): JobData<'bot-turn'> => ({
+      callSid,
+      sessionId: `VX${'8'.repeat(32)}`,
+      turn,
+      callerText: `line ${turn}`,
+      digits: '',
+      botText: `reply ${turn}`,
+      interrupted: false,
+      actions: [],
+      endedAt: new Date().toISOString(),
+    });
+    await addJob(h.stack.queues, 'bot-turn', queued(1));
+    await addJob(h.stack.queues, 'bot-turn', queued(2));
+    const call = await h.call(KNOWN_CALLER, { callSid, customParameters: { welcomeGreeting: 'Hi Ada.' } });
+    call.send({ type: 'prompt', voicePrompt: 'Are you still there?', last: true });
+    await call.reply();
+    call.close();
+    // Neither the greeting again nor a number already taken.
+    expect(await turnJob(h, callSid, 3)).toMatchObject({ turn: 3, callerText: 'Are you still there?' });
+    expect(await turnJob(h, callSid, 1)).toMatchObject({ callerText: 'line 1' });
   });
 });
 

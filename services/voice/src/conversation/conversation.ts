@@ -15,7 +15,7 @@ import type { BotMessage, RelayMessage, SetupMessage } from '../relay-protocol/r
 import { type ReplyToolCall, streamReply } from '../replies/stream-reply.ts';
 import { botTools, InvalidToolCallError, parseToolCall, type ToolCall } from '../tools/bot-tools.ts';
 import { type CallerTexter, textRecipient } from '../tools/text-caller.ts';
-import type { TurnSink } from '../turns/turn-jobs.ts';
+import type { LastTurnFinder, TurnSink } from '../turns/turn-jobs.ts';
 import { SPOKEN, systemPrompt } from './bot-instructions.ts';
 
 /** The conversation's settings, from `VOICE_BOT_*`. */
@@ -39,6 +39,8 @@ export interface ConversationDeps {
   /** The model's client, loaded on first use. */
   openai: () => Promise<OpenAI>;
   turns: TurnSink;
+  /** The call's last turn so far, stored or still queued: a reconnected conversation numbers on from it. */
+  lastTurn: LastTurnFinder;
   texts: CallerTexter;
   logger: Logger;
   metrics: VoiceMetrics;
@@ -144,7 +146,9 @@ export class Conversation {
       db,
       { callSid: message.callSid, caller },
       { budgetMs: settings.contextBudgetMs, logger },
-    ).then((context) => {
+    ).then(async (context) => {
+      const lastStored = context.storedTurns.at(-1)?.turn ?? 0;
+      this.#turnCount = await this.#deps.lastTurn(message.callSid, lastStored);
       this.#call = { callSid: message.callSid, sessionId: message.sessionId, context };
       const outbound = message.direction?.startsWith('outbound')
         ? { purpose: message.customParameters[OUTBOUND_CALL_PARAMETERS.purpose] }
@@ -154,11 +158,10 @@ export class Conversation {
       for (const stored of context.storedTurns) {
         if (stored.caller) this.#history.push({ role: 'user', content: stored.caller });
         if (stored.bot) this.#history.push({ role: 'assistant', content: stored.bot });
-        this.#turnCount = Math.max(this.#turnCount, stored.turn);
       }
       // Twilio spoke the greeting the ingress chose: the model should know it was said, and the transcript has it.
       const greeting = message.customParameters.welcomeGreeting;
-      if (greeting && context.storedTurns.length === 0) {
+      if (greeting && this.#turnCount === 0) {
         this.#openTurn({ callerText: '', digits: '' }).botText = greeting;
         this.#storeOpenTurn();
       }

@@ -1,4 +1,4 @@
-import { addJob, type JobData, type Logger, type Queues } from '@series-killer/shared';
+import { addJob, botTurnJobId, type JobData, type Logger, type Queues } from '@series-killer/shared';
 
 /** Where finished turns go: the `calls` queue, off the reply path. */
 export type TurnSink = (turn: JobData<'bot-turn'>) => void;
@@ -13,5 +13,45 @@ export function queueTurns(queues: Queues, logger: Logger): TurnSink {
     addJob(queues, 'bot-turn', turn).catch((error: unknown) =>
       logger.error({ err: error, callSid: turn.callSid, turn: turn.turn }, 'turn not stored'),
     );
+  };
+}
+
+/** The last turn a call has so far, given the last one stored; see `lastQueuedTurns`. */
+export type LastTurnFinder = (callSid: string, lastStored: number) => Promise<number>;
+
+/** Turns looked for past the last one stored: a dropped connection leaves a few in flight at most. */
+const MAX_TURNS_IN_FLIGHT = 100;
+
+/**
+ * Counts on from the last turn stored through the turns whose `bot-turn` job is still in the
+ * queue: those an earlier connection of the call queued that the summarizer has not stored yet
+ * (it may be behind, or the database down). A reconnected conversation numbers its turns after
+ * them, so none is reused and lost. Past `budgetMs` (Redis slow or down) the last turn stored is
+ * taken as it is, rather than keep the caller waiting.
+ */
+export function lastQueuedTurns(
+  queues: Queues,
+  { budgetMs, logger }: { budgetMs: number; logger: Logger },
+): LastTurnFinder {
+  const countOn = async (callSid: string, lastStored: number) => {
+    let turn = lastStored;
+    while (turn < lastStored + MAX_TURNS_IN_FLIGHT && (await queues.calls.getJob(botTurnJobId(callSid, turn + 1))))
+      turn += 1;
+    return turn;
+  };
+  return async (callSid, lastStored) => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<number>((resolve) => {
+      timer = setTimeout(() => resolve(lastStored), budgetMs);
+    });
+    const counted = countOn(callSid, lastStored).catch((error: unknown) => {
+      logger.warn({ err: error, callSid }, 'queued turns not counted; numbering after the stored ones');
+      return lastStored;
+    });
+    try {
+      return await Promise.race([counted, late]);
+    } finally {
+      clearTimeout(timer);
+    }
   };
 }
