@@ -23,7 +23,7 @@ export function createSmsMetrics(registry: Registry = new Registry()): SmsMetric
     }),
     configurationErrors: new Counter({
       name: 'sms_configuration_errors_total',
-      help: 'Sends Twilio refused because of our sender configuration (21212, 21606, 21608, 21611), by code; the queue pauses',
+      help: 'Sends Twilio refused because of our sender configuration (21212, 21606, 21608, 21611), by code; each waits a minute and tries again, no attempt spent',
       labelNames: ['code'],
       registers,
     }),

@@ -54,7 +54,7 @@ export class TwilioAccountError extends Error {
 
 /**
  * Twilio refused the send because of our sender configuration (`From`, trial account, sender
- * queue full): no message is at fault, so the queue pauses and the send waits for the fix.
+ * queue full): no message is at fault, so the send waits as a delayed job, no attempt spent, until it is fixed.
  */
 export class TwilioConfigurationError extends Error {
   readonly code: number;
