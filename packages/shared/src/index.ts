@@ -33,6 +33,7 @@ export * from './service/run-service.ts';
 export * from './service/serve-metrics.ts';
 export * from './service/worker-process.ts';
 export * from './supabase/auth-user-defaults.ts';
+export * from './time/with-timeout.ts';
 export * from './twilio/callback-url.ts';
 export * from './twilio/signed-url-forms.ts';
 export * from './twilio/twilio-signature.ts';

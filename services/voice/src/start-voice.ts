@@ -13,6 +13,7 @@ import {
   type Logger,
   type RedisConnection,
   VOICE_RELAY_PATH,
+  withTimeout,
 } from '@series-killer/shared';
 import { sql } from 'kysely';
 import type OpenAI from 'openai';
@@ -52,20 +53,12 @@ export interface RunningVoice {
 /** Milliseconds each dependency may take to answer a readiness check. */
 const READY_TIMEOUT_MS = 500;
 
-async function probe(check: () => Promise<unknown>): Promise<'ok' | 'down'> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'down'>((resolve) => {
-    timer = setTimeout(() => resolve('down'), READY_TIMEOUT_MS);
-  });
+function probe(check: () => Promise<unknown>): Promise<'ok' | 'down'> {
   const answer = check().then(
     () => 'ok' as const,
     () => 'down' as const,
   );
-  try {
-    return await Promise.race([answer, late]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return withTimeout(answer, READY_TIMEOUT_MS, () => 'down' as const);
 }
 
 /** `/healthz` (the process runs) and `/readyz` (Redis and Postgres answer); anything else 404. */

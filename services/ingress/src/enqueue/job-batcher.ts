@@ -1,5 +1,5 @@
 import type { PreparedJob, QueueName, Queues } from '@series-killer/shared';
-import { withTimeout } from '../http/with-timeout.ts';
+import { withTimeout } from '@series-killer/shared';
 
 /** Redis did not acknowledge a job in time, or refused it. */
 export class EnqueueError extends Error {

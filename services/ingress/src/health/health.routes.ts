@@ -1,7 +1,7 @@
 import type { Db, RedisConnection } from '@series-killer/shared';
+import { withTimeout } from '@series-killer/shared';
 import { Router } from 'express';
 import { sql } from 'kysely';
-import { withTimeout } from '../http/with-timeout.ts';
 import { shareProbe } from './shared-probe.ts';
 
 /** Milliseconds each dependency may take to answer a readiness check. */

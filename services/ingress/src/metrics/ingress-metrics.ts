@@ -1,7 +1,7 @@
 import type { Logger, QueueName, Queues } from '@series-killer/shared';
+import { withTimeout } from '@series-killer/shared';
 import type { RequestHandler } from 'express';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import { withTimeout } from '../http/with-timeout.ts';
 
 /** The job states whose counts are exported per queue. */
 const JOB_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed'] as const;

@@ -6,12 +6,12 @@ import {
   outboundStatusOf,
   type PreparedJob,
   prepareJob,
+  withTimeout,
 } from '@series-killer/shared';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { JobBatcher } from '../enqueue/job-batcher.ts';
 import { parseRequest } from '../http/parse-request.ts';
-import { withTimeout } from '../http/with-timeout.ts';
 import { type AnsweredOutboundCall, findAnsweredOutboundCall } from './outbound-call.repository.ts';
 import { outboundCallTwiml } from './outbound-call-twiml.ts';
 import { callStatusJob } from './voice-webhooks.ts';

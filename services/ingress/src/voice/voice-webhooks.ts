@@ -8,12 +8,12 @@ import {
   parseRelayHandoff,
   prepareJob,
   TRANSCRIPTION_TRACKS,
+  withTimeout,
 } from '@series-killer/shared';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { JobBatcher } from '../enqueue/job-batcher.ts';
 import { parseRequest } from '../http/parse-request.ts';
-import { withTimeout } from '../http/with-timeout.ts';
 import { formBoolean, formInt, twilioSid } from '../twilio/twilio-params.ts';
 import { findCaller, type KnownCaller } from './caller.repository.ts';
 import {

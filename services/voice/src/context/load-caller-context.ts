@@ -1,4 +1,4 @@
-import { callerPhoneNumber, type Db, type Logger, listTranscriptSegments } from '@series-killer/shared';
+import { callerPhoneNumber, type Db, type Logger, listTranscriptSegments, withTimeout } from '@series-killer/shared';
 import { findCallerProfile, isSmsOptedOut, listRecentCallAnalyses } from './caller-context.repository.ts';
 
 /** How many earlier calls the bot remembers. */
@@ -90,20 +90,12 @@ export async function loadCallerContext(
 ): Promise<CallerContext> {
   const phoneNumber = callerPhoneNumber(call.caller);
   const fallback: CallerContext = { phoneNumber, smsOptedOut: true, memory: [], storedTurns: [] };
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<CallerContext>((resolve) => {
-    timer = setTimeout(() => {
-      logger.warn({ callSid: call.callSid, budgetMs }, 'caller context not loaded in time; talking without it');
-      resolve(fallback);
-    }, budgetMs);
-  });
   const read = readContext(db, call.callSid, phoneNumber).catch((error: unknown) => {
     logger.warn({ err: error, callSid: call.callSid }, 'caller context not loaded; talking without it');
     return fallback;
   });
-  try {
-    return await Promise.race([read, timedOut]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return withTimeout(read, budgetMs, () => {
+    logger.warn({ callSid: call.callSid, budgetMs }, 'caller context not loaded in time; talking without it');
+    return fallback;
+  });
 }

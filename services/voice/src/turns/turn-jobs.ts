@@ -1,4 +1,4 @@
-import { addJob, botTurnJobId, type JobData, type Logger, type Queues } from '@series-killer/shared';
+import { addJob, botTurnJobId, type JobData, type Logger, type Queues, withTimeout } from '@series-killer/shared';
 
 /** Where finished turns go: the `calls` queue, off the reply path. */
 export type TurnSink = (turn: JobData<'bot-turn'>) => void;
@@ -39,19 +39,13 @@ export function lastQueuedTurns(
       turn += 1;
     return turn;
   };
-  return async (callSid, lastStored) => {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<number>((resolve) => {
-      timer = setTimeout(() => resolve(lastStored), budgetMs);
-    });
-    const counted = countOn(callSid, lastStored).catch((error: unknown) => {
-      logger.warn({ err: error, callSid }, 'queued turns not counted; numbering after the stored ones');
-      return lastStored;
-    });
-    try {
-      return await Promise.race([counted, late]);
-    } finally {
-      clearTimeout(timer);
-    }
-  };
+  return (callSid, lastStored) =>
+    withTimeout(
+      countOn(callSid, lastStored).catch((error: unknown) => {
+        logger.warn({ err: error, callSid }, 'queued turns not counted; numbering after the stored ones');
+        return lastStored;
+      }),
+      budgetMs,
+      () => lastStored,
+    );
 }
