@@ -2,8 +2,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { SANDBOX_DEFAULTS } from '@series-killer/shared';
 import { waitFor } from '@series-killer/shared/testing';
 import { createTwilioClient, type TwilioClient } from '@series-killer/shared/twilio';
-import twilio from 'twilio';
 import { type Sandbox, startSandbox } from '../../sandbox.ts';
+import { twilioRejectionOf } from '../../testing/twilio-rejection.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../../testing/webhook-receiver.ts';
 import { twilioPage } from '../paging/twilio-page.ts';
 import { callResource } from './call-resource.ts';
@@ -33,15 +33,6 @@ afterAll(async () => {
   await sandbox.close();
   await app.close();
 });
-
-async function rejectionOf(promise: Promise<unknown>): Promise<InstanceType<typeof twilio.RestException>> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(twilio.RestException);
-  return error as InstanceType<typeof twilio.RestException>;
-}
 
 function place(to: string, extra: Record<string, unknown> = {}) {
   return client.calls.create({
@@ -150,7 +141,7 @@ describe('Calls API', () => {
       async () => (await client.calls(answered.sid).fetch()).status === 'in-progress',
     );
 
-    const refused = await rejectionOf(client.calls(answered.sid).update({ status: 'canceled' }));
+    const refused = await twilioRejectionOf(client.calls(answered.sid).update({ status: 'canceled' }));
     expect(refused.code).toBe(21220);
     expect((await client.calls(ringing.sid).update({ status: 'canceled' })).status).toBe('canceled');
     expect((await client.calls(answered.sid).update({ status: 'completed' })).status).toBe('completed');
@@ -176,7 +167,7 @@ describe('Calls API', () => {
       [client.calls.create({ to: '+14155550100', from } as never), 21205],
       [client.calls('CA00000000000000000000000000000000').fetch(), 20404],
     ];
-    for (const [request, code] of cases) expect((await rejectionOf(request)).code).toBe(code);
+    for (const [request, code] of cases) expect((await twilioRejectionOf(request)).code).toBe(code);
     expect(sandbox.calls()).toEqual([]);
   });
 

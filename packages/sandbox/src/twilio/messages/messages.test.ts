@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SANDBOX_DEFAULTS } from '@series-killer/shared';
 import { waitFor } from '@series-killer/shared/testing';
 import { createTwilioClient, type TwilioClient } from '@series-killer/shared/twilio';
-import twilio from 'twilio';
 import { type Sandbox, startSandbox } from '../../sandbox.ts';
+import { twilioRejectionOf } from '../../testing/twilio-rejection.ts';
 
 const accountSid = SANDBOX_DEFAULTS.twilioAccountSid;
 const authToken = SANDBOX_DEFAULTS.twilioAuthToken;
@@ -21,15 +21,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await sandbox.close();
 });
-
-async function rejectionOf(promise: Promise<unknown>): Promise<InstanceType<typeof twilio.RestException>> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(twilio.RestException);
-  return error as InstanceType<typeof twilio.RestException>;
-}
 
 describe('Messages API', () => {
   it('creates a message and answers with a Twilio-shaped resource', async () => {
@@ -88,7 +79,7 @@ describe('Messages API', () => {
     expect(fetched.sid).toBe(created.sid);
     expect(fetched.body).toBe('fetch me');
 
-    const error = await rejectionOf(client.messages(`SM${'0'.repeat(32)}`).fetch());
+    const error = await twilioRejectionOf(client.messages(`SM${'0'.repeat(32)}`).fetch());
     expect(error.status).toBe(404);
     expect(error.code).toBe(20404);
   });
@@ -132,7 +123,7 @@ describe('Messages API', () => {
     ['+15005550004', 21610],
     ['+15005550009', 21614],
   ])('rejects the magic To number %s with error %i', async (to, code) => {
-    const error = await rejectionOf(client.messages.create({ to, from, body: 'magic' }));
+    const error = await twilioRejectionOf(client.messages.create({ to, from, body: 'magic' }));
     expect(error.status).toBe(400);
     expect(error.code).toBe(code);
     expect(error.moreInfo).toBe(`https://www.twilio.com/docs/errors/${code}`);
@@ -144,32 +135,32 @@ describe('Messages API', () => {
     ['+15005550007', 400, 21606],
     ['+15005550008', 429, 21611],
   ])('rejects the magic From number %s with HTTP %i and error %i', async (magicFrom, status, code) => {
-    const error = await rejectionOf(client.messages.create({ to: '+14155550104', from: magicFrom, body: 'x' }));
+    const error = await twilioRejectionOf(client.messages.create({ to: '+14155550104', from: magicFrom, body: 'x' }));
     expect(error.status).toBe(status);
     expect(error.code).toBe(code);
   });
 
   it('rejects a create without a body (21602) or a sender (21603)', async () => {
-    const noBody = await rejectionOf(client.messages.create({ to: '+14155550105', from }));
+    const noBody = await twilioRejectionOf(client.messages.create({ to: '+14155550105', from }));
     expect(noBody.code).toBe(21602);
-    const noSender = await rejectionOf(client.messages.create({ to: '+14155550105', body: 'x' }));
+    const noSender = await twilioRejectionOf(client.messages.create({ to: '+14155550105', body: 'x' }));
     expect(noSender.code).toBe(21603);
   });
 
   it('answers 401 (20003) to wrong credentials', async () => {
     const wrong = createTwilioClient({ accountSid, authToken: 'not-the-token', apiBaseUrl: sandbox.url });
-    const error = await rejectionOf(wrong.messages.create({ to: '+14155550106', from, body: 'x' }));
+    const error = await twilioRejectionOf(wrong.messages.create({ to: '+14155550106', from, body: 'x' }));
     expect(error.status).toBe(401);
     expect(error.code).toBe(20003);
 
     const otherAccount = createTwilioClient({ accountSid: `AC${'f'.repeat(32)}`, authToken, apiBaseUrl: sandbox.url });
-    const other = await rejectionOf(otherAccount.messages.list({ limit: 1 }));
+    const other = await twilioRejectionOf(otherAccount.messages.list({ limit: 1 }));
     expect(other.status).toBe(401);
   });
 
   it('fails with Twilio 20429 while the 429 switch is on, then recovers', async () => {
     sandbox.setTwilioMode({ failWith: 429, times: 1 });
-    const error = await rejectionOf(client.messages.create({ to: '+14155550107', from, body: 'x' }));
+    const error = await twilioRejectionOf(client.messages.create({ to: '+14155550107', from, body: 'x' }));
     expect(error.status).toBe(429);
     expect(error.code).toBe(20429);
     await expect(client.messages.create({ to: '+14155550107', from, body: 'x' })).resolves.toMatchObject({
@@ -224,13 +215,13 @@ describe('Message redaction', () => {
   it('refuses a non-empty Body or a missing one with 30400, and an unknown SID with 20404', async () => {
     const sent = await client.messages.create({ to: '+14155550171', from, body: 'keep me' });
 
-    const rewrite = await rejectionOf(client.messages(sent.sid).update({ body: 'changed' }));
+    const rewrite = await twilioRejectionOf(client.messages(sent.sid).update({ body: 'changed' }));
     expect([rewrite.status, rewrite.code]).toEqual([400, 30400]);
-    const empty = await rejectionOf(client.messages(sent.sid).update({}));
+    const empty = await twilioRejectionOf(client.messages(sent.sid).update({}));
     expect([empty.status, empty.code]).toEqual([400, 30400]);
     expect((await client.messages(sent.sid).fetch()).body).toBe('keep me');
 
-    const unknown = await rejectionOf(client.messages(`SM${'0'.repeat(32)}`).update({ body: '' }));
+    const unknown = await twilioRejectionOf(client.messages(`SM${'0'.repeat(32)}`).update({ body: '' }));
     expect([unknown.status, unknown.code]).toEqual([404, 20404]);
   });
 });
